@@ -1,0 +1,153 @@
+"""Applying facilitation commands across nodes: load, decide, compare-and-set, publish.
+
+The engine in `facilitation/` is pure; this module is its I/O driver. Every transition reads
+the room's state and version, asks `decide`, and writes the new state together with its events in
+one atomic `commit`. If another node changed the room in between, the commit fails and we go
+round again on the fresh state, so two facilitators on two nodes (or two nodes racing on one
+deadline) can never both advance a round: exactly one commit per transition wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+import facilitation as fx
+from rooms.backends.base import Backend, Envelope
+from rooms.clock import Clock
+from rooms.model import RoomConfig
+from rooms.outbound import FACILITATORS
+
+__all__ = ["Applied", "Busy", "MeetingRefused", "MeetingStore", "RoomRules"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 16
+
+
+class MeetingRefused(Exception):
+    """The engine refused the command; `refusal.code` is the protocol error code."""
+
+    def __init__(self, refusal: fx.Refused) -> None:
+        super().__init__(f"{refusal.code}: {refusal.detail}")
+        self.refusal = refusal
+
+
+class Busy(Exception):
+    """Too many concurrent changes to one room; the client may retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRules:
+    """Node-wide settings the engine needs when it creates a room's first state."""
+
+    grace_seconds: float = 20.0
+    seat_hold_seconds: float = 300.0
+    raid_joins: int = 10
+    raid_window_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of an accepted command: the state as committed and what was published."""
+
+    state: fx.MeetingState
+    version: int
+    events: tuple[fx.Event, ...]
+    envelopes: tuple[Envelope, ...]
+
+
+def encode_event(event: fx.Event) -> bytes:
+    """One engine event as stored in the room stream (the rooms layer's payload format)."""
+    body: dict[str, Any] = fx.to_wire(event)
+    if event.AUDIENCE == "facilitators":
+        body["_a"] = FACILITATORS
+    packed: bytes = msgpack.packb(body, use_bin_type=True)
+    return packed
+
+
+def encode_state(state: fx.MeetingState) -> bytes:
+    packed: bytes = msgpack.packb(fx.to_dict(state), use_bin_type=True)
+    return packed
+
+
+class MeetingStore:
+    """Reads and changes rooms' meeting state through the backend, with a per-node cache."""
+
+    def __init__(self, backend: Backend, clock: Clock, rules: RoomRules) -> None:
+        self.backend = backend
+        self.clock = clock
+        self.rules = rules
+        self._cache: dict[str, tuple[int, fx.MeetingState]] = {}
+
+    def fresh_state(self, room: RoomConfig) -> fx.MeetingState:
+        return fx.MeetingState.new(
+            self_led=room.self_led,
+            default_share_seconds=room.share_seconds,
+            base_mode="listen_only" if room.listen_only else "open",
+            grace_seconds=self.rules.grace_seconds,
+            seat_hold_seconds=self.rules.seat_hold_seconds,
+            raid_joins=self.rules.raid_joins,
+            raid_window_seconds=self.rules.raid_window_seconds,
+        )
+
+    def invalidate(self, slug: str) -> None:
+        self._cache.pop(slug, None)
+
+    async def load(self, room: RoomConfig, *, fresh: bool = False) -> tuple[int, fx.MeetingState]:
+        """The room's state and version; from this node's cache unless `fresh`."""
+        if not fresh and room.slug in self._cache:
+            return self._cache[room.slug]
+        stored = await self.backend.load_state(room.slug)
+        if stored is None:
+            result = (0, self.fresh_state(room))
+        else:
+            data = msgpack.unpackb(stored.data, raw=False)
+            result = (stored.version, fx.from_dict(data))
+        self._cache[room.slug] = result
+        return result
+
+    async def apply(self, room: RoomConfig, command: fx.Command, actor: fx.Actor | None) -> Applied:
+        """Decide and commit `command`, retrying on conflicts with other nodes.
+
+        Raises:
+            MeetingRefused: the engine said no (nothing changed).
+            Busy: the room changed under us too many times in a row.
+        """
+        fresh = False
+        for _ in range(MAX_ATTEMPTS):
+            version, state = await self.load(room, fresh=fresh)
+            result = fx.decide(state, command, actor=actor, now=self.clock.now())
+            if isinstance(result, fx.Refused):
+                if not fresh:
+                    fresh = True  # refuse only on the freshest state, never on a stale cache
+                    continue
+                raise MeetingRefused(result)
+            if not result.events and result.state == state:
+                return Applied(state, version, (), ())
+            payloads = [encode_event(e) for e in result.events]
+            envelopes = await self.backend.commit(
+                room.slug, version, encode_state(result.state), payloads
+            )
+            if envelopes is None:
+                fresh = True
+                continue
+            self._cache[room.slug] = (version + 1, result.state)
+            return Applied(result.state, version + 1, result.events, tuple(envelopes))
+        raise Busy(room.slug)
+
+    async def apply_many(
+        self, room: RoomConfig, commands: Sequence[fx.Command]
+    ) -> list[Applied | MeetingRefused]:
+        """System commands applied one by one (presence sweeps); refusals are returned, not raised."""
+        out: list[Applied | MeetingRefused] = []
+        for command in commands:
+            try:
+                out.append(await self.apply(room, command, None))
+            except MeetingRefused as exc:
+                out.append(exc)
+        return out

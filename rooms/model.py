@@ -1,0 +1,70 @@
+"""What a room is: its configuration, as operators write it and as the lobby lists it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Literal
+
+__all__ = ["Access", "RoomConfig", "RoomConfigError"]
+
+Access = Literal["open", "closed"]
+_SLUG: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+
+
+class RoomConfigError(ValueError):
+    """A room definition is invalid; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomConfig:
+    """One room. Rooms never close for being empty; they exist until an operator deletes them."""
+
+    slug: str
+    name: str
+    description: str = ""
+    access: Access = "open"
+    self_led: bool = False
+    """With no facilitator present, the first raised hand opens a share round by itself."""
+    share_seconds: int = 180
+    listen_only: bool = False
+    """A listen-only room (a speaker meeting or a reading): only facilitators post."""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
+        """Build from a TOML table or JSON body, checking every field."""
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise RoomConfigError(f"unknown room field: {sorted(unknown)[0]}")
+        slug = data.get("slug")
+        if not isinstance(slug, str) or not _SLUG.match(slug):
+            raise RoomConfigError("slug: 1-48 lowercase letters, digits or dashes")
+        name = data.get("name", slug)
+        if not isinstance(name, str) or not 1 <= len(name) <= 80:
+            raise RoomConfigError("name: 1-80 characters")
+        description = data.get("description", "")
+        if not isinstance(description, str) or len(description) > 500:
+            raise RoomConfigError("description: at most 500 characters")
+        access = data.get("access", "open")
+        if access not in ("open", "closed"):
+            raise RoomConfigError("access: open or closed")
+        share = data.get("share_seconds", 180)
+        if isinstance(share, bool) or not isinstance(share, int) or not 30 <= share <= 1200:
+            raise RoomConfigError("share_seconds: an integer from 30 to 1200")
+        flags = {k: data.get(k, False) for k in ("self_led", "listen_only")}
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise RoomConfigError(f"{key}: true or false")
+        return cls(
+            slug=slug,
+            name=name,
+            description=description,
+            access=access,
+            share_seconds=share,
+            **flags,
+        )
+
+    def to_mapping(self) -> dict[str, Any]:
+        return asdict(self)

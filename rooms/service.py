@@ -1,0 +1,545 @@
+"""A node's rooms service: joining, resuming, chatting and running meetings.
+
+This is what the WebSocket endpoint calls. It owns the hub (fan-out), the meeting store (state
+transitions by compare-and-set), presence heartbeats and room timers. Identity and role always
+come from the caller's `Seat`, which the server builds from its own session, never from a frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+import facilitation as fx
+from rooms.backends.base import Backend, Envelope, Position, Resync
+from rooms.catalog import Catalog
+from rooms.clock import Clock
+from rooms.errors import BackendUnavailable
+from rooms.hub import Hub, LocalRoom, Subscriber, decode_payload
+from rooms.meeting import Busy, MeetingRefused, MeetingStore, RoomRules
+from rooms.model import RoomConfig
+from rooms.names import NameRejected, check_name, name_key
+from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
+
+__all__ = [
+    "Denied",
+    "JoinResult",
+    "ResumeResult",
+    "RoomsService",
+    "Seat",
+    "ServiceSettings",
+]
+
+log = logging.getLogger(__name__)
+
+
+class Denied(Exception):
+    """A request the rooms layer refuses; `code` is a protocol error code."""
+
+    def __init__(self, code: str, message: str, retry_after_ms: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.retry_after_ms = retry_after_ms
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """The node-level knobs the rooms service uses (documented in docs/configuration.md)."""
+
+    node_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    presence_ttl: float = 20.0
+    presence_interval: float = 5.0
+    resume_max_events: int = 300
+    max_text_chars: int = 2000
+    rules: RoomRules = field(default_factory=RoomRules)
+
+
+@dataclass(slots=True)
+class Seat:
+    """Who a connection is, in which room: set by the server from its verified session."""
+
+    conn_id: str
+    room: RoomConfig
+    member_id: str
+    name: str | None
+    observer: bool
+    joined_seq: int = 0
+
+    @property
+    def actor(self) -> fx.Actor:
+        return fx.Actor(member=self.member_id, observer=self.observer)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    seat: Seat
+    member: dict[str, Any] | None
+    members: list[dict[str, Any]]
+    observers: int
+    meeting: dict[str, Any]
+    position: Position
+    cursor: int
+    """The seq after which this connection receives events."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeResult:
+    seat: Seat
+    recovered: bool
+    member: dict[str, Any] | None
+    missed: list[OutboundEvent]
+    hidden: list[OutboundEvent | None]
+    snapshot: JoinResult | None
+    cursor: int
+    reason: str | None = None
+
+
+def _presence_info(seat: Seat, node: str) -> bytes:
+    packed: bytes = msgpack.packb({"m": seat.member_id, "o": seat.observer, "n": node})
+    return packed
+
+
+def _waiting(state: fx.MeetingState, member_id: str) -> bool:
+    """The join was parked in the lobby rather than seated."""
+    return any(w.member == member_id for w in state.waiting)
+
+
+def _member(state: fx.MeetingState, member_id: str) -> dict[str, Any] | None:
+    return fx.member_view(state, member_id) if state.participant(member_id) else None
+
+
+def _refusal(exc: MeetingRefused) -> Denied:
+    return Denied(str(exc.refusal.code), exc.refusal.detail)
+
+
+class RoomsService:
+    """Everything a node does for the people connected to it."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        catalog: Catalog,
+        clock: Clock,
+        settings: ServiceSettings | None = None,
+    ) -> None:
+        self.backend = backend
+        self.catalog = catalog
+        self.clock = clock
+        self.settings = settings or ServiceSettings()
+        self.hub = Hub(backend)
+        self.meetings = MeetingStore(backend, clock, self.settings.rules)
+        self.hub.hooks.append(self._on_event)
+        self.hub.on_room_open.append(self._start_room_tasks)
+        self._observer_counts: dict[str, int] = {}
+
+    async def aclose(self) -> None:
+        await self.hub.aclose()
+
+    # -- joining -----------------------------------------------------------------------------
+
+    async def join(
+        self,
+        sub: Subscriber,
+        slug: str,
+        *,
+        name: str | None,
+        observer: bool,
+        facilitator: bool,
+        marks: frozenset[str],
+    ) -> JoinResult:
+        """Seat a new person (or count a new observer) in a room.
+
+        Raises:
+            Denied: invalid name, room locked, banned, ... (protocol error codes).
+            RoomNotFound, BackendUnavailable.
+        """
+        room = await self.catalog.get(slug)
+        if observer:
+            shown = None
+        else:
+            try:
+                shown = check_name(name or "")
+            except NameRejected as exc:
+                raise Denied("invalid_name", str(exc)) from None
+        member_id = ("o_" if observer else "m_") + secrets.token_urlsafe(8)
+        seat = Seat(sub.conn_id, room, member_id, shown, observer)
+        local = await self.hub.attach(slug, sub)
+        try:
+            await self._touch(seat)
+            if observer:
+                _, state = await self.meetings.load(room, fresh=True)
+                refused = fx.admission(state, marks=marks, facilitator=False, now=self.clock.now())
+                if refused is not None:
+                    raise Denied(str(refused.code), refused.detail)
+                position = await self.backend.position(slug)
+                await self._publish_observer_count(local)
+                cursor = position.seq
+            else:
+                assert shown is not None
+                command = fx.Join(
+                    member=member_id,
+                    name=shown,
+                    name_key=name_key(shown),
+                    facilitator=facilitator,
+                    marks=marks | {f"m:{member_id}"},
+                    ticket=secrets.token_urlsafe(8),
+                )
+                applied = await self.meetings.apply(room, command, None)
+                state = applied.state
+                if _waiting(state, member_id):
+                    raise Denied(
+                        "lobby", "The room has a waiting room; a facilitator will let you in."
+                    )
+                cursor = applied.envelopes[0].seq - 1 if applied.envelopes else 0
+                position = await self.backend.position(slug)
+        except MeetingRefused as exc:
+            await self._undo_attach(seat, sub)
+            raise _refusal(exc) from None
+        except BaseException:
+            await self._undo_attach(seat, sub)
+            raise
+        seat.joined_seq = cursor
+        return self._snapshot(seat, state, position, cursor)
+
+    async def resume(self, sub: Subscriber, seat: Seat, after: Position) -> ResumeResult:
+        """Reseat a person after a reconnect, re-running every check a join runs.
+
+        Within the replay window the missed events are returned for sending, in order; otherwise
+        the result says `recovered=False` and carries a fresh snapshot (never a silent gap).
+        """
+        room = await self.catalog.get(seat.room.slug)
+        seat.room = room
+        local = await self.hub.attach(room.slug, sub)
+        try:
+            await self._touch(seat)
+            if seat.observer:
+                _, state = await self.meetings.load(room, fresh=True)
+                refused = fx.admission(
+                    state,
+                    marks=frozenset({f"m:{seat.member_id}"}),
+                    facilitator=False,
+                    now=self.clock.now(),
+                )
+                if refused is not None:
+                    raise Denied(str(refused.code), refused.detail)
+                await self._publish_observer_count(local)
+            else:
+                state = await self._reseat(room, seat)
+        except BaseException:
+            await self._undo_attach(seat, sub)
+            raise
+        start = Position(max(after.seq, seat.joined_seq), after.epoch)
+        current = await self.backend.position(room.slug)
+        answer: list[Envelope] | Resync
+        if start.seq > current.seq:
+            answer = Resync("ahead", current)
+        else:
+            answer = await self.backend.replay(room.slug, start, self.settings.resume_max_events)
+        member = _member(state, seat.member_id)
+        if isinstance(answer, Resync):
+            snap = self._snapshot(seat, state, answer.position, answer.position.seq)
+            return ResumeResult(seat, False, member, [], [], snap, snap.cursor, answer.reason)
+        missed: list[OutboundEvent] = []
+        hidden: list[OutboundEvent | None] = []
+        for env in answer:
+            frame, audience = decode_payload(env)
+            event = OutboundEvent(env.seq, frame, audience)
+            missed.append(event)
+            hidden.append(hidden_twin(event) if audience == FACILITATORS else None)
+        cursor = answer[-1].seq if answer else start.seq
+        return ResumeResult(seat, True, member, missed, hidden, None, cursor)
+
+    async def _reseat(self, room: RoomConfig, seat: Seat) -> fx.MeetingState:
+        try:
+            applied = await self.meetings.apply(room, fx.Reconnected(member=seat.member_id), None)
+            return applied.state
+        except MeetingRefused as exc:
+            if exc.refusal.code != "not_present":
+                raise _refusal(exc) from None
+        # The seat was released while they were away: seat them again as the same person.
+        assert seat.name is not None
+        command = fx.Join(
+            member=seat.member_id,
+            name=seat.name,
+            name_key=name_key(seat.name),
+            facilitator=False,
+            marks=frozenset({f"m:{seat.member_id}"}),
+            ticket=secrets.token_urlsafe(8),
+        )
+        try:
+            applied = await self.meetings.apply(room, command, None)
+        except MeetingRefused as exc:
+            raise _refusal(exc) from None
+        if _waiting(applied.state, seat.member_id):
+            raise Denied("lobby", "The room has a waiting room; a facilitator will let you in.")
+        return applied.state
+
+    def _snapshot(
+        self, seat: Seat, state: fx.MeetingState, position: Position, cursor: int
+    ) -> JoinResult:
+        now = self.clock.now()
+        return JoinResult(
+            seat=seat,
+            member=None if seat.observer else _member(state, seat.member_id),
+            members=fx.members_view(state),
+            observers=self._observer_counts.get(seat.room.slug, 0),
+            meeting=fx.public_view(state, now),
+            position=position,
+            cursor=cursor,
+        )
+
+    async def _undo_attach(self, seat: Seat, sub: Subscriber) -> None:
+        self.hub.detach(seat.room.slug, sub)
+        with contextlib.suppress(BackendUnavailable):
+            await self.backend.drop_presence(seat.room.slug, seat.conn_id)
+
+    # -- leaving -----------------------------------------------------------------------------
+
+    async def leave(self, sub: Subscriber, seat: Seat) -> None:
+        """A clean goodbye: the seat is released at once."""
+        await self._undo_attach(seat, sub)
+        if seat.observer:
+            await self._observer_left(seat)
+            return
+        with contextlib.suppress(MeetingRefused):
+            await self.meetings.apply(seat.room, fx.Leave(member=seat.member_id), None)
+
+    async def disconnected(self, sub: Subscriber, seat: Seat) -> None:
+        """The socket went away without a goodbye: hold the seat (the client may resume)."""
+        await self._undo_attach(seat, sub)
+        if seat.observer:
+            await self._observer_left(seat)
+            return
+        entries = await self.backend.presence(seat.room.slug)
+        if any(msgpack.unpackb(v).get("m") == seat.member_id for v in entries.values()):
+            return  # another connection of the same person is still here
+        with contextlib.suppress(MeetingRefused):
+            await self.meetings.apply(seat.room, fx.Disconnected(member=seat.member_id), None)
+
+    async def _observer_left(self, seat: Seat) -> None:
+        count = await self._count_observers(seat.room.slug)
+        await self._publish(seat.room.slug, {"event": "observers", "count": count})
+
+    # -- chat ----------------------------------------------------------------------------------
+
+    async def post(self, seat: Seat, raw_text: str) -> int:
+        """Relay a message if the meeting allows this person to post now. Returns its seq."""
+        from rooms.text import TextRejected, clean_text
+
+        try:
+            text = clean_text(raw_text, max_chars=self.settings.max_text_chars)
+        except TextRejected as exc:
+            raise Denied("bad_request", str(exc)) from None
+        state, allowed = await self._check(
+            seat.room, lambda s: fx.may_post(s, seat.actor, self.clock.now())
+        )
+        assert isinstance(allowed, fx.PostAllowed)
+        if allowed.slow_seconds > 0:
+            key = f"slow:{seat.room.slug}:{seat.member_id}"
+            if not await self.backend.claim(key, allowed.slow_seconds):
+                raise Denied(
+                    "slow_mode",
+                    f"Slow mode is on: one message every {allowed.slow_seconds} seconds.",
+                    retry_after_ms=allowed.slow_seconds * 1000,
+                )
+        who = state.participant(seat.member_id)
+        name = who.name if who is not None else seat.name or ""
+        body = {"event": "chat.message", "from": seat.member_id, "name": name, "text": text}
+        envelopes = await self._publish(seat.room.slug, body)
+        return envelopes[0].seq
+
+    async def react(self, seat: Seat, mid: int, reaction: str) -> int:
+        await self._check(seat.room, lambda s: fx.may_react(s, seat.actor))
+        body = {"event": "chat.reaction", "mid": mid, "from": seat.member_id, "reaction": reaction}
+        envelopes = await self._publish(seat.room.slug, body)
+        return envelopes[0].seq
+
+    async def _check(self, room: RoomConfig, rule: Any) -> tuple[fx.MeetingState, object]:
+        """Run a pure permission rule on the cached state, re-checking a refusal on fresh state."""
+        _, state = await self.meetings.load(room)
+        verdict = rule(state)
+        if isinstance(verdict, fx.Refused):
+            _, state = await self.meetings.load(room, fresh=True)
+            verdict = rule(state)
+        if isinstance(verdict, fx.Refused):
+            raise Denied(str(verdict.code), verdict.detail)
+        return state, verdict
+
+    async def message(self, room: RoomConfig, mid: int) -> dict[str, Any] | None:
+        """A chat message still in the window (for reports), or None."""
+        current = await self.backend.position(room.slug)
+        if not 0 < mid <= current.seq:
+            return None
+        answer = await self.backend.replay(room.slug, Position(mid - 1, current.epoch), 10_000)
+        if isinstance(answer, Resync) or not answer or answer[0].seq != mid:
+            return None
+        frame, _ = decode_payload(answer[0])
+        return frame if frame.get("event") == "chat.message" else None
+
+    # -- meeting commands ----------------------------------------------------------------------
+
+    async def command(self, seat: Seat, command: fx.Command) -> int | None:
+        """Apply a facilitation command for this person. Returns the seq of its first event."""
+        if isinstance(command, fx.Report):
+            found = await self.message(seat.room, command.mid)
+            if found is None:
+                raise Denied("message_not_found", "That message is no longer in the room.")
+            command = fx.Report(
+                mid=command.mid,
+                about=str(found["from"]),
+                about_name=str(found["name"]),
+                text=str(found["text"]),
+                reason=command.reason,
+            )
+        try:
+            applied = await self.meetings.apply(seat.room, command, seat.actor)
+        except MeetingRefused as exc:
+            raise _refusal(exc) from None
+        except Busy:
+            raise Denied("busy", "The room is very busy; please try again.") from None
+        await self._after(seat.room, applied.events)
+        return applied.envelopes[0].seq if applied.envelopes else None
+
+    async def _after(self, room: RoomConfig, events: tuple[fx.Event, ...]) -> None:
+        """Side effects in the backend that some engine events ask for."""
+        for event in events:
+            if isinstance(event, fx.ChatRemoved):
+                await self.backend.redact(room.slug, event.mid)
+            elif isinstance(event, fx.RoomReset):
+                await self.backend.reset(room.slug)
+
+    # -- per-room background work ---------------------------------------------------------------
+
+    def _on_event(self, local: LocalRoom, event: OutboundEvent) -> None:
+        """Hub hook: keep caches right and act on removals, for every node."""
+        name = event.event
+        if name == "observers":
+            self._observer_counts[local.slug] = int(event.frame.get("count", 0))
+            return
+        if name in ("chat.message", "chat.reaction", "hidden", "redacted"):
+            return
+        self.meetings.invalidate(local.slug)
+        if name == "member.left" and event.frame.get("reason") in ("removed", "banned"):
+            target = event.frame.get("member")
+            for sub in self.hub.local(local.slug, str(target)):
+                sub.evict(str(event.frame["reason"]))
+        elif name == "member.updated":
+            member = event.frame.get("member") or {}
+            for sub in self.hub.local(local.slug, str(member.get("id"))):
+                sub.facilitator = member.get("role") == "facilitator"
+
+    def _start_room_tasks(self, local: LocalRoom) -> None:
+        local.extra_tasks.append(
+            asyncio.create_task(self._timer(local), name=f"timer:{local.slug}")
+        )
+        local.extra_tasks.append(
+            asyncio.create_task(self._presence_loop(local), name=f"presence:{local.slug}")
+        )
+
+    async def _timer(self, local: LocalRoom) -> None:
+        """Sleep until the room's next deadline, then tick it (CAS: fires once cluster-wide)."""
+        await local.ready.wait()
+        while True:
+            try:
+                room = await self.catalog.get(local.slug)
+                _, state = await self.meetings.load(room)
+                deadline = fx.next_deadline(state)
+                local.changed.clear()
+                if deadline is None:
+                    await local.changed.wait()
+                    continue
+                # A little jitter so that nodes sharing a room do not all race for the same tick.
+                await self._sleep_or_change(local, deadline + random.uniform(0, 0.05))
+                if self.clock.now() >= deadline:
+                    await self.meetings.apply(room, fx.Tick(), None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("room %s: timer: %s", local.slug, type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    async def _sleep_or_change(self, local: LocalRoom, deadline: float) -> None:
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waker = asyncio.ensure_future(local.changed.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+    async def _presence_loop(self, local: LocalRoom) -> None:
+        """Refresh this node's presence entries, and notice people whose node died."""
+        await local.ready.wait()
+        while True:
+            await asyncio.sleep(self.settings.presence_interval)
+            try:
+                await self._presence_round(local)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("room %s: presence: %s", local.slug, type(exc).__name__)
+
+    async def _presence_round(self, local: LocalRoom) -> None:
+        for sub in list(local.subscribers.values()):
+            seat = getattr(sub, "seat", None)
+            if isinstance(seat, Seat):
+                await self._touch(seat)
+        entries = await self.backend.presence(local.slug)
+        infos = [msgpack.unpackb(v) for v in entries.values()]
+        live = {i.get("m") for i in infos}
+        room = await self.catalog.get(local.slug)
+        _, state = await self.meetings.load(room, fresh=True)
+        gone = [m["id"] for m in fx.members_view(state) if not m["away"] and m["id"] not in live]
+        await self.meetings.apply_many(room, [fx.Disconnected(member=m) for m in gone])
+        count = sum(1 for i in infos if i.get("o"))
+        if count != self._observer_counts.get(local.slug, 0):
+            await self._publish(local.slug, {"event": "observers", "count": count})
+
+    async def _touch(self, seat: Seat) -> None:
+        info = _presence_info(seat, self.settings.node_id)
+        await self.backend.touch_presence(
+            seat.room.slug, seat.conn_id, info, self.settings.presence_ttl
+        )
+
+    async def _count_observers(self, slug: str) -> int:
+        entries = await self.backend.presence(slug)
+        return sum(1 for v in entries.values() if msgpack.unpackb(v).get("o"))
+
+    async def _publish_observer_count(self, local: LocalRoom) -> None:
+        count = await self._count_observers(local.slug)
+        await self._publish(local.slug, {"event": "observers", "count": count})
+
+    async def _publish(self, slug: str, body: dict[str, Any]) -> list[Envelope]:
+        return await self.backend.publish(slug, [msgpack.packb(body, use_bin_type=True)])
+
+    # -- listing -------------------------------------------------------------------------------
+
+    async def summaries(self) -> list[dict[str, Any]]:
+        """What `GET /api/rooms` shows: no names, no content; counts and mode only."""
+        out = []
+        for room in await self.catalog.all():
+            _, state = await self.meetings.load(room, fresh=room.slug not in self.hub.rooms)
+            view = fx.public_view(state, self.clock.now())
+            members = [m for m in fx.members_view(state) if not m["away"]]
+            out.append(
+                {
+                    "slug": room.slug,
+                    "name": room.name,
+                    "description": room.description,
+                    "access": room.access,
+                    "self_led": room.self_led,
+                    "members": len(members),
+                    "observers": await self._count_observers(room.slug),
+                    "mode": view["mode"],
+                    "round": view["round"] is not None,
+                }
+            )
+        return out

@@ -1,0 +1,150 @@
+"""The ASGI application: routes as data, shared resources from the lifespan.
+
+`create_app(settings)` builds a Starlette app whose lifespan opens the backend, the rooms
+service, the command handlers and the WebSocket endpoint, and hands them to the routes through
+`app.state.node` (STYLE.md §15: no module-global state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rooms.backends import open_backend
+from rooms.backends.base import Backend
+from rooms.catalog import Catalog
+from rooms.clock import Clock, SystemClock
+from rooms.meeting import RoomRules
+from rooms.service import RoomsService, ServiceSettings
+from server import api
+from server.endpoint import Endpoint
+from server.handlers import Handlers
+from server.settings import Settings
+from server.tokens import Tokens
+
+__all__ = ["CLIENT_DIR", "Node", "create_app"]
+
+log = logging.getLogger(__name__)
+
+CLIENT_DIR = Path(__file__).resolve().parent.parent / "web_client"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@dataclass(slots=True)
+class Node:
+    """What one node shares between its routes."""
+
+    settings: Settings
+    backend: Backend
+    service: RoomsService
+    tokens: Tokens
+    endpoint: Endpoint
+    admin_token: str
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"cache-control", b"no-store"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    backend: Backend | None = None,
+) -> Starlette:
+    """Build the app. `clock` and `backend` are injectable for tests."""
+    clock = clock or SystemClock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        be = backend or open_backend(
+            settings.redis_url or "memory://",
+            window_seconds=settings.replay_window_seconds,
+            window_max_events=settings.replay_max_events,
+        )
+        catalog = Catalog(be, settings.rooms)
+        service = RoomsService(
+            be,
+            catalog,
+            clock,
+            ServiceSettings(
+                presence_ttl=settings.presence_ttl_seconds,
+                presence_interval=settings.presence_interval_seconds,
+                resume_max_events=settings.resume_max_events,
+                max_text_chars=settings.max_text_chars,
+                rules=RoomRules(
+                    grace_seconds=settings.grace_seconds,
+                    seat_hold_seconds=settings.seat_hold_seconds,
+                    raid_joins=settings.raid_joins,
+                    raid_window_seconds=settings.raid_window_seconds,
+                ),
+            ),
+        )
+        tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
+        endpoint = Endpoint(Handlers(service, tokens, settings), settings)
+        admin = settings.admin_token or secrets.token_urlsafe(24)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin)
+        try:
+            yield
+        finally:
+            endpoint.drain()
+            await service.aclose()
+            if backend is None:
+                await be.aclose()
+
+    routes = [
+        WebSocketRoute("/ws", _websocket),
+        Route("/api/rooms", api.list_rooms),
+        Route("/api/config", api.client_config),
+        Route("/healthz", api.healthz),
+        Route("/readyz", api.readyz),
+        Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
+        Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
+        Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+async def _websocket(websocket: object) -> None:
+    from starlette.websockets import WebSocket
+
+    assert isinstance(websocket, WebSocket)
+    await websocket.app.state.node.endpoint(websocket)

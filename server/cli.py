@@ -1,0 +1,151 @@
+"""`sharecircle`: run a node, manage rooms, make invites.
+
+    sharecircle serve [--host H] [--port P] [--redis-url URL] [--config FILE]
+    sharecircle rooms list [--server URL]
+    sharecircle rooms create SLUG --name NAME [--description D] [--closed] [--self-led] ...
+    sharecircle invite ROOM [--role facilitator|member] [--server URL]
+
+`rooms` and `invite` talk to a running node's admin API with the admin token from
+`SHARECIRCLE_ADMIN_TOKEN` (or `--admin-token`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import secrets
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+from server.settings import Settings, SettingsError
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from server.runner import run
+
+    try:
+        settings = Settings.load(
+            args.config,
+            overrides={"host": args.host, "port": args.port, "redis_url": args.redis_url},
+        )
+    except SettingsError as exc:
+        print(f"sharecircle: {exc}", file=sys.stderr)
+        return 2
+    if settings.admin_token is None:
+        settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(24))
+        print(f"sharecircle: admin token for this run: {settings.admin_token}", flush=True)
+    backend = "redis" if settings.redis_url else "in-memory"
+    print(
+        f"sharecircle: serving http://{settings.host}:{settings.port}/ ({backend} backend)",
+        flush=True,
+    )
+    run(settings)
+    return 0
+
+
+def _admin(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+    token = args.admin_token or os.environ.get("SHARECIRCLE_ADMIN_TOKEN")
+    if not token:
+        raise SystemExit("sharecircle: set SHARECIRCLE_ADMIN_TOKEN (printed by `serve`)")
+    data = None if body is None else json.dumps(body).encode()
+    if not args.server.startswith(("http://", "https://")):
+        raise SystemExit("sharecircle: --server must be an http:// or https:// URL")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        args.server.rstrip("/") + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (operator URL)
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(
+            f"sharecircle: {exc.code}: {exc.read().decode(errors='replace')}"
+        ) from None
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"sharecircle: cannot reach {args.server}: {exc.reason}") from None
+
+
+def _rooms(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        rooms = _admin(args, "GET", "/api/rooms")
+        for room in rooms:
+            print(
+                f"{room['slug']:24} {room['access']:6} {room['mode']:11} "
+                f"members={room['members']} observers={room['observers']}  {room['name']}"
+            )
+        return 0
+    body = {
+        "slug": args.slug,
+        "name": args.name or args.slug,
+        "description": args.description,
+        "access": "closed" if args.closed else "open",
+        "self_led": args.self_led,
+        "listen_only": args.listen_only,
+        "share_seconds": args.share_seconds,
+    }
+    room = _admin(args, "POST", "/api/admin/rooms", body)
+    print(f"created room {room['slug']}")
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    made = _admin(args, "POST", f"/api/admin/rooms/{args.room}/invites", {"role": args.role})
+    print(made["token"])
+    print(f"link: {args.server.rstrip('/')}{made['link']}", file=sys.stderr)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sharecircle", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run a node")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--redis-url", help="Redis URL (default: in-memory backend; env REDIS_URL)")
+    serve.add_argument("--config", help="TOML settings file (env SHARECIRCLE_CONFIG)")
+    serve.set_defaults(run=_serve)
+
+    def client_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--server", default=os.environ.get("SHARECIRCLE_URL", "http://127.0.0.1:8000")
+        )
+        p.add_argument("--admin-token")
+
+    rooms = sub.add_parser("rooms", help="list or create rooms")
+    rooms_sub = rooms.add_subparsers(dest="action", required=True)
+    client_options(rooms_sub.add_parser("list"))
+    create = rooms_sub.add_parser("create")
+    client_options(create)
+    create.add_argument("slug")
+    create.add_argument("--name")
+    create.add_argument("--description", default="")
+    create.add_argument("--closed", action="store_true", help="joining needs an invite link")
+    create.add_argument("--self-led", action="store_true")
+    create.add_argument("--listen-only", action="store_true")
+    create.add_argument("--share-seconds", type=int, default=180)
+    rooms.set_defaults(run=_rooms)
+
+    invite = sub.add_parser("invite", help="make an invite token for a room")
+    client_options(invite)
+    invite.add_argument("room")
+    invite.add_argument("--role", choices=["facilitator", "member"], default="facilitator")
+    invite.set_defaults(run=_invite)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""One WebSocket connection's outbound side: a bounded outbox the fan-out never waits on.
+
+The hub calls `deliver` for every room event; it picks the right frame (facilitators-only events
+become a `hidden` placeholder for everyone else), encodes it through the event's per-format cache
+and appends the bytes to the outbox without awaiting anything. A writer task drains the outbox to
+the socket. When the outbox passes its message or byte limit the client is not keeping up: the
+connection is closed with 4008 `slow` and the client resumes from its last seq (STYLE.md §8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rooms.outbound import OutboundEvent
+from rooms.service import Seat
+from server.codes import CloseCode
+from server.wire import Wire
+
+__all__ = ["Close", "Connection", "Pair"]
+
+Pair = tuple[OutboundEvent, OutboundEvent | None]
+"""An event and, for facilitators-only events, the placeholder everyone else gets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Queued after the frames that must go out first; the writer then closes the socket."""
+
+    code: CloseCode
+    reason: str
+
+
+class Connection:
+    """A connection as the hub and the command handlers see it."""
+
+    def __init__(self, wire: Wire, *, max_messages: int, max_bytes: int) -> None:
+        self.conn_id = secrets.token_hex(8)
+        self.wire = wire
+        self.seat: Seat | None = None
+        self.member_id: str | None = None
+        self.facilitator = False
+        self.cursor = -1
+        """Last seq handed to this client; -1 while joining (events are buffered then)."""
+        self.pending: list[Pair] | None = []
+        self._start: tuple[int, list[Pair]] = (-1, [])
+        self._queue: collections.deque[bytes | str | Close] = collections.deque()
+        self._bytes = 0
+        self._max_messages = max_messages
+        self._max_bytes = max_bytes
+        self._ready = asyncio.Event()
+        self.closing: Close | None = None
+
+    # -- hub side (never awaits) --------------------------------------------------------------
+
+    def deliver(self, event: OutboundEvent, hidden: OutboundEvent | None) -> None:
+        if self.pending is not None:
+            if len(self.pending) >= self._max_messages:
+                self.close(CloseCode.SLOW, "too many events while joining")
+            else:
+                self.pending.append((event, hidden))
+            return
+        if event.seq <= self.cursor:
+            return
+        self.cursor = event.seq
+        chosen = hidden if hidden is not None and not self.facilitator else event
+        self._put(chosen.encoded(self.wire.value, self.wire.dump))
+
+    def evict(self, reason: str) -> None:
+        code = CloseCode.BANNED if reason == "banned" else CloseCode.REMOVED
+        self.close(code, f"{reason} by a facilitator")
+
+    def lost_state(self) -> None:
+        self.close(CloseCode.INSUFFICIENT_STATE, "events were lost; please resume")
+
+    # -- handler side ---------------------------------------------------------------------------
+
+    def prepare_delivery(self, cursor: int, backlog: list[Pair]) -> None:
+        """Remember where delivery starts once the join/resume ack has been queued."""
+        self._start = (cursor, backlog)
+
+    def start_delivery(self) -> None:
+        """End the joining phase: send the backlog, then buffered events newer than the cursor."""
+        cursor, backlog = self._start
+        buffered, self.pending = self.pending or [], None
+        # The backlog (a resume's missed events) ends at `cursor`; buffered live events up to
+        # it are duplicates of the backlog and are dropped by the seq check in `deliver`.
+        self.cursor = backlog[0][0].seq - 1 if backlog else cursor
+        for event, hidden in [*backlog, *buffered]:
+            self.deliver(event, hidden)
+
+    def reset_delivery(self) -> None:
+        """A join failed: drop what was buffered for it and go back to joining."""
+        self.pending = []
+        self.cursor = -1
+
+    def send(self, frame: Mapping[str, Any]) -> None:
+        """Queue a reply frame (ack, error, hello, pong) behind what is already queued."""
+        self._put(self.wire.dump(frame))
+
+    def close(self, code: CloseCode, reason: str) -> None:
+        """Close after the frames already queued (slow clients: at once)."""
+        if self.closing is not None:
+            return
+        self.closing = Close(code, reason)
+        if code == CloseCode.SLOW:
+            self._queue.clear()
+            self._bytes = 0
+        self._queue.append(self.closing)
+        self._ready.set()
+
+    def _put(self, data: bytes | str) -> None:
+        if self.closing is not None:
+            return
+        self._queue.append(data)
+        self._bytes += len(data)
+        if len(self._queue) > self._max_messages or self._bytes > self._max_bytes:
+            self.close(CloseCode.SLOW, "client is not reading fast enough")
+            return
+        self._ready.set()
+
+    # -- writer side ----------------------------------------------------------------------------
+
+    async def next_batch(self) -> list[bytes | str | Close]:
+        """Wait for queued frames and take them all (one wake-up per burst, not per frame)."""
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        batch = list(self._queue)
+        self._queue.clear()
+        self._bytes = 0
+        return batch

@@ -1,0 +1,237 @@
+"""The WebSocket driver: the only place that awaits a socket.
+
+It negotiates the subprotocol and checks the Origin before accepting, sends `hello`, then runs a
+reader and a writer task for the connection. The reader decodes frames (server/wire.py), applies
+the limits (frame ceiling, rates, bad-frame budget, join deadline) and hands commands to the
+handlers; the writer drains the connection's outbox. Whatever goes wrong in one connection ends
+that connection with a close code and never touches another (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from limits import parse as parse_limit
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.responses import PlainTextResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from server.codes import CloseCode, ErrorCode
+from server.commands import SPECS, Join, Ping, Post, Resume
+from server.connection import Close, Connection
+from server.errors import BadFrame, CloseConnection, ProtocolError
+from server.handlers import Handlers, Peer
+from server.settings import Settings
+from server.wire import SUBPROTOCOLS, Wire, command_id, parse_command
+
+__all__ = ["Endpoint"]
+
+log = logging.getLogger(__name__)
+
+
+class Endpoint:
+    """Accepts and serves WebSocket connections for one node."""
+
+    def __init__(self, handlers: Handlers, settings: Settings) -> None:
+        self.handlers = handlers
+        self.settings = settings
+        self.connections: dict[str, Connection] = {}
+        self.draining = False
+        storage = MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._post_rate = parse_limit(settings.post_rate)
+        self._command_rate = parse_limit(settings.command_rate)
+        self._ceiling = parse_limit(settings.frame_ceiling)
+
+    # -- handshake ----------------------------------------------------------------------------
+
+    def _origin_allowed(self, ws: WebSocket) -> bool:
+        origin = ws.headers.get("origin")
+        if origin is None:
+            return True  # not a browser; browsers always send Origin
+        if origin in self.settings.allowed_origins:
+            return True
+        host = ws.headers.get("host", "")
+        return urlsplit(origin).netloc == host and host != ""
+
+    async def __call__(self, ws: WebSocket) -> None:
+        offered = ws.scope.get("subprotocols") or []
+        chosen = next((p for p in offered if p in SUBPROTOCOLS), None)
+        if not self._origin_allowed(ws):
+            await _deny(ws, 403, "origin not allowed")
+            return
+        if chosen is None:
+            await _deny(ws, 400, f"use a subprotocol: {' or '.join(SUBPROTOCOLS)}")
+            return
+        await ws.accept(subprotocol=chosen)
+        if self.draining or len(self.connections) >= self.settings.max_connections:
+            await ws.close(CloseCode.TRY_AGAIN_LATER, "node is full; try again later")
+            return
+        conn = Connection(
+            Wire(chosen),
+            max_messages=self.settings.outbox_max_messages,
+            max_bytes=self.settings.outbox_max_bytes,
+        )
+        client = ws.scope.get("client")
+        peer = Peer(address=client[0] if client else None)
+        self.connections[conn.conn_id] = conn
+        try:
+            await self._serve(ws, conn, peer)
+        finally:
+            del self.connections[conn.conn_id]
+            await self._goodbye(conn)
+
+    async def _serve(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
+        conn.send(
+            {
+                "type": "hello",
+                "protocol": "sharecircle.v1",
+                "server": "sharecircle/0.1.0",
+                "heartbeat_ms": self.settings.heartbeat_ms,
+                "max_frame_bytes": self.settings.max_frame_bytes,
+                "max_text_chars": self.settings.max_text_chars,
+            }
+        )
+        reader = asyncio.create_task(self._read(ws, conn, peer))
+        writer = asyncio.create_task(self._write(ws, conn))
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if reader in done and writer not in done and conn.closing is not None:
+            # The reader asked for a close: let the writer flush what precedes it.
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(writer), timeout=2.0)
+        for task in (reader, writer):
+            task.cancel()
+        for task in (reader, writer):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for task in done:
+            exc = task.exception() if not task.cancelled() else None
+            if exc is not None and not isinstance(exc, (WebSocketDisconnect, OSError)):
+                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+
+    async def _goodbye(self, conn: Connection) -> None:
+        seat = conn.seat
+        if seat is None:
+            return
+        conn.seat = None
+        try:
+            await self.handlers.service.disconnected(conn, seat)
+        except Exception as exc:
+            log.warning("connection %s: cleanup failed: %s", conn.conn_id, type(exc).__name__)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def _read(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
+        bad: collections.deque[float] = collections.deque()
+        deadline = time.monotonic() + self.settings.join_deadline_seconds
+        while conn.closing is None:
+            message = await self._receive(ws, conn, deadline)
+            if message is None:
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("bytes") if message.get("bytes") is not None else message.get("text")
+            try:
+                await self._frame(conn, peer, data, bad)
+            except CloseConnection as exc:
+                conn.close(exc.close_code, exc.reason)
+                return
+
+    async def _receive(self, ws: WebSocket, conn: Connection, deadline: float) -> Any:
+        if conn.seat is not None:
+            return await ws.receive()
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                return await ws.receive()
+        except TimeoutError:
+            conn.close(CloseCode.JOIN_TIMEOUT, "join or resume within the deadline")
+            return None
+
+    async def _frame(
+        self, conn: Connection, peer: Peer, data: bytes | str | None, bad: collections.deque[float]
+    ) -> None:
+        if not await self._limiter.hit(self._ceiling, "frames", conn.conn_id):
+            raise CloseConnection(CloseCode.RATE_LIMITED, "too many frames")
+        if data is None:
+            raise CloseConnection(CloseCode.UNSUPPORTED_DATA, "empty message")
+        cid: str | int | None = None
+        try:
+            frame = conn.wire.load(data)
+            cid = command_id(frame)
+            cid, command = parse_command(frame, SPECS)
+        except BadFrame as exc:
+            self._count_bad(bad)
+            conn.send({"type": "error", "id": None, "code": exc.code.value, "message": exc.message})
+            return
+        except ProtocolError as exc:
+            self._count_bad(bad)
+            conn.send({"type": "error", "id": cid, "code": exc.code.value, "message": exc.message})
+            return
+        if not await self._rate_ok(conn, command):
+            conn.send(
+                {
+                    "type": "error",
+                    "id": cid,
+                    "code": ErrorCode.RATE_LIMITED.value,
+                    "message": "Slow down a little.",
+                    "retry_after_ms": 1000,
+                }
+            )
+            return
+        await self.handlers.dispatch(conn, peer, cid, command)
+
+    def _count_bad(self, bad: collections.deque[float]) -> None:
+        now = time.monotonic()
+        bad.append(now)
+        while bad and bad[0] < now - 60:
+            bad.popleft()
+        if len(bad) >= self.settings.bad_frames_before_close:
+            raise CloseConnection(CloseCode.POLICY_VIOLATION, "too many invalid frames")
+
+    async def _rate_ok(self, conn: Connection, command: object) -> bool:
+        if isinstance(command, (Ping, Join, Resume)):
+            return True
+        if isinstance(command, Post):
+            return bool(await self._limiter.hit(self._post_rate, "post", conn.conn_id))
+        return bool(await self._limiter.hit(self._command_rate, "cmd", conn.conn_id))
+
+    # -- writing --------------------------------------------------------------------------------
+
+    async def _write(self, ws: WebSocket, conn: Connection) -> None:
+        send = ws.send
+        binary = conn.wire.binary
+        while True:
+            for item in await conn.next_batch():
+                if isinstance(item, Close):
+                    await ws.close(item.code, item.reason)
+                    return
+                if binary:
+                    await send({"type": "websocket.send", "bytes": item})
+                else:
+                    await send({"type": "websocket.send", "text": item})
+
+    # -- draining -------------------------------------------------------------------------------
+
+    def drain(self, after_ms: int = 1000) -> None:
+        """Tell every client to move to another node, then close them with 1012."""
+        self.draining = True
+        for conn in list(self.connections.values()):
+            conn.send({"type": "reconnect", "after_ms": after_ms})
+            conn.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
+
+
+async def _deny(ws: WebSocket, status: int, reason: str) -> None:
+    """Refuse the handshake with an HTTP status, before anything of a room is sent."""
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(PlainTextResponse(reason, status_code=status))
+    else:
+        await ws.close(CloseCode.POLICY_VIOLATION, reason)

@@ -1,0 +1,223 @@
+"""What each command does for a connection: checks, then a call into the rooms service.
+
+Identity, role and room always come from the connection's `Seat` (built from the server's own
+verified session token), never from fields in a frame (docs/reliability.md, authorization).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from rooms.backends.base import Position
+from rooms.errors import BackendUnavailable, RoomNotFound
+from rooms.meeting import Busy
+from rooms.outbound import OutboundEvent
+from rooms.service import Denied, JoinResult, RoomsService, Seat
+from server.codes import ErrorCode
+from server.commands import Join, Leave, Ping, Post, React, Resume
+from server.connection import Connection
+from server.errors import ProtocolError
+from server.settings import Settings
+from server.tokens import SessionClaims, TokenError, Tokens
+
+__all__ = ["Handlers", "Peer"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """What the server knows of the other end, used only for ban marks (never logged)."""
+
+    address: str | None
+
+
+class Handlers:
+    """Command handlers; one instance per node, shared by all connections."""
+
+    def __init__(self, service: RoomsService, tokens: Tokens, settings: Settings) -> None:
+        self.service = service
+        self.tokens = tokens
+        self.settings = settings
+        # Network marks are keyed with the node secret, so a mark in a ban record cannot be
+        # matched against addresses by anyone who does not also hold the secret.
+        secret = (settings.secret or "").encode()
+        self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
+
+    async def dispatch(self, conn: Connection, peer: Peer, cid: str | int, command: object) -> None:
+        """Run one command and queue exactly one ack or error frame for it."""
+        try:
+            reply = await self._run(conn, peer, command)
+        except (ProtocolError, Denied, RoomNotFound, Busy, BackendUnavailable) as exc:
+            if isinstance(command, (Join, Resume)) and conn.seat is None:
+                conn.reset_delivery()
+            conn.send(_refusal_frame(cid, exc))
+            return
+        if isinstance(command, Ping):
+            conn.send({"type": "pong", "id": cid})
+            return
+        conn.send({"type": "ack", "id": cid, **reply})
+        if isinstance(command, (Join, Resume)):
+            conn.start_delivery()  # the ack first, then missed and buffered events in order
+
+    async def _run(self, conn: Connection, peer: Peer, command: object) -> dict[str, Any]:
+        if isinstance(command, Ping):
+            return {}
+        if isinstance(command, Join):
+            return await self._join(conn, peer, command)
+        if isinstance(command, Resume):
+            return await self._resume(conn, command)
+        seat = conn.seat
+        if seat is None:
+            raise ProtocolError(ErrorCode.NOT_JOINED, "Join a room (or resume) first.")
+        if isinstance(command, Post):
+            return {"seq": await self.service.post(seat, command.text)}
+        if isinstance(command, React):
+            return {"seq": await self.service.react(seat, command.mid, command.reaction)}
+        if isinstance(command, Leave):
+            await self.service.leave(conn, seat)
+            conn.seat = None
+            return {}
+        seq = await self.service.command(seat, command)  # type: ignore[arg-type]
+        return {} if seq is None else {"seq": seq}
+
+    # -- join / resume ----------------------------------------------------------------------
+
+    def _marks(self, peer: Peer) -> frozenset[str]:
+        if not self.settings.ban_network_marks or not peer.address:
+            return frozenset()
+        digest = hmac.new(self._mark_key, peer.address.encode(), hashlib.sha256).hexdigest()
+        return frozenset({f"n:{digest[:24]}"})
+
+    async def _join(self, conn: Connection, peer: Peer, cmd: Join) -> dict[str, Any]:
+        if conn.seat is not None:
+            raise ProtocolError(ErrorCode.ALREADY_JOINED, "This connection is already in a room.")
+        room = await self.service.catalog.get(cmd.room)
+        if room.access == "closed":
+            if not cmd.invite:
+                raise ProtocolError(ErrorCode.ROOM_CLOSED, "This room needs an invite link.")
+            self._check_invite(cmd.invite, room.slug, "member")
+        facilitator = False
+        if cmd.facilitator:
+            self._check_invite(cmd.facilitator, room.slug, "facilitator")
+            facilitator = True
+        observer = cmd.role == "observer"
+        if observer and facilitator:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "Facilitators join as members.")
+        result = await self.service.join(
+            conn,
+            room.slug,
+            name=cmd.name,
+            observer=observer,
+            facilitator=facilitator,
+            marks=self._marks(peer),
+        )
+        self._seat(conn, result.seat, result.member, result.cursor)
+        token = self._session_token(result.seat)
+        return {"token": token, **_snapshot(result)}
+
+    async def _resume(self, conn: Connection, cmd: Resume) -> dict[str, Any]:
+        if conn.seat is not None:
+            raise ProtocolError(ErrorCode.ALREADY_JOINED, "This connection is already in a room.")
+        try:
+            claims = self.tokens.check_session(cmd.token)
+        except TokenError:
+            raise ProtocolError(
+                ErrorCode.INVALID_TOKEN, "That session has expired; please join again."
+            ) from None
+        room = await self.service.catalog.get(claims.room)
+        seat = Seat(
+            conn.conn_id, room, claims.member_id, claims.name, claims.observer, claims.joined_seq
+        )
+        await self._check_connection_cap(seat)
+        result = await self.service.resume(conn, seat, Position(cmd.seq, cmd.epoch))
+        backlog = list(zip(result.missed, result.hidden, strict=True))
+        self._seat(conn, seat, result.member, result.cursor, backlog)
+        reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
+        if result.snapshot is not None:
+            reply.update(_snapshot(result.snapshot))
+            reply["reason"] = result.reason
+        else:
+            reply["missed"] = len(result.missed)
+            reply["position"] = {"seq": result.cursor, "epoch": cmd.epoch}
+        reply["token"] = self._session_token(seat)
+        return reply
+
+    async def _check_connection_cap(self, seat: Seat) -> None:
+        entries = await self.service.backend.presence(seat.room.slug)
+        mine = sum(1 for v in entries.values() if msgpack.unpackb(v).get("m") == seat.member_id)
+        if mine >= self.settings.max_connections_per_session:
+            raise ProtocolError(
+                ErrorCode.TOO_MANY_CONNECTIONS,
+                "This session already has the most connections allowed.",
+            )
+
+    def _check_invite(self, token: str, room: str, role: str) -> None:
+        try:
+            self.tokens.check_invite(token, room, role)
+        except TokenError:
+            raise ProtocolError(
+                ErrorCode.INVALID_TOKEN, "That invite is not valid for this room."
+            ) from None
+
+    @staticmethod
+    def _seat(
+        conn: Connection,
+        seat: Seat,
+        member: dict[str, Any] | None,
+        cursor: int,
+        backlog: list[tuple[OutboundEvent, OutboundEvent | None]] | None = None,
+    ) -> None:
+        conn.seat = seat
+        conn.member_id = seat.member_id
+        conn.facilitator = bool(member and member.get("role") == "facilitator")
+        conn.prepare_delivery(cursor, backlog or [])
+
+    def _session_token(self, seat: Seat) -> str:
+        claims = SessionClaims(
+            seat.room.slug, seat.member_id, seat.name, seat.observer, seat.joined_seq
+        )
+        return self.tokens.session(claims)
+
+
+def _snapshot(result: JoinResult) -> dict[str, Any]:
+    room = result.seat.room
+    return {
+        "member": result.member,
+        "room": {
+            "slug": room.slug,
+            "name": room.name,
+            "description": room.description,
+            "access": room.access,
+            "self_led": room.self_led,
+        },
+        "members": result.members,
+        "observers": result.observers,
+        "meeting": result.meeting,
+        "position": {"seq": result.position.seq, "epoch": result.position.epoch},
+    }
+
+
+def _refusal_frame(cid: str | int, exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, (ProtocolError, Denied)):
+        return _error(cid, exc.code, exc.message, exc.retry_after_ms)
+    if isinstance(exc, RoomNotFound):
+        return _error(cid, ErrorCode.ROOM_NOT_FOUND, "There is no room with that name.")
+    if isinstance(exc, Busy):
+        return _error(cid, ErrorCode.BUSY, "The room is very busy; please try again.")
+    return _error(cid, ErrorCode.UNAVAILABLE, "The server is reconnecting; try again shortly.")
+
+
+def _error(
+    cid: str | int | None, code: str, message: str, retry: int | None = None
+) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "id": cid, "code": str(code), "message": message}
+    if retry is not None:
+        frame["retry_after_ms"] = retry
+    return frame

@@ -1,0 +1,97 @@
+"""Signed tokens: sessions, facilitator invites and room invites.
+
+Signing uses itsdangerous (HMAC-SHA1 over a key derived per purpose with its `salt`), so a
+token made for one purpose is never valid for another, and nobody without the server's secret can
+forge or edit one. Tokens are signed, not encrypted: they hold ids, never anything confidential.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+__all__ = ["Invite", "SessionClaims", "TokenError", "Tokens"]
+
+SESSION_MAX_AGE: Final = 12 * 3600
+FACILITATOR_INVITE_MAX_AGE: Final = 7 * 24 * 3600
+ROOM_INVITE_MAX_AGE: Final = 30 * 24 * 3600
+
+
+class TokenError(ValueError):
+    """A token is forged, expired, malformed or made for something else."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClaims:
+    """What a session token says: which person, in which room, since which seq."""
+
+    room: str
+    member_id: str
+    name: str | None
+    observer: bool
+    joined_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    room: str
+    role: str  # "facilitator" or "member"
+
+
+class Tokens:
+    """Makes and checks every token the server hands out."""
+
+    def __init__(self, secret: str) -> None:
+        self._session = URLSafeTimedSerializer(secret, salt="sharecircle.session.v1")
+        self._facilitator = URLSafeTimedSerializer(secret, salt="sharecircle.facilitator.v1")
+        self._room = URLSafeTimedSerializer(secret, salt="sharecircle.room-invite.v1")
+
+    def session(self, claims: SessionClaims) -> str:
+        payload = {
+            "r": claims.room,
+            "m": claims.member_id,
+            "n": claims.name,
+            "o": claims.observer,
+            "j": claims.joined_seq,
+        }
+        return str(self._session.dumps(payload))
+
+    def check_session(self, token: str) -> SessionClaims:
+        data = self._load(self._session, token, SESSION_MAX_AGE)
+        try:
+            return SessionClaims(
+                room=str(data["r"]),
+                member_id=str(data["m"]),
+                name=None if data["n"] is None else str(data["n"]),
+                observer=bool(data["o"]),
+                joined_seq=int(data["j"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise TokenError("malformed session token") from None
+
+    def invite(self, room: str, role: str) -> str:
+        """A facilitator invite (role "facilitator") or a closed room's invite (role "member")."""
+        signer = self._facilitator if role == "facilitator" else self._room
+        return str(signer.dumps({"r": room, "k": secrets.token_hex(4)}))
+
+    def check_invite(self, token: str, room: str, role: str) -> Invite:
+        if role == "facilitator":
+            data = self._load(self._facilitator, token, FACILITATOR_INVITE_MAX_AGE)
+        else:
+            data = self._load(self._room, token, ROOM_INVITE_MAX_AGE)
+        if data.get("r") != room:
+            raise TokenError("the invite is for another room")
+        return Invite(room=room, role=role)
+
+    @staticmethod
+    def _load(signer: URLSafeTimedSerializer, token: str, max_age: int) -> dict[str, Any]:
+        try:
+            data = signer.loads(token, max_age=max_age)
+        except BadSignature:
+            raise TokenError("invalid or expired token") from None
+        if not isinstance(data, dict):
+            raise TokenError("malformed token")
+        return data

@@ -1,0 +1,88 @@
+"""A real sharecircle node inside the test's event loop: uvicorn on a pre-bound loopback socket.
+
+Used by the server-level tests; the cluster tests start real `sharecircle serve` processes
+instead (tests/support/nodes.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from rooms.backends.base import Backend
+from rooms.clock import Clock
+from server.runner import DrainingServer, make_config
+from server.app import create_app
+from server.settings import Settings
+
+__all__ = ["Live", "live_server", "node_settings"]
+
+
+def node_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "secret": "test-secret",
+        "admin_token": "test-admin",
+        "presence_interval_seconds": 0.2,
+        "join_deadline_seconds": 5.0,
+        "post_rate": "1000/second",
+        "command_rate": "1000/second",
+        "frame_ceiling": "10000/minute",
+    }
+    values.update(overrides)
+    return Settings.from_mapping(values)
+
+
+@dataclass
+class Live:
+    url: str
+    http: str
+    app: Any
+    server: DrainingServer
+
+    @property
+    def node(self) -> Any:
+        return self.app.state.node
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=self.http, timeout=10) as client:
+            return await client.get(path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=self.http, timeout=10) as client:
+            return await client.post(path, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def live_server(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    backend: Backend | None = None,
+) -> AsyncIterator[Live]:
+    settings = settings or node_settings()
+    app = create_app(settings, clock=clock, backend=backend)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = DrainingServer(make_config(app, settings, logs=False))
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)
+        yield Live(f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}", app, server)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 15)
+        sock.close()
