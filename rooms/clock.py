@@ -10,7 +10,7 @@ import asyncio
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "OffsetFileClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -53,3 +53,31 @@ class ManualClock:
     async def sleep_until(self, deadline: float) -> None:
         while self._now < deadline:
             await self._changed.wait()
+
+
+class OffsetFileClock:
+    """The real clock shifted by a number of seconds read from a file (tests of real processes).
+
+    Lets a test move the time of several `sharecircle serve` processes at once, so that a share
+    "expires" without anyone sleeping for it. Sleeps poll in short steps because the offset can
+    jump forward at any moment. Never used unless the `test_clock_file` setting names a file.
+    """
+
+    POLL = 0.05
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _offset(self) -> float:
+        try:
+            with open(self.path) as handle:
+                return float(handle.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0.0
+
+    def now(self) -> float:
+        return time.time() + self._offset()
+
+    async def sleep_until(self, deadline: float) -> None:
+        while (remaining := deadline - self.now()) > 0:
+            await asyncio.sleep(min(remaining, self.POLL))

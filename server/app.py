@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
-from rooms.clock import Clock, SystemClock
+from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
 from server import api
@@ -89,7 +89,8 @@ def create_app(
     backend: Backend | None = None,
 ) -> Starlette:
     """Build the app. `clock` and `backend` are injectable for tests."""
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -123,6 +123,11 @@ class Settings:
     log_level: str = _s("info", "Log level of sharecircle's own loggers.")
     log_client_addresses: bool = _s(False, "Log client IP addresses (off: never logged).")
     drain_seconds: float = _s(10.0, "On SIGTERM, how long clients get to move before exit.")
+    test_clock_file: str | None = _s(
+        None,
+        "For tests only: shift this node's clock by the seconds written in this file, so a test "
+        "can expire shares on real processes without sleeping.",
+    )
     rooms: tuple[RoomConfig, ...] = _s(
         DEFAULT_ROOMS, "Rooms (`[[rooms]]` tables in the TOML file); three defaults if none."
     )

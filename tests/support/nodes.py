@@ -1,0 +1,131 @@
+"""Real `sharecircle serve` processes for cluster, fault and deploy tests.
+
+Each node is a separate OS process (never another task in the test's event loop), listening on
+a free loopback port, with its stdout and stderr kept in a file so that tests can check what it
+logged (docs/privacy.md: nothing people said, no addresses).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NodeProcess", "free_port"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class NodeProcess:
+    """One node; start it, then use `.url` (WebSocket) and `.http`."""
+
+    def __init__(self, redis_url: str | None, *, port: int | None = None, **settings: Any) -> None:
+        self.port = port or free_port()
+        self.redis_url = redis_url
+        self.settings = {
+            "secret": "cluster-test-secret",
+            "admin_token": "cluster-test-admin",
+            "presence_ttl_seconds": "3",
+            "presence_interval_seconds": "0.5",
+            "post_rate": "1000/second",
+            "command_rate": "1000/second",
+            "frame_ceiling": "100000/minute",
+            "drain_seconds": "3",
+            **{k: str(v) for k, v in settings.items()},
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        handle, name = tempfile.mkstemp(prefix="sharecircle-node-", suffix=".log")
+        os.close(handle)
+        self.log_path = Path(name)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> NodeProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHARECIRCLE_")}
+        env.pop("REDIS_URL", None)
+        env.update({f"SHARECIRCLE_{k.upper()}": v for k, v in self.settings.items()})
+        args = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)]
+        if self.redis_url:
+            args += ["--redis-url", self.redis_url]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"node exited early:\n{self.logs()[-3000:]}")
+            if self.ready():
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"node did not become ready:\n{self.logs()[-3000:]}")
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.http + "/readyz", timeout=1) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        """kill -9: no goodbye to anyone."""
+        self.signal(signal.SIGCONT)
+        self.signal(signal.SIGKILL)
+        self.wait(10)
+
+    def freeze(self) -> None:
+        self.signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.signal(signal.SIGCONT)
+
+    def terminate(self) -> None:
+        """SIGTERM: the graceful drain."""
+        self.signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = 20.0) -> int | None:
+        if self.proc is None:
+            return None
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(5)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.kill()
+        self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> NodeProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
