@@ -40,6 +40,8 @@ class Subscriber(Protocol):
     conn_id: str
     member_id: str | None
     facilitator: bool
+    waiting_ticket: str | None
+    """Set while the person waits in the lobby; such a subscriber must receive nothing."""
 
     def deliver(self, event: OutboundEvent, hidden: OutboundEvent | None) -> None:
         """Queue an event (or, for non-facilitators, its hidden twin) for sending."""
@@ -51,6 +53,14 @@ class Subscriber(Protocol):
 
     def lost_state(self) -> None:
         """This node missed events it cannot recover: the client must resume."""
+        ...
+
+    def admitted(self, seq: int) -> None:
+        """A facilitator let this waiting person in with the event at `seq`."""
+        ...
+
+    def turned_away(self) -> None:
+        """A facilitator turned this waiting person away."""
         ...
 
 

@@ -88,6 +88,8 @@ class JoinResult:
     position: Position
     cursor: int
     """The seq after which this connection receives events."""
+    ticket: str | None = None
+    """Set when the join waits in the lobby: the person is not seated yet and sees nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,26 +186,30 @@ class RoomsService:
                 cursor = position.seq
             else:
                 assert shown is not None
+                ticket = secrets.token_urlsafe(8)
                 command = fx.Join(
                     member=member_id,
                     name=shown,
                     name_key=name_key(shown),
                     facilitator=facilitator,
                     marks=marks | {f"m:{member_id}"},
-                    ticket=secrets.token_urlsafe(8),
+                    ticket=ticket,
                 )
+                sub.waiting_ticket = ticket  # see nothing of the room unless seated
                 applied = await self.meetings.apply(room, command, None)
                 state = applied.state
                 if _waiting(state, member_id):
-                    raise Denied(
-                        "lobby", "The room has a waiting room; a facilitator will let you in."
-                    )
+                    position = await self.backend.position(slug)
+                    return JoinResult(seat, None, [], 0, {}, position, position.seq, ticket)
+                sub.waiting_ticket = None
                 cursor = applied.envelopes[0].seq - 1 if applied.envelopes else 0
                 position = await self.backend.position(slug)
         except MeetingRefused as exc:
+            sub.waiting_ticket = None
             await self._undo_attach(seat, sub)
             raise _refusal(exc) from None
         except BaseException:
+            sub.waiting_ticket = None
             await self._undo_attach(seat, sub)
             raise
         seat.joined_seq = cursor
@@ -257,6 +263,13 @@ class RoomsService:
         cursor = answer[-1].seq if answer else start.seq
         return ResumeResult(seat, True, member, missed, hidden, None, cursor)
 
+    async def admitted_snapshot(self, seat: Seat, seq: int) -> JoinResult:
+        """What a newcomer let in from the lobby receives: the room as of their admission."""
+        _, state = await self.meetings.load(seat.room, fresh=True)
+        seat.joined_seq = seq
+        position = await self.backend.position(seat.room.slug)
+        return self._snapshot(seat, state, position, seq)
+
     async def _reseat(self, room: RoomConfig, seat: Seat) -> fx.MeetingState:
         try:
             applied = await self.meetings.apply(room, fx.Reconnected(member=seat.member_id), None)
@@ -295,6 +308,10 @@ class RoomsService:
             position=position,
             cursor=cursor,
         )
+
+    async def abandon(self, sub: Subscriber, seat: Seat) -> None:
+        """A lobby wait ended without a decision (the connection went away)."""
+        await self._undo_attach(seat, sub)
 
     async def _undo_attach(self, seat: Seat, sub: Subscriber) -> None:
         self.hub.detach(seat.room.slug, sub)
@@ -427,7 +444,15 @@ class RoomsService:
         if name in ("chat.message", "chat.reaction", "hidden", "redacted"):
             return
         self.meetings.invalidate(local.slug)
-        if name == "member.left" and event.frame.get("reason") in ("removed", "banned"):
+        if name in ("lobby.admitted", "lobby.denied"):
+            ticket = event.frame.get("ticket")
+            for sub in list(local.subscribers.values()):
+                if ticket is not None and sub.waiting_ticket == ticket:
+                    if name == "lobby.admitted":
+                        sub.admitted(event.seq)
+                    else:
+                        sub.turned_away()
+        elif name == "member.left" and event.frame.get("reason") in ("removed", "banned"):
             target = event.frame.get("member")
             for sub in self.hub.local(local.slug, str(target)):
                 sub.evict(str(event.frame["reason"]))
@@ -488,6 +513,7 @@ class RoomsService:
                 log.warning("room %s: presence: %s", local.slug, type(exc).__name__)
 
     async def _presence_round(self, local: LocalRoom) -> None:
+        await self._check_position(local)
         for sub in list(local.subscribers.values()):
             seat = getattr(sub, "seat", None)
             if isinstance(seat, Seat):
@@ -502,6 +528,20 @@ class RoomsService:
         count = sum(1 for i in infos if i.get("o"))
         if count != self._observer_counts.get(local.slug, 0):
             await self._publish(local.slug, {"event": "observers", "count": count})
+
+    async def _check_position(self, local: LocalRoom) -> None:
+        """Notice a lost last message: pub/sub is at most once, and a hole shows only when the
+        next event arrives. So every few seconds compare the room's seq with what we delivered."""
+        seen = local.position
+        if seen is None:
+            return
+        current = await self.backend.position(local.slug)
+        if current.epoch == seen.epoch and current.seq > seen.seq:
+            await local.heal(None)
+        elif current.epoch != seen.epoch and not local.expect_new_epoch and local.position == seen:
+            local.position = current
+            for sub in list(local.subscribers.values()):
+                sub.lost_state()
 
     async def _touch(self, seat: Seat) -> None:
         info = _presence_info(seat, self.settings.node_id)

@@ -25,7 +25,7 @@ from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
-from server import api
+from server import api, metrics
 from server.endpoint import Endpoint
 from server.handlers import Handlers
 from server.settings import Settings
@@ -90,7 +90,9 @@ def create_app(
 ) -> Starlette:
     """Build the app. `clock` and `backend` are injectable for tests."""
     if clock is None:
-        clock = OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
+        clock = (
+            OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -135,6 +137,7 @@ def create_app(
         Route("/api/config", api.client_config),
         Route("/healthz", api.healthz),
         Route("/readyz", api.readyz),
+        Route("/metrics", metrics.endpoint),
         Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
         Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
         Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),

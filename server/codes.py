@@ -28,6 +28,7 @@ class CloseCode(IntEnum):
     REMOVED = 4500
     BANNED = 4501
     SESSION_INVALID = 4502
+    NOT_ADMITTED = 4503
 
 
 def is_resumable(code: int) -> bool:

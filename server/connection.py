@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +54,16 @@ class Connection:
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self.closing: Close | None = None
+        self.waiting_ticket: str | None = None
+        self.waiting_seat: Seat | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.on_admitted: Callable[[int], None] | None = None
 
     # -- hub side (never awaits) --------------------------------------------------------------
 
     def deliver(self, event: OutboundEvent, hidden: OutboundEvent | None) -> None:
+        if self.waiting_ticket is not None:
+            return  # protocol.md §3.4 lobby: newcomers see nothing of the room while they wait
         if self.pending is not None:
             if len(self.pending) >= self._max_messages:
                 self.close(CloseCode.SLOW, "too many events while joining")
@@ -76,6 +82,18 @@ class Connection:
 
     def lost_state(self) -> None:
         self.close(CloseCode.INSUFFICIENT_STATE, "events were lost; please resume")
+
+    def admitted(self, seq: int) -> None:
+        """Let in from the lobby: buffer from here; the handler sends the room, then the events."""
+        self.waiting_ticket = None
+        self.pending = []
+        if self.on_admitted is not None:
+            self.on_admitted(seq)
+
+    def turned_away(self) -> None:
+        self.waiting_ticket = None
+        self.send({"type": "lobby.denied"})
+        self.close(CloseCode.NOT_ADMITTED, "a facilitator did not let you in this time")
 
     # -- handler side ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server import metrics
 from server.codes import CloseCode, ErrorCode
 from server.commands import SPECS, Join, Ping, Post, Resume
 from server.connection import Close, Connection
@@ -72,6 +73,7 @@ class Endpoint:
             return
         await ws.accept(subprotocol=chosen)
         if self.draining or len(self.connections) >= self.settings.max_connections:
+            metrics.server_closed(CloseCode.TRY_AGAIN_LATER)
             await ws.close(CloseCode.TRY_AGAIN_LATER, "node is full; try again later")
             return
         conn = Connection(
@@ -82,10 +84,12 @@ class Endpoint:
         client = ws.scope.get("client")
         peer = Peer(address=client[0] if client else None)
         self.connections[conn.conn_id] = conn
+        metrics.connection_opened()
         try:
             await self._serve(ws, conn, peer)
         finally:
             del self.connections[conn.conn_id]
+            metrics.connection_closed()
             await self._goodbye(conn)
 
     async def _serve(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
@@ -119,6 +123,12 @@ class Endpoint:
                     await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
 
     async def _goodbye(self, conn: Connection) -> None:
+        for task in list(conn.tasks):
+            task.cancel()
+        if conn.waiting_seat is not None:
+            # Left the lobby before anyone decided; the ticket lapses by itself in the engine.
+            await self.handlers.service.abandon(conn, conn.waiting_seat)
+            conn.waiting_seat = None
         seat = conn.seat
         if seat is None:
             return
@@ -176,6 +186,7 @@ class Endpoint:
             self._count_bad(bad)
             conn.send({"type": "error", "id": cid, "code": exc.code.value, "message": exc.message})
             return
+        metrics.command_received(command)
         if not await self._rate_ok(conn, command):
             conn.send(
                 {
@@ -212,12 +223,14 @@ class Endpoint:
         while True:
             for item in await conn.next_batch():
                 if isinstance(item, Close):
+                    metrics.server_closed(item.code)
                     await ws.close(item.code, item.reason)
                     return
                 if binary:
                     await send({"type": "websocket.send", "bytes": item})
                 else:
                     await send({"type": "websocket.send", "text": item})
+                metrics.frame_sent()
 
     # -- draining -------------------------------------------------------------------------------
 

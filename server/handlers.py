@@ -6,6 +6,7 @@ verified session token), never from fields in a frame (docs/reliability.md, auth
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -118,9 +119,35 @@ class Handlers:
             facilitator=facilitator,
             marks=self._marks(peer),
         )
+        if result.ticket is not None:
+            return self._park(conn, result)
         self._seat(conn, result.seat, result.member, result.cursor)
         token = self._session_token(result.seat)
         return {"token": token, **_snapshot(result)}
+
+    def _park(self, conn: Connection, result: JoinResult) -> dict[str, Any]:
+        """The room's lobby is on: wait, seeing nothing, until a facilitator decides."""
+        seat = result.seat
+        conn.waiting_seat = seat
+
+        def admitted(seq: int) -> None:
+            task = asyncio.create_task(self._admit(conn, seat, seq))
+            conn.tasks.add(task)
+            task.add_done_callback(conn.tasks.discard)
+
+        conn.on_admitted = admitted
+        return {"lobby": True, "ticket": result.ticket, "room": _snapshot(result)["room"]}
+
+    async def _admit(self, conn: Connection, seat: Seat, seq: int) -> None:
+        try:
+            snapshot = await self.service.admitted_snapshot(seat, seq)
+        except (BackendUnavailable, RoomNotFound):
+            conn.lost_state()
+            return
+        conn.waiting_seat = None
+        self._seat(conn, seat, snapshot.member, seq)
+        conn.send({"type": "admitted", "token": self._session_token(seat), **_snapshot(snapshot)})
+        conn.start_delivery()
 
     async def _resume(self, conn: Connection, cmd: Resume) -> dict[str, Any]:
         if conn.seat is not None:

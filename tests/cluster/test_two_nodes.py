@@ -47,7 +47,9 @@ def shared_clock() -> Iterator[SharedClock]:
 
 
 @pytest.fixture
-def nodes(redis: RedisServer, shared_clock: SharedClock) -> Iterator[tuple[NodeProcess, NodeProcess]]:
+def nodes(
+    redis: RedisServer, shared_clock: SharedClock
+) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     a = NodeProcess(redis.url, test_clock_file=str(shared_clock.path))
     b = NodeProcess(redis.url, test_clock_file=str(shared_clock.path))
     with a, b:
@@ -80,8 +82,10 @@ async def test_members_on_two_nodes_see_each_other(nodes: tuple[NodeProcess, Nod
     await bob.event("chat.message", text="from A 4")
     tail_a = [(e["seq"], e.get("text")) for e in alice.events if e["event"] == "chat.message"]
     tail_b = [(e["seq"], e.get("text")) for e in bob.events if e["event"] == "chat.message"]
-    assert tail_a == tail_b and len(tail_a) == 10
-    assert gapless(alice.seqs()) and gapless(bob.seqs())
+    assert tail_a == tail_b
+    assert len(tail_a) == 10
+    assert gapless(alice.seqs())
+    assert gapless(bob.seqs())
     # A room created through one node's admin API exists on the other.
     async with httpx.AsyncClient(base_url=a.http) as http:
         made = await http.post(
@@ -106,7 +110,7 @@ async def test_a_dead_nodes_members_leave_everyones_list(
     await alice.join("night-owls", "Alice")
     joined = await bob.join("night-owls", "Bob")
     await bob.ok("post", text="before the crash")
-    last = (await bob.event("chat.message", text="before the crash"))
+    last = await bob.event("chat.message", text="before the crash")
     b.kill()
     away = await alice.event("member.away", member=joined["member"]["id"])
     assert away  # within presence_ttl (3 s here) plus one sweep; bounded by the client TIMEOUT

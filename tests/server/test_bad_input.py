@@ -33,7 +33,8 @@ async def test_undecodable_frames_get_errors_then_a_policy_close(live: Live) -> 
     client = await Client.connect(live.url)
     await client.send_raw("this is not json")
     err = await client.wait_for(lambda f: f.get("type") == "error", frames=True)
-    assert err["code"] == "bad_frame" and err["id"] is None
+    assert err["code"] == "bad_frame"
+    assert err["id"] is None
     assert (await client.request("ping"))["type"] == "pong"  # the connection carries on
     await client.send_raw("[1, 2, 3]")
     await client.send_raw('{"type": "post"')

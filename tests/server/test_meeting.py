@@ -43,7 +43,8 @@ async def test_a_whole_share_round(live_clocked: Live, clock: ManualClock) -> No
     """Open, five shares with one pass, one extend, one skip, one timeout; end. Everyone agrees."""
     live = live_clocked
     fran = await facilitator(live, "daily-check-in")
-    assert fran.member and fran.member["role"] == "facilitator"
+    assert fran.member
+    assert fran.member["role"] == "facilitator"
     people = [await seat(live, "daily-check-in", n) for n in ("Ann", "Ben", "Cat", "Dan", "Eve")]
     ids = [p.member["id"] for p in people]  # type: ignore[index]
     everyone = [fran, *people]
@@ -113,7 +114,7 @@ async def test_only_the_floor_holder_and_facilitators_post_during_a_round(live: 
     await ben.ok("react", mid=1, reaction="heart")  # reactions are not crosstalk
     await ann.ok("post", text="my share")
     await fran.ok("post", text="thank you, Ann")
-    meeting = (await ben.event("hand.raised", member=ben.member["id"]))  # type: ignore[index]
+    meeting = await ben.event("hand.raised", member=ben.member["id"])  # type: ignore[index]
     assert meeting
     for client in (fran, ann, ben):
         await client.close()
@@ -187,9 +188,11 @@ async def test_moderation_mute_and_remove(live: Live) -> None:
     assert updated["member"]["muted_until"] is not None
     assert (await troll.request("post", text="spam"))["code"] == "muted"
     log = await fran.event("moderation", action="mute")
-    assert log["target"] == tid and "text" not in log
+    assert log["target"] == tid
+    assert "text" not in log
     hidden = [e for e in other.events if e["seq"] == log["seq"]]
-    assert hidden and hidden[0]["event"] == "hidden"  # members never see the moderation log
+    assert hidden
+    assert hidden[0]["event"] == "hidden"
 
     token = troll.token
     await fran.ok("remove", member=tid, reason="disruptive")
@@ -239,7 +242,8 @@ async def test_lock_and_slow_mode(live: Live) -> None:
     await fran.ok("slow.set", seconds=60)
     await ann.ok("post", text="one")
     slow = await ann.request("post", text="two")
-    assert slow["code"] == "slow_mode" and slow["retry_after_ms"] > 0
+    assert slow["code"] == "slow_mode"
+    assert slow["retry_after_ms"] > 0
     await fran.ok("post", text="facilitators are exempt")
     await fran.ok("post", text="still exempt")
     await fran.ok("lock.set", on=True)
@@ -257,15 +261,51 @@ async def test_handover_and_co_facilitator(live: Live) -> None:
     aid = ann.member["id"]  # type: ignore[index]
     await fran.ok("facilitator.add", member=aid)
     await ann.wait_for(
-        lambda e: e.get("event") == "member.updated" and e["member"]["id"] == aid
-        and e["member"]["role"] == "facilitator"
+        lambda e: (
+            e.get("event") == "member.updated"
+            and e["member"]["id"] == aid
+            and e["member"]["role"] == "facilitator"
+        )
     )
     await ann.ok("round.open", topic="Ann runs this one")
     await ann.ok("facilitator.handover", member=fran.member["id"])  # type: ignore[index]
     await ann.wait_for(
-        lambda e: e.get("event") == "member.updated" and e["member"]["id"] == aid
-        and e["member"]["role"] == "member"
+        lambda e: (
+            e.get("event") == "member.updated"
+            and e["member"]["id"] == aid
+            and e["member"]["role"] == "member"
+        )
     )
     assert (await ann.request("round.end"))["code"] == "not_facilitator"
     await fran.close()
     await ann.close()
+
+
+async def test_lobby_newcomers_see_nothing_until_admitted(live: Live) -> None:
+    fran = await facilitator(live, "daily-check-in")
+    ann = await seat(live, "daily-check-in", "Ann")
+    await fran.ok("lobby.set", on=True)
+    newcomer = await Client.connect(live.url)
+    parked = await newcomer.ok("join", room="daily-check-in", name="Newt")
+    assert parked["lobby"] is True
+    assert "token" not in parked
+    waiting = await fran.event("lobby.waiting", name="Newt")
+    await ann.ok("post", text="said while Newt waits")
+    assert (await newcomer.request("post", text="let me in"))["code"] == "not_joined"
+    await fran.ok("lobby.admit", ticket=waiting["ticket"])
+    admitted = await newcomer.wait_for(lambda f: f.get("type") == "admitted", frames=True)
+    assert admitted["member"]["name"] == "Newt"
+    assert admitted["token"]
+    await ann.ok("post", text="welcome Newt")
+    await newcomer.event("chat.message", text="welcome Newt")
+    assert not any(e.get("text") == "said while Newt waits" for e in newcomer.events)
+    await newcomer.ok("post", text="thanks")
+
+    other = await Client.connect(live.url)
+    await other.ok("join", room="daily-check-in", name="Otto")
+    waiting = await fran.event("lobby.waiting", name="Otto")
+    await fran.ok("lobby.deny", ticket=waiting["ticket"])
+    await other.wait_for(lambda f: f.get("type") == "lobby.denied", frames=True)
+    assert (await other.closed())[0] == 4503
+    for client in (fran, ann, newcomer):
+        await client.close()

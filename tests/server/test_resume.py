@@ -57,7 +57,8 @@ async def test_resume_past_the_window_gets_an_explicit_resync() -> None:
         assert reply["recovered"] is False
         assert reply["reason"] == "window"
         assert {m["name"] for m in reply["members"]} == {"Alice", "Bob"}
-        assert "meeting" in reply and "position" in reply
+        assert "meeting" in reply
+        assert "position" in reply
         await bob.ok("post", text="after resync")
         event = await again.event("chat.message", text="after resync")
         assert event["seq"] > reply["position"]["seq"]

@@ -64,7 +64,9 @@ def test_undecodable_json_is_a_bad_frame(data: str) -> None:
 def test_join_parses_into_a_typed_command() -> None:
     cid, cmd = parse_command({"type": "join", "id": "a1", "room": "r", "name": "Sam"}, SPECS)
     assert cid == "a1"
-    assert cmd == Join(room="r", name="Sam", role="member", invite=None, facilitator=None, remember=False)
+    assert cmd == Join(
+        room="r", name="Sam", role="member", invite=None, facilitator=None, remember=False
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,9 @@ def test_join_parses_into_a_typed_command() -> None:
         ({"type": "join", "id": 1, "room": "r", "role": "facilitator"}, ErrorCode.BAD_REQUEST),
     ],
 )
-def test_invalid_commands_are_refused_with_a_code(frame: dict[str, object], code: ErrorCode) -> None:
+def test_invalid_commands_are_refused_with_a_code(
+    frame: dict[str, object], code: ErrorCode
+) -> None:
     with pytest.raises(BadRequest) as info:
         parse_command(frame, SPECS)
     assert info.value.code == code

@@ -16,7 +16,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-__all__ = ["Client", "TIMEOUT"]
+__all__ = ["TIMEOUT", "Client"]
 
 TIMEOUT = 10.0
 """Upper bound for any single wait in a test (never a timing assertion)."""
@@ -129,10 +129,10 @@ class Client:
 
         return await asyncio.wait_for(wait(), TIMEOUT)
 
-    async def event(self, name: str, **match: Any) -> dict[str, Any]:
+    async def event(self, kind: str, /, **match: Any) -> dict[str, Any]:
         """Wait for an event by name whose fields include `match`."""
         return await self.wait_for(
-            lambda f: f.get("event") == name and all(f.get(k) == v for k, v in match.items())
+            lambda f: f.get("event") == kind and all(f.get(k) == v for k, v in match.items())
         )
 
     def named(self, name: str) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ import httpx
 
 from rooms.backends.base import Backend
 from rooms.clock import Clock
-from server.runner import DrainingServer, make_config
 from server.app import create_app
+from server.runner import DrainingServer, make_config
 from server.settings import Settings
 
 __all__ = ["Live", "live_server", "node_settings"]

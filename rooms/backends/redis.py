@@ -1,0 +1,388 @@
+"""The Redis backend: what lets several sharecircle nodes serve the same rooms.
+
+Key layout (prefix `sc` by default; every key of a room carries the hash tag `{room}`, so one
+room lives on one Redis Cluster slot and its scripts stay atomic):
+
+    sc:{room}:seq              counter of the room's events (no TTL; never goes backwards)
+    sc:{room}:epoch            the history's random name (TTL `epoch_ttl_seconds`, refreshed on write)
+    sc:{room}:stream           one entry per event in the window, id `<ms>-<seq>` (TTL window + 1 s)
+    sc:{room}:payloads         hash seq -> payload of the events in the window (same TTL)
+    sc:{room}:state            hash {v: version, d: meeting state}
+    sc:{room}:presence         zset key -> expiry (ms)
+    sc:{room}:presence-info    hash key -> info
+    sc:{room}:events           the pub/sub channel (msgpack [seq, epoch, ts_ms, payload])
+    sc:claim:<key>             claims (`claim`)
+    sc:rooms                   hash slug -> room config
+
+The scripts and their rules are in `_lua.py`, the pub/sub listener in `_redis_pubsub.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import (
+    ClusterDownError,
+    MasterDownError,
+    ReadOnlyError,
+    RedisError,
+    TryAgainError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from rooms.backends import _lua
+from rooms.backends._redis_pubsub import ListenerOptions, PubSubListener
+from rooms.backends._wire import check_blob, check_name, check_payloads, new_epoch, seconds_to_ms
+from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
+from rooms.clock import Clock
+from rooms.errors import BackendError, BackendUnavailable
+
+__all__ = ["RedisBackend"]
+
+_UNAVAILABLE = (
+    RedisConnectionError,  # includes BusyLoadingError (a restarted server loading)
+    RedisTimeoutError,
+    ReadOnlyError,  # talking to a replica after a failover
+    MasterDownError,
+    TryAgainError,
+    ClusterDownError,
+    OSError,
+    TimeoutError,
+)
+
+
+def _bytes(value: object) -> bytes:
+    """A reply field as bytes (replies are bytes: the client never decodes)."""
+    if isinstance(value, bytes):
+        return value
+    raise BackendError(f"unexpected reply field of type {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def _mapped_errors() -> Iterator[None]:
+    """Redis trouble becomes `BackendUnavailable` (retry later) or `BackendError` (a bug)."""
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise BackendUnavailable(f"redis unavailable ({type(exc).__name__})") from exc
+    except RedisError as exc:
+        raise BackendError(f"redis error ({type(exc).__name__})") from exc
+
+
+class RedisBackend:
+    """`Backend` on Redis (or Valkey) via redis-py asyncio. Build it with `from_url`.
+
+    Args:
+        client: a `redis.asyncio.Redis` with `decode_responses=False`; closed by `aclose`.
+        window_seconds: how long events stay replayable.
+        window_max_events: how many events a room's window holds at most.
+        key_prefix: first part of every key and channel (no braces).
+        epoch_ttl_seconds: how long an idle room keeps its epoch (default one day, at least
+            twice the window); after that the next event starts a new epoch.
+        queue_size: how far a local subscriber may fall behind before it gets a `Gap`.
+        health_interval: seconds between PINGs on the pub/sub connection.
+        health_timeout: seconds a PING may go unanswered before the connection counts as dead.
+        connect_timeout: bound on (re)connecting the pub/sub connection.
+        reconnect_min, reconnect_max: backoff range between pub/sub reconnect attempts.
+        clock: None to take time from Redis `TIME` (one clock for the cluster); tests pass a
+            manual clock, which then governs window age, presence and claim expiry.
+    """
+
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        window_seconds: float = 300.0,
+        window_max_events: int = 500,
+        key_prefix: str = "sc",
+        epoch_ttl_seconds: float | None = None,
+        queue_size: int = 1000,
+        health_interval: float = 5.0,
+        health_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+        reconnect_min: float = 0.1,
+        reconnect_max: float = 5.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if not key_prefix or "{" in key_prefix or "}" in key_prefix:
+            raise ValueError("key_prefix must be non-empty and contain no braces")
+        if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
+            raise ValueError("window and queue sizes must be positive")
+        if client.connection_pool.connection_kwargs.get("decode_responses"):
+            raise ValueError("the Redis client must not decode responses")
+        if epoch_ttl_seconds is None:
+            epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
+        if epoch_ttl_seconds < 2 * window_seconds:
+            raise ValueError("epoch_ttl_seconds must be at least twice window_seconds")
+        self._redis = client
+        self._prefix = key_prefix
+        self._clock = clock
+        self._window_ms = seconds_to_ms(window_seconds)
+        self._max_events = window_max_events
+        self._content_ttl_ms = self._window_ms + 1000
+        self._epoch_ttl_ms = seconds_to_ms(epoch_ttl_seconds)
+        self._high: dict[str, int] = {}  # highest seq seen per room: detects lost writes
+        self._scripts: dict[str, AsyncScript] = {}
+        self._closed = False
+        self._listener = PubSubListener(
+            self._pubsub_connection,
+            self._channel,
+            self._room_of_channel,
+            self._seen,
+            ListenerOptions(
+                queue_size=queue_size,
+                health_interval=health_interval,
+                health_timeout=health_timeout,
+                connect_timeout=connect_timeout,
+                reconnect_min=reconnect_min,
+                reconnect_max=reconnect_max,
+            ),
+        )
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        window_seconds: float = 300.0,
+        window_max_events: int = 500,
+        key_prefix: str = "sc",
+        epoch_ttl_seconds: float | None = None,
+        queue_size: int = 1000,
+        command_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+        health_interval: float = 5.0,
+        health_timeout: float = 5.0,
+        reconnect_min: float = 0.1,
+        reconnect_max: float = 5.0,
+        clock: Clock | None = None,
+    ) -> RedisBackend:
+        """A backend for `redis://`, `rediss://` or `unix://` URLs; connects lazily.
+
+        `command_timeout` bounds each command; commands are not retried (a retried script could
+        publish twice), so a failure surfaces at once as `BackendUnavailable`.
+        """
+        client = Redis.from_url(
+            url,
+            socket_timeout=command_timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+        return cls(
+            client,
+            window_seconds=window_seconds,
+            window_max_events=window_max_events,
+            key_prefix=key_prefix,
+            epoch_ttl_seconds=epoch_ttl_seconds,
+            queue_size=queue_size,
+            health_interval=health_interval,
+            health_timeout=health_timeout,
+            connect_timeout=connect_timeout,
+            reconnect_min=reconnect_min,
+            reconnect_max=reconnect_max,
+            clock=clock,
+        )
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def publish(self, room: str, payloads: Sequence[bytes]) -> list[Envelope]:
+        checked = check_payloads(payloads)
+        if not checked:
+            check_name(room)
+            return []
+        reply = await self._room_script(_lua.PUBLISH, room, [self._channel(room), *checked])
+        return self._envelopes(room, reply, checked)
+
+    async def commit(
+        self, room: str, expected_version: int, state: bytes, payloads: Sequence[bytes]
+    ) -> list[Envelope] | None:
+        checked = check_payloads(payloads)
+        args = [self._channel(room), int(expected_version), check_blob(state, "state"), *checked]
+        reply = await self._room_script(_lua.COMMIT, room, args)
+        if reply is None:
+            return None
+        return self._envelopes(room, reply, checked) if checked else []
+
+    async def load_state(self, room: str) -> Versioned | None:
+        self._check_open()
+        with _mapped_errors():
+            version, data = await self._redis.hmget(self._key(room, "state"), ["v", "d"])
+        if version is None:
+            return None
+        return Versioned(version=int(version), data=_bytes(data))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, room: str) -> AsyncIterator[AsyncIterator[Envelope | Gap]]:
+        """See `Backend.subscribe`; returns once Redis confirmed the subscription.
+
+        If Redis cannot confirm it in time (it is down), the block still opens, and the stream
+        starts with a `Gap` once the subscription is live. Events published just before the
+        block opened may still arrive (they were in flight on the shared connection); readers
+        drop them by seq.
+        """
+        check_name(room)
+        self._check_open()
+        async with self._listener.subscribe(room) as inbox:
+            yield inbox
+
+    def subscriber_counts(self) -> dict[str, int]:
+        """Open subscriptions of this instance, by room (for health checks and tests)."""
+        return self._listener.counts()
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def replay(self, room: str, after: Position, limit: int) -> list[Envelope] | Resync:
+        args = [after.epoch, int(after.seq), int(limit)]
+        reply = await self._room_script(_lua.REPLAY, room, args)
+        status, epoch, seq = reply[0], reply[1].decode(), int(reply[2])
+        self._seen(room, seq)
+        if status != b"ok":
+            return Resync(status.decode(), Position(seq, epoch))
+        rows = reply[3:]
+        return [
+            Envelope(int(rows[i]), epoch, int(rows[i + 1]), bytes(rows[i + 2]))
+            for i in range(0, len(rows), 3)
+        ]
+
+    async def position(self, room: str) -> Position:
+        seq, epoch = await self._room_script(_lua.POSITION, room, [])
+        self._seen(room, int(seq))
+        return Position(int(seq), epoch.decode())
+
+    async def redact(self, room: str, seq: int) -> bool:
+        return bool(await self._room_script(_lua.REDACT, room, [int(seq)]))
+
+    async def reset(self, room: str) -> Position:
+        seq, epoch = await self._room_script(_lua.RESET, room, [])
+        self._seen(room, int(seq))
+        return Position(int(seq), epoch.decode())
+
+    # -- presence, claims, configs ---------------------------------------------------------
+
+    async def touch_presence(self, room: str, key: str, info: bytes, ttl: float) -> None:
+        args = [check_name(key, "key"), check_blob(info, "info"), seconds_to_ms(ttl)]
+        await self._presence_script(_lua.TOUCH_PRESENCE, room, args)
+
+    async def drop_presence(self, room: str, key: str) -> None:
+        await self._presence_script(_lua.DROP_PRESENCE, room, [key])
+
+    async def presence(self, room: str) -> dict[str, bytes]:
+        flat = await self._presence_script(_lua.PRESENCE, room, [])
+        return {flat[i].decode(): bytes(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        keys = [f"{self._prefix}:claim:{check_name(key, 'key')}"]
+        reply = await self._script(_lua.CLAIM, keys, [self._now_arg(), seconds_to_ms(ttl)])
+        return bool(reply)
+
+    async def save_room(self, slug: str, config: bytes) -> None:
+        check_name(slug)
+        self._check_open()
+        with _mapped_errors():
+            await self._redis.hset(self._rooms_key, slug, check_blob(config, "config"))
+
+    async def load_rooms(self) -> dict[str, bytes]:
+        self._check_open()
+        with _mapped_errors():
+            stored = await self._redis.hgetall(self._rooms_key)
+        return {_bytes(slug).decode(): _bytes(config) for slug, config in stored.items()}
+
+    async def ping(self) -> None:
+        self._check_open()
+        with _mapped_errors():
+            await self._redis.ping()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._listener.aclose()
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.aclose()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BackendUnavailable("backend closed")
+
+    @property
+    def _rooms_key(self) -> str:
+        return f"{self._prefix}:rooms"
+
+    def _key(self, room: str, name: str) -> str:
+        return f"{self._prefix}:{{{check_name(room)}}}:{name}"
+
+    def _channel(self, room: str) -> str:
+        return self._key(room, "events")
+
+    def _room_of_channel(self, channel: bytes) -> str | None:
+        head, tail = f"{self._prefix}:{{".encode(), b"}:events"
+        if not (channel.startswith(head) and channel.endswith(tail)):
+            return None
+        return channel[len(head) : -len(tail)].decode()
+
+    def _seen(self, room: str, seq: int) -> None:
+        if seq > self._high.get(room, 0):
+            self._high[room] = seq
+
+    def _now_arg(self) -> int | str:
+        return "" if self._clock is None else int(self._clock.now() * 1000)
+
+    def _envelopes(self, room: str, reply: list[Any], payloads: list[bytes]) -> list[Envelope]:
+        epoch, ts_ms, first = reply[0].decode(), int(reply[1]), int(reply[2])
+        self._seen(room, first + len(payloads) - 1)
+        return [Envelope(first + i, epoch, ts_ms, p) for i, p in enumerate(payloads)]
+
+    async def _room_script(self, source: str, room: str, args: list[Any]) -> Any:
+        keys = [self._key(room, n) for n in ("seq", "epoch", "stream", "payloads", "state")]
+        common = [
+            self._now_arg(),
+            self._window_ms,
+            self._max_events,
+            self._content_ttl_ms,
+            self._epoch_ttl_ms,
+            new_epoch(),
+            self._high.get(room, 0),
+        ]
+        return await self._script(source, keys, [*common, *args])
+
+    async def _presence_script(self, source: str, room: str, args: list[Any]) -> Any:
+        keys = [self._key(room, "presence"), self._key(room, "presence-info")]
+        return await self._script(source, keys, [self._now_arg(), *args])
+
+    async def _script(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a script by EVALSHA, loading it first if Redis does not know it (yet, or again)."""
+        self._check_open()
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self._redis.register_script(source)
+        with _mapped_errors():
+            return await script(keys=keys, args=args)
+
+    def _pubsub_connection(self) -> AbstractConnection:
+        """A fresh connection for pub/sub: RESP2, no read timeout (liveness is PING/PONG)."""
+        pool = self._redis.connection_pool
+        options = {
+            **pool.connection_kwargs,
+            "socket_timeout": None,
+            "retry": Retry(NoBackoff(), 0),
+            "health_check_interval": 0,
+            "protocol": 2,
+            "maint_notifications_config": None,  # RESP3-only; this connection speaks RESP2
+        }
+        options.pop("maint_notifications_pool_handler", None)
+        connection: AbstractConnection = pool.connection_class(**options)
+        return connection
+
+
+_: type[Backend] = RedisBackend

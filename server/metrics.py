@@ -1,0 +1,175 @@
+"""Prometheus metrics of one node, served at `GET /metrics` (text exposition format).
+
+Everything lives in one dedicated `CollectorRegistry` (never prometheus-client's global one), so
+importing a library that registers its own metrics cannot leak into what a node exports.
+
+What a label may carry: close codes and command names, both fixed sets from the code. Never a
+member id, a display name, an address, a room slug or anything someone typed (docs/operations.md,
+"Monitoring"): metrics are scraped and kept by other systems, outside our privacy rules.
+
+Gauges that describe the node right now (open connections, active rooms, draining) are read from
+the node at scrape time rather than counted up and down, so they cannot drift. Counters are
+bumped by one-line calls at the obvious points of `server/endpoint.py`. Two hooks are callables
+for code below the `server` layer, which may not import this module: `backend_reconnected` for
+the Redis pub/sub listener and `observe_fanout` for the hub.
+
+The registry is per process. A production process runs one node; tests that run several nodes in
+one process share the counters (compare before and after) but each scrape reads its own node's
+gauges.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "REGISTRY",
+    "backend_reconnected",
+    "command_received",
+    "connection_closed",
+    "connection_opened",
+    "endpoint",
+    "frame_sent",
+    "observe_fanout",
+    "render",
+    "server_closed",
+]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)  # open fds, RSS, CPU: what capacity runs out of first
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+_CONNECTIONS = Gauge(
+    "sharecircle_connections", "Open WebSocket connections on this node.", registry=REGISTRY
+)
+_ROOMS = Gauge(
+    "sharecircle_rooms_active",
+    "Rooms with at least one connection on this node (one backend subscription each).",
+    registry=REGISTRY,
+)
+_DRAINING = Gauge(
+    "sharecircle_draining", "1 after SIGTERM, while the node sends clients away.", registry=REGISTRY
+)
+_OPENED = Counter(
+    "sharecircle_connections_opened",
+    "WebSocket connections accepted and admitted (not refused as full or draining).",
+    registry=REGISTRY,
+)
+_CLOSED = Counter(
+    "sharecircle_connections_closed",
+    "Admitted WebSocket connections that ended, for any reason.",
+    registry=REGISTRY,
+)
+_COMMANDS = Counter(
+    "sharecircle_commands_received",
+    "Valid commands received from clients, by command.",
+    ["command"],
+    registry=REGISTRY,
+)
+_FRAMES_SENT = Counter(
+    "sharecircle_frames_sent",
+    "Frames written to client sockets (events, acks, errors, hello, pong).",
+    registry=REGISTRY,
+)
+_SERVER_CLOSES = Counter(
+    "sharecircle_server_closes",
+    "Connections the server closed, by close code (docs/protocol.md section 6).",
+    ["code"],
+    registry=REGISTRY,
+)
+_SLOW = Counter(
+    "sharecircle_send_queue_overflows",
+    "Clients closed with 4008 because their outbound queue overflowed (slow readers).",
+    registry=REGISTRY,
+)
+_RECONNECTS = Counter(
+    "sharecircle_backend_reconnects",
+    "Times the backend's pub/sub connection was lost and had to be made again.",
+    registry=REGISTRY,
+)
+_FANOUT = Histogram(
+    "sharecircle_fanout_seconds",
+    "Time from a backend envelope reaching the hub to its frame being queued for every "
+    "local connection of the room.",
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+
+_SLOW_CODE = 4008  # CloseCode.SLOW; a plain int keeps this module free of protocol imports
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+# -- the one-line calls of server/endpoint.py ---------------------------------------------------
+
+
+def connection_opened() -> None:
+    _OPENED.inc()
+
+
+def connection_closed() -> None:
+    _CLOSED.inc()
+
+
+def command_received(command: object) -> None:
+    """Count a decoded command; the label is its class name, a fixed set from the code."""
+    _COMMANDS.labels(_command_name(type(command))).inc()
+
+
+def frame_sent() -> None:
+    _FRAMES_SENT.inc()
+
+
+def server_closed(code: int) -> None:
+    """Count a close the server decided on (`code` is a `CloseCode`)."""
+    _SERVER_CLOSES.labels(str(int(code))).inc()
+    if code == _SLOW_CODE:
+        _SLOW.inc()
+
+
+# -- hooks for the layers below `server` (wired as callables; they may not import us) ------------
+
+
+def backend_reconnected() -> None:
+    """Call after the backend's pub/sub connection was lost and re-established."""
+    _RECONNECTS.inc()
+
+
+def observe_fanout(seconds: float) -> None:
+    """Record how long one envelope took from arrival in the hub to the last local outbox."""
+    _FANOUT.observe(seconds)
+
+
+# -- exposition ----------------------------------------------------------------------------------
+
+
+def render(node: Any) -> bytes:
+    """The exposition text, with this node's gauges read just now."""
+    _CONNECTIONS.set(len(node.endpoint.connections))
+    _ROOMS.set(len(node.service.hub.rooms))
+    _DRAINING.set(1 if node.endpoint.draining else 0)
+    return generate_latest(REGISTRY)
+
+
+async def endpoint(request: Request) -> Response:
+    """`GET /metrics`."""
+    return Response(render(request.app.state.node), media_type=CONTENT_TYPE_LATEST)
+
+
+def _command_name(kind: type) -> str:
+    return _CAMEL.sub("_", kind.__name__).lower()

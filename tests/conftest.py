@@ -1,0 +1,56 @@
+"""Fixtures shared by every test package: a real throwaway Redis, backends, a manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from rooms.backends.base import Backend
+from rooms.clock import ManualClock
+from tests.support.backends import KINDS, BackendFactory
+from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis (or Valkey) server for the whole session, on a unix socket; `.url` to connect.
+
+    Tests that stop or restart a server must launch their own (`RedisServer.launch()`).
+    """
+    with RedisServer.launch() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_tcp_server() -> Iterator[RedisServer]:
+    """Like `redis_server`, but also on a free 127.0.0.1 port: `.url` is `redis://127.0.0.1:PORT`,
+    reachable from other processes (multi-node tests). Shared: never stop or restart it.
+    """
+    with RedisServer.launch(tcp=True) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that moves only when the test calls `clock.advance(seconds)`."""
+    return ManualClock()
+
+
+@pytest.fixture(params=KINDS)
+async def make_backend(
+    request: pytest.FixtureRequest, clock: ManualClock
+) -> AsyncIterator[BackendFactory]:
+    """Makes nodes of one cluster (memory or redis, per param) that share data; all on `clock`."""
+    url = request.getfixturevalue("redis_server").url if request.param == "redis" else None
+    factory = BackendFactory(request.param, clock, url)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+
+
+@pytest.fixture
+def backend(make_backend: BackendFactory) -> Backend:
+    """A fresh backend (memory or redis, per param) on the manual clock."""
+    return make_backend()
