@@ -41,6 +41,8 @@ class Connection:
     def __init__(self, wire: Wire, *, max_messages: int, max_bytes: int) -> None:
         self.conn_id = secrets.token_hex(8)
         self.wire = wire
+        self._format = wire.value  # the key of the per-format encoding cache on each event
+        self._dump = wire.dump
         self.seat: Seat | None = None
         self.member_id: str | None = None
         self.facilitator = False
@@ -74,7 +76,7 @@ class Connection:
             return
         self.cursor = event.seq
         chosen = hidden if hidden is not None and not self.facilitator else event
-        self._put(chosen.encoded(self.wire.value, self.wire.dump))
+        self._put(chosen.encoded(self._format, self._dump))
 
     def evict(self, reason: str) -> None:
         code = CloseCode.BANNED if reason == "banned" else CloseCode.REMOVED
@@ -118,7 +120,7 @@ class Connection:
 
     def send(self, frame: Mapping[str, Any]) -> None:
         """Queue a reply frame (ack, error, hello, pong) behind what is already queued."""
-        self._put(self.wire.dump(frame))
+        self._put(self._dump(frame))
 
     def close(self, code: CloseCode, reason: str) -> None:
         """Close after the frames already queued (slow clients: at once)."""

@@ -44,7 +44,7 @@ __all__ = [
     "connection_closed",
     "connection_opened",
     "endpoint",
-    "frame_sent",
+    "frames_sent",
     "observe_fanout",
     "render",
     "server_closed",
@@ -84,7 +84,7 @@ _COMMANDS = Counter(
 )
 _FRAMES_SENT = Counter(
     "sharecircle_frames_sent",
-    "Frames written to client sockets (events, acks, errors, hello, pong).",
+    "Frames written to client sockets (events, acks, errors, hello, pong, close).",
     registry=REGISTRY,
 )
 _SERVER_CLOSES = Counter(
@@ -131,8 +131,9 @@ def command_received(command: object) -> None:
     _COMMANDS.labels(_command_name(type(command))).inc()
 
 
-def frame_sent() -> None:
-    _FRAMES_SENT.inc()
+def frames_sent(count: int) -> None:
+    """Count one batch the writer takes from an outbox (a close frame counts as one)."""
+    _FRAMES_SENT.inc(count)
 
 
 def server_closed(code: int) -> None:

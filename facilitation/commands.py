@@ -1,0 +1,308 @@
+"""Commands: what someone (or the server itself) asks the meeting to do.
+
+One frozen dataclass per command. `WIRE` is the protocol's command `type` (docs/protocol.md §3)
+or None for the commands only the server sends (presence and the clock). Commands are checked
+by the engine, not here: a command object may hold out-of-range values, and `decide` refuses
+them with `bad_request`, so the server can build commands straight from decoded frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from facilitation.state import Mode, Order
+
+__all__ = [
+    "Actor",
+    "AddFacilitator",
+    "Admit",
+    "AssignListenOnly",
+    "Ban",
+    "Command",
+    "Deny",
+    "Disconnected",
+    "EndRound",
+    "Extend",
+    "Handover",
+    "Join",
+    "Leave",
+    "LowerHand",
+    "Mute",
+    "OpenRound",
+    "Pass",
+    "PauseRoom",
+    "PauseRound",
+    "QueueMove",
+    "QueueRemove",
+    "RaiseHand",
+    "Reconnected",
+    "Remove",
+    "RemoveMessage",
+    "Report",
+    "ResetRoom",
+    "ResumeRound",
+    "SetListenOnly",
+    "SetLobby",
+    "SetLock",
+    "SetMode",
+    "SetSlow",
+    "ShareDone",
+    "Skip",
+    "Tick",
+    "Unmute",
+    "UnpauseRoom",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sends a command; `decide` takes None for the server itself (presence, clock)."""
+
+    member: str
+    """The sender's member id."""
+    observer: bool = False
+    """Observers are not participants; everything they send is refused with `observer`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of every command."""
+
+    WIRE: ClassVar[str | None] = None
+
+
+# --- member commands (protocol.md §3.2-3.3) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseHand(Command):
+    WIRE = "hand.raise"
+
+
+@dataclass(frozen=True, slots=True)
+class LowerHand(Command):
+    WIRE = "hand.lower"
+
+
+@dataclass(frozen=True, slots=True)
+class Pass(Command):
+    WIRE = "pass"
+
+
+@dataclass(frozen=True, slots=True)
+class ShareDone(Command):
+    WIRE = "share.done"
+
+
+@dataclass(frozen=True, slots=True)
+class SetListenOnly(Command):
+    WIRE = "listen_only.set"
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Command):
+    """A member reports a message; the server fills `about`, `about_name` and `text`."""
+
+    WIRE = "report"
+    mid: int
+    about: str
+    about_name: str
+    text: str
+    reason: str = ""
+
+
+# --- facilitator commands (protocol.md §3.4) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRound(Command):
+    WIRE = "round.open"
+    topic: str = ""
+    share_seconds: int | None = None
+    """None means the room's default share length."""
+    order: Order = Order.HANDS
+
+
+@dataclass(frozen=True, slots=True)
+class EndRound(Command):
+    WIRE = "round.end"
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRound(Command):
+    WIRE = "round.pause"
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRound(Command):
+    WIRE = "round.resume"
+
+
+@dataclass(frozen=True, slots=True)
+class Extend(Command):
+    WIRE = "share.extend"
+    seconds: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Skip(Command):
+    WIRE = "share.skip"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMove(Command):
+    WIRE = "queue.move"
+    member: str
+    position: int
+    """0-based; positions past the end move the member to the end."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRemove(Command):
+    WIRE = "queue.remove"
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetMode(Command):
+    WIRE = "mode.set"
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class Mute(Command):
+    WIRE = "mute"
+    member: str
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unmute(Command):
+    WIRE = "unmute"
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignListenOnly(Command):
+    WIRE = "listen_only.assign"
+    member: str
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Remove(Command):
+    WIRE = "remove"
+    member: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ban(Command):
+    WIRE = "ban"
+    member: str
+    seconds: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveMessage(Command):
+    WIRE = "message.remove"
+    mid: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetLock(Command):
+    WIRE = "lock.set"
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetSlow(Command):
+    WIRE = "slow.set"
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddFacilitator(Command):
+    WIRE = "facilitator.add"
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class Handover(Command):
+    WIRE = "facilitator.handover"
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetLobby(Command):
+    WIRE = "lobby.set"
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Admit(Command):
+    WIRE = "lobby.admit"
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deny(Command):
+    WIRE = "lobby.deny"
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRoom(Command):
+    WIRE = "room.pause"
+
+
+@dataclass(frozen=True, slots=True)
+class UnpauseRoom(Command):
+    WIRE = "room.unpause"
+
+
+@dataclass(frozen=True, slots=True)
+class ResetRoom(Command):
+    WIRE = "room.reset"
+
+
+# --- presence and clock: sent by the server itself (actor None) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Join(Command):
+    """Someone asks for a seat. `ticket` is a fresh id for the lobby, used if they must wait."""
+
+    member: str
+    name: str
+    name_key: str
+    facilitator: bool = False
+    marks: frozenset[str] = frozenset()
+    ticket: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Leave(Command):
+    """The member left on purpose (or a lobby ticket's connection went away)."""
+
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected(Command):
+    """The member's last connection dropped; their seat is held."""
+
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected(Command):
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick(Command):
+    """Fire the deadlines that are due; the server sends it at `next_deadline(state)`."""

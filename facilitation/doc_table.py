@@ -1,0 +1,231 @@
+"""Render the rule tables of rules.py (and the state's fields) as Markdown.
+
+docs/facilitation.md holds the output between `<!-- generated:start -->` and
+`<!-- generated:end -->`; a test fails when it is stale. Regenerate with::
+
+    python -m facilitation.doc_table --write
+
+The state's field descriptions are the attribute docstrings in state.py, read with `ast`, so
+the code stays the single source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from facilitation import deadlines, events, rules, state
+from facilitation.commands import Command
+
+__all__ = ["DOC_PATH", "END", "START", "main", "render", "splice"]
+
+START = "<!-- generated:start -->"
+END = "<!-- generated:end -->"
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "facilitation.md"
+
+_STATE_CLASSES = (
+    state.MeetingState,
+    state.RoomSettings,
+    state.Participant,
+    state.Round,
+    state.Floor,
+    state.BanEntry,
+    state.Waiting,
+)
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _code(text: object) -> str:
+    return f"`{text}`"
+
+
+def _wire(kind: type[Command]) -> str:
+    return _code(kind.WIRE) if kind.WIRE else "(server)"
+
+
+def _commands() -> list[str]:
+    modes = list(rules.ALLOWED_IN_MODE)
+
+    def who(kind: type[Command]) -> str:
+        if kind in rules.SYSTEM_COMMANDS:
+            return "server (`actor=None`)"
+        return ", ".join(str(role) for role in state.Role if role in rules.REQUIRED_ROLE[kind])
+
+    def cell(kind: type[Command], mode: state.Mode) -> str:
+        return "yes" if kind in rules.ALLOWED_IN_MODE[mode] else _code(rules.MODE_REFUSAL[kind])
+
+    rows = [
+        [kind.__name__, _wire(kind), who(kind), *(cell(kind, m) for m in modes)]
+        for kind in rules.ALL_COMMANDS
+    ]
+    head = ["command", "wire", "who may send it", *(f"in `{m}`" for m in modes)]
+    return ["### Commands: who, and in which mode", "", *_table(head, rows)]
+
+
+def _limits() -> list[str]:
+    rows: list[list[str]] = []
+    for kind, bounds in rules.NUMBER_BOUNDS.items():
+        rows += [[kind.__name__, _code(f), f"{lo}–{hi}"] for f, (lo, hi) in bounds.items()]
+    for kind, limits in rules.TEXT_LIMITS.items():
+        rows += [[kind.__name__, _code(f), f"at most {n} characters"] for f, n in limits.items()]
+    for kind, choices in rules.CHOICES.items():
+        rows += [
+            [kind.__name__, _code(f), " | ".join(_code(o) for o in sorted(opts))]
+            for f, opts in choices.items()
+        ]
+    out = ["### Field limits (otherwise `bad_request`)", ""]
+    return out + _table(["command", "field", "allowed"], rows)
+
+
+def _targets() -> list[str]:
+    rows = [
+        [kind.__name__, "; ".join(str(t) for t in checks)]
+        for kind, checks in rules.TARGET_CHECKS.items()
+    ]
+    refusals = [[str(t), _code(code)] for t, (code, _) in rules.TARGET_REFUSAL.items()]
+    return [
+        "### The member a facilitator command acts on",
+        "",
+        *_table(["command", "the member must be (checked in order)"], rows),
+        *_table(["when the member is not", "refusal"], refusals),
+    ]
+
+
+def _person_rules(title: str, person_rules: Sequence[rules.PersonRule]) -> list[str]:
+    rows = [[str(i), r.when, _code(r.refusal)] for i, r in enumerate(person_rules, 1)]
+    return [title, "", *_table(["#", "when", "refusal"], rows)]
+
+
+def _shares() -> list[str]:
+    rows = [[kind.__name__, _code(how)] for kind, how in rules.SHARE_END_HOW.items()]
+    ends = [
+        [_code(order), "yes" if e else "no"] for order, e in rules.ENDS_WHEN_QUEUE_EMPTY.items()
+    ]
+    return [
+        "### How a share ends when a command takes the speaker off the floor",
+        "",
+        *_table(["command", "`share.ended` `how`"], rows),
+        "### Does a round end by itself when the floor is free and the queue empty?",
+        "",
+        *_table(["order", "ends by itself"], [*ends, ["self-led (any order)", "yes"]]),
+    ]
+
+
+def _deadlines() -> list[str]:
+    rows = [[str(k), when, what] for k, (when, what) in deadlines.DEADLINES.items()]
+    out = ["### Deadlines (fired in time order; ties in this order)", ""]
+    return out + _table(["deadline", "when", "what happens"], rows)
+
+
+def _events() -> list[str]:
+    rows = []
+    for name in events.__all__:
+        kind = getattr(events, name)
+        if not (isinstance(kind, type) and issubclass(kind, events.Event)) or kind is events.Event:
+            continue
+        fields = []
+        for f in dataclasses.fields(kind):
+            wire = f.metadata.get("wire") or f.name
+            fields.append(_code(wire) + (" (ms)" if f.metadata.get("ms") else ""))
+        rows.append([_code(kind.NAME), kind.__name__, kind.AUDIENCE, ", ".join(fields) or "—"])
+    out = ["### Events", ""]
+    return out + _table(["event", "class", "audience", "fields"], sorted(rows))
+
+
+def _moderation() -> list[str]:
+    names = sorted(_code(kind.WIRE) for kind in rules.MODERATION_ACTIONS)
+    return [
+        "### Actions logged to facilitators (`moderation`)",
+        "",
+        ", ".join(names) + "; raid protection logs `lobby.set` and `slow.set` with `by` null.",
+        "",
+    ]
+
+
+def _attribute_docs(cls: type) -> list[list[str]]:
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+    rows = []
+    for node, following in zip(body, [*body[1:], None], strict=True):
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+            continue
+        doc = ""
+        if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+            doc = " ".join(str(following.value.value).split())
+        rows.append([_code(node.target.id), _code(ast.unparse(node.annotation)), doc])
+    return rows
+
+
+def _state() -> list[str]:
+    out = ["### The meeting state", ""]
+    for cls in _STATE_CLASSES:
+        out += [f"`{cls.__name__}`", ""]
+        out += _table(["field", "type", "meaning"], _attribute_docs(cls))
+    return out
+
+
+def render() -> str:
+    """The generated section, without its markers."""
+    lines = [
+        "<!-- Do not edit this section: run `python -m facilitation.doc_table --write`. -->",
+        "",
+        *_commands(),
+        *_limits(),
+        *_targets(),
+        *_person_rules("### Who may raise a hand (first matching row refuses)", rules.FLOOR_RULES),
+        *_person_rules("### Who may post (first matching row refuses)", rules.POSTING_RULES),
+        "Facilitators are exempt from slow mode.",
+        "",
+        *_shares(),
+        *_deadlines(),
+        *_events(),
+        *_moderation(),
+        *_state(),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def splice(document: str, generated: str) -> str:
+    """`document` with the text between the markers replaced by `generated`.
+
+    Raises:
+        ValueError: the markers are missing or out of order.
+    """
+    start, end = document.find(START), document.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"{START} ... {END} markers not found")
+    return document[: start + len(START)] + "\n" + generated + document[end:]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the generated section, or with `--write` update docs/facilitation.md in place,
+    or with `--check` exit 1 if it is stale."""
+    parser = argparse.ArgumentParser(prog="python -m facilitation.doc_table")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true", help=f"update {DOC_PATH.name} in place")
+    group.add_argument("--check", action="store_true", help=f"exit 1 if {DOC_PATH.name} is stale")
+    args = parser.parse_args(argv)
+    if not (args.write or args.check):
+        sys.stdout.write(render())
+        return 0
+    current = DOC_PATH.read_text(encoding="utf-8")
+    updated = splice(current, render())
+    if args.check:
+        return 0 if updated == current else 1
+    if updated != current:
+        DOC_PATH.write_text(updated, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""The lobby and raid protection.
+
+Rules carried out here:
+
+- With the lobby on, a newcomer who is not a facilitator waits (`lobby.waiting` to facilitators)
+  until a facilitator admits them (seated, `member.joined`, `lobby.admitted`) or denies them
+  (`lobby.denied`). A ticket also lapses after `lobby_ticket_seconds` (deadlines.py), and goes
+  when its connection leaves; both end in `lobby.denied` so the server turns the connection away.
+- Turning the lobby off does not admit anyone already waiting: after a raid, the waiting list is
+  exactly the people a facilitator should look at one by one.
+- A waiting newcomer keeps their name: nobody else can join with it meanwhile.
+- Raid protection: every join of a new identity is counted; `raid_joins` of them within
+  `raid_window_seconds`, with the lobby off, turn the lobby on, raise slow mode to
+  `rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The count then starts over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from facilitation import commands as c
+from facilitation.changes import Changes
+from facilitation.errors import Refusal, Refused
+from facilitation.events import LobbyAdmitted, LobbyDenied, LobbyWaiting, RaidAlert
+from facilitation.moderation import log
+from facilitation.rules import RAID_SLOW_SECONDS, banned
+from facilitation.state import MeetingState, Role, Waiting
+
+__all__ = [
+    "admit",
+    "deny",
+    "drop_ticket",
+    "name_taken",
+    "note_join",
+    "set_lobby",
+    "wait",
+]
+
+_NO_TICKET = Refused(Refusal.NOT_PRESENT, "Nobody is waiting with that ticket.")
+
+
+def set_lobby(tx: Changes, command: c.SetLobby) -> Refused | None:
+    # A facilitator's explicit choice: a room unpause will not turn it off again.
+    tx.state = replace(tx.state, lobby=command.on, pause_lobby=False)
+    log(tx, command, value=command.on)
+    return None
+
+
+def admit(tx: Changes, command: c.Admit) -> Refused | None:
+    """Seat a waiting newcomer; bans and names are checked again, since time has passed."""
+    entry = _ticket(tx.state, command.ticket)
+    if entry is None:
+        return _NO_TICKET
+    if banned(tx.state, entry.marks | {entry.member}, tx.now):
+        return Refused(Refusal.BANNED, "That newcomer is banned for now.")
+    if tx.state.participant(entry.member) is None:
+        if name_taken(tx.state, entry.name_key, entry.member, lobby=False):
+            return Refused(Refusal.NAME_TAKEN, "Someone in the room has that name now.")
+        tx.state = _without_ticket(tx.state, command.ticket)
+        tx.seat(entry.member, entry.name, entry.name_key, entry.role, entry.marks)
+    else:
+        tx.state = _without_ticket(tx.state, command.ticket)  # seated meanwhile another way
+    tx.emit(LobbyAdmitted(command.ticket, entry.member))
+    log(tx, command, target=entry.member, value=command.ticket)
+    return None
+
+
+def deny(tx: Changes, command: c.Deny) -> Refused | None:
+    if _ticket(tx.state, command.ticket) is None:
+        return _NO_TICKET
+    drop_ticket(tx, command.ticket)
+    log(tx, command, value=command.ticket)
+    return None
+
+
+def wait(tx: Changes, command: c.Join) -> None:
+    """Put a newcomer in the lobby."""
+    entry = Waiting(
+        ticket=command.ticket,
+        member=command.member,
+        name=command.name,
+        name_key=command.name_key,
+        marks=command.marks,
+        role=Role.MEMBER,
+        since=tx.now,
+    )
+    tx.state = replace(tx.state, waiting=(*tx.state.waiting, entry))
+    tx.emit(LobbyWaiting(command.ticket, command.name))
+
+
+def drop_ticket(tx: Changes, ticket: str) -> None:
+    """The ticket leaves the lobby without a seat; the server turns its connection away."""
+    tx.state = _without_ticket(tx.state, ticket)
+    tx.emit(LobbyDenied(ticket))
+
+
+def name_taken(state: MeetingState, name_key: str, member: str, *, lobby: bool = True) -> bool:
+    """Whether someone else is seated (or, with `lobby`, waiting) with that folded name."""
+    people = [(p.member, p.name_key) for p in state.participants]
+    if lobby:
+        people += [(w.member, w.name_key) for w in state.waiting]
+    return any(key == name_key and other != member for other, key in people)
+
+
+def note_join(tx: Changes) -> None:
+    """Count a new identity's join; too many too fast and the room protects itself."""
+    state = tx.state
+    settings = state.settings
+    window_start = tx.now - settings.raid_window_seconds
+    joins = (*(t for t in state.recent_joins if t > window_start), tx.now)
+    if len(joins) >= settings.raid_joins and not state.lobby:
+        slow = max(state.slow_seconds, RAID_SLOW_SECONDS)
+        tx.emit(RaidAlert(len(joins), settings.raid_window_seconds))
+        log(tx, c.SetLobby(on=True), value=True)
+        if slow != state.slow_seconds:
+            log(tx, c.SetSlow(seconds=slow), value=slow)
+        state = replace(state, lobby=True, slow_seconds=slow)
+        joins = ()
+    tx.state = replace(state, recent_joins=joins)
+
+
+def _ticket(state: MeetingState, ticket: str) -> Waiting | None:
+    return next((w for w in state.waiting if w.ticket == ticket), None)
+
+
+def _without_ticket(state: MeetingState, ticket: str) -> MeetingState:
+    return replace(state, waiting=tuple(w for w in state.waiting if w.ticket != ticket))

@@ -1,0 +1,104 @@
+"""Presence: joining, leaving, dropping and coming back. Sent by the server (`actor=None`).
+
+Rules carried out here:
+
+- A join is refused when any of the joiner's marks (or their member id) is banned (`banned`),
+  when the room is locked and they are not a facilitator (`room_locked`), or when someone seated
+  or waiting has the same folded name (`name_taken`). Otherwise it counts towards raid detection,
+  and with the lobby on a non-facilitator waits there; everyone else is seated.
+- A join for a member id already seated is a reconnection (the facilitator flag may promote them).
+- A dropped member keeps their seat for `seat_hold_seconds`, and a dropped speaker keeps the floor
+  for `grace_seconds` (deadlines.py ends both). Coming back within them changes nothing else.
+- Leaving ends the speaker's share (`left`); a waiting newcomer who leaves gives up their ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from facilitation import commands as c
+from facilitation.changes import Changes
+from facilitation.errors import Refusal, Refused
+from facilitation.events import MemberAway, MemberBack
+from facilitation.lobby import drop_ticket, name_taken, note_join, wait
+from facilitation.rules import SHARE_END_HOW, LeaveReason, ban_refusal, may_join_locked
+from facilitation.state import Role
+
+__all__ = ["disconnected", "join", "leave", "reconnected"]
+
+_NOT_HERE = Refused(Refusal.NOT_PRESENT, "That member is not in the room.")
+
+
+def join(tx: Changes, command: c.Join) -> Refused | None:
+    state = tx.state
+    if state.participant(command.member) is not None:
+        return _rejoin(tx, command)
+    refusal = ban_refusal(state, command.marks | {command.member}, tx.now)
+    if refusal is not None:
+        return refusal
+    if not may_join_locked(state, facilitator=command.facilitator):
+        return Refused(Refusal.ROOM_LOCKED, "The room takes no new joins right now.")
+    if name_taken(state, command.name_key, command.member):
+        return Refused(Refusal.NAME_TAKEN, "Someone in the room has that name right now.")
+    for older in [w.ticket for w in state.waiting if w.member == command.member]:
+        drop_ticket(tx, older)  # the same person waiting on an older connection
+    note_join(tx)
+    if tx.state.lobby and not command.facilitator:
+        if not command.ticket or any(w.ticket == command.ticket for w in tx.state.waiting):
+            return Refused(Refusal.BAD_REQUEST, "A newcomer needs a fresh lobby ticket.")
+        wait(tx, command)
+        return None
+    role = Role.FACILITATOR if command.facilitator else Role.MEMBER
+    tx.seat(command.member, command.name, command.name_key, role, command.marks)
+    return None
+
+
+def _rejoin(tx: Changes, command: c.Join) -> Refused | None:
+    who = tx.who(command.member)
+    if command.facilitator and not who.is_facilitator:
+        tx.update(replace(who, role=Role.FACILITATOR))
+    return reconnected(tx, c.Reconnected(command.member))
+
+
+def leave(tx: Changes, command: c.Leave) -> Refused | None:
+    if tx.state.participant(command.member) is not None:
+        tx.unseat(command.member, LeaveReason.LEFT, SHARE_END_HOW[c.Leave])
+        return None
+    tickets = [w.ticket for w in tx.state.waiting if w.member == command.member]
+    if not tickets:
+        return _NOT_HERE
+    for ticket in tickets:
+        drop_ticket(tx, ticket)
+    return None
+
+
+def disconnected(tx: Changes, command: c.Disconnected) -> Refused | None:
+    """The seat is held; a speaker keeps the floor for the grace period."""
+    who = tx.state.participant(command.member)
+    if who is None:
+        return leave(tx, c.Leave(command.member))  # a waiting newcomer's connection dropped
+    if who.away:
+        return None
+    tx.update(replace(who, away_since=tx.now), announce=False)
+    rnd = tx.state.round
+    if rnd is not None and rnd.floor is not None and rnd.floor.member == who.member:
+        floor = replace(rnd.floor, away_deadline=tx.now + tx.state.settings.grace_seconds)
+        tx.state = replace(tx.state, round=replace(rnd, floor=floor))
+    tx.emit(MemberAway(who.member))
+    return None
+
+
+def reconnected(tx: Changes, command: c.Reconnected) -> Refused | None:
+    who = tx.state.participant(command.member)
+    if who is None:
+        return _NOT_HERE
+    if not who.away:
+        return None
+    tx.update(replace(who, away_since=None), announce=False)
+    rnd = tx.state.round
+    if rnd is not None and rnd.floor is not None and rnd.floor.member == who.member:
+        tx.state = replace(
+            tx.state, round=replace(rnd, floor=replace(rnd.floor, away_deadline=None))
+        )
+    tx.emit(MemberBack(who.member))
+    return None

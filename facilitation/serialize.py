@@ -1,0 +1,186 @@
+"""The meeting state as plain data, for storing it (msgpack in the rooms layer) and back.
+
+`to_dict` gives only str, int, float, bool, None, lists and str-keyed dicts; `from_dict` rebuilds
+the identical state (`from_dict(to_dict(s)) == s`). Frozensets become sorted lists and enums
+their values. `format` is bumped if the layout ever changes incompatibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from facilitation.state import (
+    BanEntry,
+    Floor,
+    MeetingState,
+    Mode,
+    Order,
+    Participant,
+    Role,
+    RoomSettings,
+    Round,
+    Waiting,
+)
+
+__all__ = ["FORMAT", "from_dict", "to_dict"]
+
+FORMAT = 1
+
+Plain = dict[str, Any]
+
+
+def to_dict(state: MeetingState) -> Plain:
+    """The state as msgpack- and JSON-friendly plain data."""
+    s = state.settings
+    return {
+        "format": FORMAT,
+        "settings": {
+            "self_led": s.self_led,
+            "default_share_seconds": s.default_share_seconds,
+            "grace_seconds": s.grace_seconds,
+            "seat_hold_seconds": s.seat_hold_seconds,
+            "warning_seconds": s.warning_seconds,
+            "raid_joins": s.raid_joins,
+            "raid_window_seconds": s.raid_window_seconds,
+            "lobby_ticket_seconds": s.lobby_ticket_seconds,
+            "removal_hold_seconds": s.removal_hold_seconds,
+        },
+        "base_mode": str(state.base_mode),
+        "locked": state.locked,
+        "slow_seconds": state.slow_seconds,
+        "lobby": state.lobby,
+        "paused_room": state.paused_room,
+        "pause_listen_only": sorted(state.pause_listen_only),
+        "pause_lobby": state.pause_lobby,
+        "participants": [_participant(p) for p in state.participants],
+        "queue": list(state.queue),
+        "round": None if state.round is None else _round(state.round),
+        "bans": [
+            {"marks": sorted(b.marks), "until": b.until, "reason": b.reason, "removal": b.removal}
+            for b in state.bans
+        ],
+        "waiting": [_waiting(w) for w in state.waiting],
+        "recent_joins": list(state.recent_joins),
+        "next_join_index": state.next_join_index,
+    }
+
+
+def _participant(p: Participant) -> Plain:
+    return {
+        "member": p.member,
+        "name": p.name,
+        "name_key": p.name_key,
+        "role": str(p.role),
+        "joined_seq": p.joined_seq,
+        "listen_only": p.listen_only,
+        "muted_until": p.muted_until,
+        "away_since": p.away_since,
+        "marks": sorted(p.marks),
+    }
+
+
+def _round(r: Round) -> Plain:
+    floor = r.floor
+    return {
+        "topic": r.topic,
+        "order": str(r.order),
+        "share_seconds": r.share_seconds,
+        "self_led": r.self_led,
+        "paused": r.paused,
+        "paused_remaining": r.paused_remaining,
+        "floor": None
+        if floor is None
+        else {
+            "member": floor.member,
+            "started_at": floor.started_at,
+            "ends_at": floor.ends_at,
+            "warned": floor.warned,
+            "away_deadline": floor.away_deadline,
+        },
+    }
+
+
+def _waiting(w: Waiting) -> Plain:
+    return {
+        "ticket": w.ticket,
+        "member": w.member,
+        "name": w.name,
+        "name_key": w.name_key,
+        "marks": sorted(w.marks),
+        "role": str(w.role),
+        "since": w.since,
+    }
+
+
+def from_dict(data: Mapping[str, Any]) -> MeetingState:
+    """Rebuild a state written by `to_dict`.
+
+    Raises:
+        ValueError: unknown format or enum value; KeyError: a field is missing.
+    """
+    if data.get("format") != FORMAT:
+        raise ValueError(f"unknown meeting state format {data.get('format')!r}")
+    rnd = data["round"]
+    return MeetingState(
+        settings=RoomSettings(**data["settings"]),
+        base_mode=Mode(data["base_mode"]),
+        locked=data["locked"],
+        slow_seconds=data["slow_seconds"],
+        lobby=data["lobby"],
+        paused_room=data["paused_room"],
+        pause_listen_only=frozenset(data["pause_listen_only"]),
+        pause_lobby=data["pause_lobby"],
+        participants=tuple(_read_participant(p) for p in data["participants"]),
+        queue=tuple(data["queue"]),
+        round=None if rnd is None else _read_round(rnd),
+        bans=tuple(
+            BanEntry(frozenset(b["marks"]), b["until"], b["reason"], b["removal"])
+            for b in data["bans"]
+        ),
+        waiting=tuple(_read_waiting(w) for w in data["waiting"]),
+        recent_joins=tuple(data["recent_joins"]),
+        next_join_index=data["next_join_index"],
+    )
+
+
+def _read_participant(d: Mapping[str, Any]) -> Participant:
+    return Participant(
+        member=d["member"],
+        name=d["name"],
+        name_key=d["name_key"],
+        role=Role(d["role"]),
+        joined_seq=d["joined_seq"],
+        listen_only=d["listen_only"],
+        muted_until=d["muted_until"],
+        away_since=d["away_since"],
+        marks=frozenset(d["marks"]),
+    )
+
+
+def _read_round(d: Mapping[str, Any]) -> Round:
+    f = d["floor"]
+    floor = None
+    if f is not None:
+        floor = Floor(f["member"], f["started_at"], f["ends_at"], f["warned"], f["away_deadline"])
+    return Round(
+        topic=d["topic"],
+        order=Order(d["order"]),
+        share_seconds=d["share_seconds"],
+        self_led=d["self_led"],
+        paused=d["paused"],
+        paused_remaining=d["paused_remaining"],
+        floor=floor,
+    )
+
+
+def _read_waiting(d: Mapping[str, Any]) -> Waiting:
+    return Waiting(
+        ticket=d["ticket"],
+        member=d["member"],
+        name=d["name"],
+        name_key=d["name_key"],
+        marks=frozenset(d["marks"]),
+        role=Role(d["role"]),
+        since=d["since"],
+    )

@@ -1,0 +1,257 @@
+"""Random command sequences and clock jumps never break the meeting's invariants.
+
+A hypothesis state machine plays members, facilitators, observers and the server against one
+meeting. After every step: the invariants hold (facilitation.check_invariants), nothing is
+overdue, observers and listen-only members may not post while the speaker may, a refusal
+changed nothing, the same decision twice gives the same result, and the state survives a trip
+through its stored form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+import facilitation as fx
+from tests.facilitation.harness import T0
+
+MEMBERS = ["a", "b", "c", "d", "e"]
+FACILITATORS = ["f", "g"]
+EVERYONE = [*MEMBERS, *FACILITATORS, "zz"]
+NAME_KEYS = ["a", "b", "c", "d", "e", "f", "g", "river"]
+
+people = st.sampled_from(EVERYONE)
+seconds = st.sampled_from([5, 10, 30, 60, 180, 600, 1200, 1201])
+
+member_commands = st.one_of(
+    st.just(fx.RaiseHand()),
+    st.just(fx.RaiseHand()),
+    st.just(fx.LowerHand()),
+    st.just(fx.Pass()),
+    st.just(fx.ShareDone()),
+    st.builds(fx.SetListenOnly, st.booleans()),
+    st.builds(fx.Report, st.integers(0, 9), people, st.just("N"), st.just("t"), st.just("")),
+)
+
+facilitator_commands = st.one_of(
+    st.builds(
+        fx.OpenRound,
+        st.sampled_from(["", "Hope"]),
+        st.sampled_from([None, 30, 60, 180, 29]),
+        st.sampled_from(list(fx.Order)),
+    ),
+    st.just(fx.EndRound()),
+    st.just(fx.PauseRound()),
+    st.just(fx.ResumeRound()),
+    st.builds(fx.Extend, st.sampled_from([5, 10, 60])),
+    st.just(fx.Skip()),
+    st.builds(fx.QueueMove, people, st.integers(0, 5)),
+    st.builds(fx.QueueRemove, people),
+    st.builds(fx.SetMode, st.sampled_from(list(fx.Mode))),
+    st.builds(fx.Mute, people, seconds),
+    st.builds(fx.Unmute, people),
+    st.builds(fx.AssignListenOnly, people, st.booleans()),
+    st.builds(fx.Remove, people, st.just("")),
+    st.builds(fx.Ban, people, seconds),
+    st.builds(fx.RemoveMessage, st.integers(0, 9)),
+    st.builds(fx.SetLock, st.booleans()),
+    st.builds(fx.SetSlow, st.sampled_from([0, 15])),
+    st.builds(fx.AddFacilitator, people),
+    st.builds(fx.Handover, people),
+    st.builds(fx.SetLobby, st.booleans()),
+    st.just(fx.PauseRoom()),
+    st.just(fx.UnpauseRoom()),
+    st.just(fx.ResetRoom()),
+)
+
+
+class MeetingMachine(RuleBasedStateMachine):
+    state: fx.MeetingState
+    now: float
+    """The clock."""
+    decided_at: float
+    """When the state was last decided: the clock may have moved on without a tick."""
+    tickets: int
+
+    @initialize(
+        self_led=st.booleans(),
+        lobby=st.booleans(),
+        grace=st.sampled_from([0.0, 20.0]),
+        hold=st.sampled_from([10.0, 300.0]),
+    )
+    def start(self, self_led: bool, lobby: bool, grace: float, hold: float) -> None:
+        self.state = fx.MeetingState.new(
+            self_led=self_led,
+            lobby=lobby,
+            grace_seconds=grace,
+            seat_hold_seconds=hold,
+            raid_joins=8,
+            lobby_ticket_seconds=600,
+        )
+        self.now = self.decided_at = T0
+        self.tickets = 0
+        for who in [*FACILITATORS, *MEMBERS]:
+            facilitator = who in FACILITATORS
+            self.apply(fx.Join(who, who.upper(), who, facilitator, frozenset(), f"t{who}"), None)
+        if lobby:
+            self.apply(fx.SetLobby(True), fx.Actor("f"))
+
+    # --- steps -----------------------------------------------------------------------------
+
+    @rule(dt=st.sampled_from([0, 0.5, 1, 10, 20, 29.5, 30]))
+    def a_moment_passes(self, dt: float) -> None:
+        self.now += dt
+        self.apply(fx.Tick(), None)
+
+    @rule(dt=st.sampled_from([60, 150, 180, 400, 900]) | st.floats(0, 2000))
+    def time_passes(self, dt: float) -> None:
+        self.now += dt
+        self.apply(fx.Tick(), None)
+
+    @rule(dt=st.floats(0, 100))
+    def time_passes_silently(self, dt: float) -> None:
+        """The clock moves with no tick: the next command must catch up first."""
+        self.now += dt
+
+    @rule(
+        who=st.sampled_from(FACILITATORS),
+        share=st.sampled_from([30, 60, 180]),
+        order=st.sampled_from(list(fx.Order)),
+        hands=st.lists(st.sampled_from(MEMBERS), max_size=3),
+    )
+    def a_round_opens(self, who: str, share: int, order: fx.Order, hands: list[str]) -> None:
+        for member in hands:
+            self.apply(fx.RaiseHand(), fx.Actor(member))
+        self.apply(fx.OpenRound("", share, order), fx.Actor(who))
+
+    @rule(
+        command=st.sampled_from(
+            [fx.ShareDone(), fx.Pass(), fx.SetListenOnly(True), fx.RaiseHand(), fx.ShareDone()]
+        )
+    )
+    def the_speaker_acts(self, command: fx.Command) -> None:
+        speaker = self.state.speaker()
+        if speaker is not None:
+            self.apply(command, fx.Actor(speaker))
+
+    @rule(command=member_commands, who=st.sampled_from([*MEMBERS, *FACILITATORS]))
+    def member_acts(self, command: fx.Command, who: str) -> None:
+        self.apply(command, fx.Actor(who))
+
+    @rule(command=facilitator_commands, who=st.sampled_from([*FACILITATORS, "a"]))
+    def facilitator_acts(self, command: fx.Command, who: str) -> None:
+        self.apply(command, fx.Actor(who))
+
+    @rule(
+        who=st.sampled_from(EVERYONE),
+        key=st.sampled_from(NAME_KEYS),
+        facilitator=st.booleans(),
+        marks=st.sets(st.sampled_from(["d:1", "d:2"]), max_size=1),
+    )
+    def someone_joins(self, who: str, key: str, facilitator: bool, marks: set[str]) -> None:
+        self.tickets += 1
+        command = fx.Join(who, key.upper(), key, facilitator, frozenset(marks), f"n{self.tickets}")
+        self.apply(command, None)
+
+    @rule(kind=st.sampled_from([fx.Leave, fx.Disconnected, fx.Reconnected]), who=people)
+    def presence_changes(self, kind: type[fx.Leave], who: str) -> None:
+        self.apply(kind(who), None)
+
+    @rule(
+        data=st.data(),
+        who=st.sampled_from(FACILITATORS),
+        make=st.sampled_from(
+            [
+                lambda m: fx.Unmute(m),
+                lambda m: fx.Mute(m, 10),
+                lambda m: fx.QueueRemove(m),
+                lambda m: fx.QueueMove(m, 0),
+                lambda m: fx.AssignListenOnly(m, False),
+                lambda m: fx.AssignListenOnly(m, True),
+                lambda m: fx.AddFacilitator(m),
+                lambda m: fx.Handover(m),
+            ]
+        ),
+    )
+    def a_facilitator_acts_on_someone_here(
+        self, data: st.DataObject, who: str, make: Callable[[str], fx.Command]
+    ) -> None:
+        here = [p.member for p in self.state.participants] + list(self.state.queue) or ["zz"]
+        self.apply(make(data.draw(st.sampled_from(here))), fx.Actor(who))
+
+    @rule(data=st.data(), admit=st.booleans(), who=st.sampled_from(FACILITATORS))
+    def lobby_decision(self, data: st.DataObject, admit: bool, who: str) -> None:
+        tickets = [w.ticket for w in self.state.waiting] or ["none"]
+        ticket = data.draw(st.sampled_from(tickets))
+        self.apply(fx.Admit(ticket) if admit else fx.Deny(ticket), fx.Actor(who))
+
+    @rule(command=st.one_of(member_commands, facilitator_commands), who=people)
+    def an_observer_tries(self, command: fx.Command, who: str) -> None:
+        result = fx.decide(self.state, command, actor=fx.Actor(who, observer=True), now=self.now)
+        assert isinstance(result, fx.Refused)
+        assert result.code is fx.Refusal.OBSERVER
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def apply(self, command: fx.Command, actor: fx.Actor | None) -> None:
+        before = json.dumps(fx.to_dict(self.state), sort_keys=True)
+        result = fx.decide(self.state, command, actor=actor, now=self.now)
+        assert result == fx.decide(self.state, command, actor=actor, now=self.now)
+        assert json.dumps(fx.to_dict(self.state), sort_keys=True) == before
+        if isinstance(result, fx.Refused):
+            assert isinstance(result.code, fx.Refusal)
+            assert result.detail
+            return
+        for event in result.events:
+            json.dumps(fx.to_wire(event))
+        names = [e.NAME for e in result.events]
+        assert names.count("meeting.state") <= 1
+        assert "meeting.state" not in names[:-1]
+        self.state = result.state
+        self.decided_at = self.now
+
+    @invariant()
+    def invariants_hold(self) -> None:
+        if hasattr(self, "state"):
+            fx.check_invariants(self.state, self.decided_at)
+
+    @invariant()
+    def the_stored_form_round_trips(self) -> None:
+        if hasattr(self, "state"):
+            stored = json.loads(json.dumps(fx.to_dict(self.state)))
+            assert fx.from_dict(stored) == self.state
+
+    @invariant()
+    def only_the_right_people_may_post(self) -> None:
+        if not hasattr(self, "state"):
+            return
+        for who in self.state.participants:
+            now = self.decided_at
+            result = fx.may_post(self.state, fx.Actor(who.member, observer=True), now)
+            assert isinstance(result, fx.Refused)
+            assert result.code is fx.Refusal.OBSERVER
+            if who.listen_only:
+                assert isinstance(fx.may_post(self.state, fx.Actor(who.member), now), fx.Refused)
+        speaker = self.state.speaker()
+        if speaker is not None and not self.state.participant(speaker).away:  # type: ignore[union-attr]
+            allowed = fx.may_post(self.state, fx.Actor(speaker), self.decided_at)
+            assert isinstance(allowed, fx.PostAllowed)
+
+    @invariant()
+    def the_clock_is_never_behind(self) -> None:
+        if hasattr(self, "state"):
+            deadline = fx.next_deadline(self.state)
+            assert deadline is None or deadline > self.decided_at
+
+
+MeetingMachine.TestCase.settings = settings(
+    max_examples=75,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestMeetingMachine = MeetingMachine.TestCase
