@@ -56,6 +56,8 @@ class Connection:
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self.closing: Close | None = None
+        self.busy = False
+        """A command from this client is being handled (a drain waits for it)."""
         self.waiting_ticket: str | None = None
         self.waiting_seat: Seat | None = None
         self.tasks: set[asyncio.Task[None]] = set()

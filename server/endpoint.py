@@ -13,6 +13,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import random
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,10 +151,16 @@ class Endpoint:
             if message["type"] == "websocket.disconnect":
                 return
             data = message.get("bytes") if message.get("bytes") is not None else message.get("text")
+            conn.busy = True
             try:
                 await self._frame(conn, peer, data, bad)
             except CloseConnection as exc:
                 conn.close(exc.close_code, exc.reason)
+                return
+            finally:
+                conn.busy = False
+            if self.draining:
+                self._move_on(conn)  # the command in flight is answered; now move
                 return
 
     async def _receive(self, ws: WebSocket, conn: Connection, deadline: float) -> Any:
@@ -235,11 +242,21 @@ class Endpoint:
     # -- draining -------------------------------------------------------------------------------
 
     def drain(self, after_ms: int = 1000) -> None:
-        """Tell every client to move to another node, then close them with 1012."""
+        """Tell every client to move to another node, then close them with 1012.
+
+        A connection in the middle of a command first finishes it (its ack goes out), so
+        nothing in flight is lost; the reader then moves it on (see `_read`).
+        """
         self.draining = True
         for conn in list(self.connections.values()):
-            conn.send({"type": "reconnect", "after_ms": after_ms})
-            conn.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
+            if not conn.busy:
+                self._move_on(conn)
+
+    @staticmethod
+    def _move_on(conn: Connection) -> None:
+        # Spread reconnects over a second or so, so the other nodes are not hit all at once.
+        conn.send({"type": "reconnect", "after_ms": random.randint(200, 1500)})
+        conn.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
 
 
 async def _deny(ws: WebSocket, status: int, reason: str) -> None:

@@ -152,3 +152,59 @@ async def test_round_advances_once_per_deadline_even_when_a_timer_node_dies(
         assert [e["member"] for e in watcher.named("floor.granted")] == ids
         assert gapless(watcher.seqs())
     await asyncio.gather(ben.close(), cat.close())
+
+
+async def test_a_whole_round_across_two_nodes_looks_the_same_everywhere(
+    nodes: tuple[NodeProcess, NodeProcess], shared_clock: SharedClock
+) -> None:
+    """Open, five shares with one pass, one extend, one skip; end. Same queue, floor, timer."""
+    a, b = nodes
+    fran = await Client.connect(a.url)
+    await fran.join("daily-check-in", "Fran", facilitator=await _invite(b, "daily-check-in"))
+    people: list[Client] = []
+    for name, node in (("Ann", a), ("Ben", a), ("Cat", b), ("Dan", b), ("Eve", b)):
+        client = await Client.connect(node.url)
+        await client.join("daily-check-in", name)
+        people.append(client)
+    ids = [p.member["id"] for p in people]  # type: ignore[index]
+    for person in people:
+        await person.ok("hand.raise")
+    await fran.event("hand.raised", member=ids[-1])
+    opened = await fran.ok("round.open", topic="Acceptance", share_seconds=60, order="hands")
+    await people[0].event("floor.granted", member=ids[0])
+    await people[0].ok("share.done")  # Ann
+    await people[1].event("floor.granted", member=ids[1])
+    await people[1].ok("pass")  # Ben passes
+    await people[2].event("floor.granted", member=ids[2])
+    await fran.ok("share.extend", seconds=30)  # Cat gets more time, then it runs out
+    await people[2].event("share.extended", member=ids[2])
+    shared_clock.advance(91)
+    await people[3].event("floor.granted", member=ids[3])
+    await fran.ok("share.skip")  # Dan is skipped
+    await people[4].event("floor.granted", member=ids[4])
+    await people[4].ok("share.done")  # Eve
+    await fran.ok("round.end")
+    everyone = [fran, *people]
+    for client in everyone:
+        await client.event("round.ended")
+
+    def meeting_history(client: Client) -> list[tuple[int, str, object]]:
+        return [
+            (e["seq"], e["event"], e.get("meeting") or e.get("member"))
+            for e in client.events
+            if e["seq"] >= opened["seq"]
+            and e["event"] != "hidden"
+            and (
+                e["event"].startswith(("round.", "floor.", "share."))
+                or e["event"] == "meeting.state"
+            )
+        ]
+
+    reference = meeting_history(fran)
+    hows = [e["how"] for e in fran.named("share.ended")]
+    assert hows == ["done", "passed", "time", "skipped", "done"]
+    for client in people:
+        assert meeting_history(client) == reference
+        assert gapless(client.seqs())
+    for client in everyone:
+        await client.close()
