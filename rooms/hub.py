@@ -88,6 +88,8 @@ class LocalRoom:
         self.hub = hub
         self.slug = slug
         self.subscribers: dict[str, Subscriber] = {}
+        self.seats: dict[str, Any] = {}
+        """Seated local connections by conn id (the rooms service keeps it, for presence)."""
         self.position: Position | None = None
         self.ready = asyncio.Event()
         self.changed = asyncio.Event()

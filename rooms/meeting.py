@@ -9,6 +9,7 @@ deadline) can never both advance a round: exactly one commit per transition wins
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class MeetingStore:
         self.clock = clock
         self.rules = rules
         self._cache: dict[str, tuple[int, fx.MeetingState]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def fresh_state(self, room: RoomConfig) -> fx.MeetingState:
         return fx.MeetingState.new(
@@ -118,6 +120,16 @@ class MeetingStore:
             MeetingRefused: the engine said no (nothing changed).
             Busy: the room changed under us too many times in a row.
         """
+        # One transition per room at a time on this node: compare-and-set then only races the
+        # other nodes, not every connection of this one (a join storm would otherwise retry
+        # quadratically and end in `busy`).
+        lock = self._locks.setdefault(room.slug, asyncio.Lock())
+        async with lock:
+            return await self._apply(room, command, actor)
+
+    async def _apply(
+        self, room: RoomConfig, command: fx.Command, actor: fx.Actor | None
+    ) -> Applied:
         fresh = False
         for _ in range(MAX_ATTEMPTS):
             version, state = await self.load(room, fresh=fresh)

@@ -31,6 +31,7 @@ from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
 __all__ = [
     "Denied",
     "JoinResult",
+    "Present",
     "ResumeResult",
     "RoomsService",
     "Seat",
@@ -58,6 +59,8 @@ class ServiceSettings:
     presence_ttl: float = 20.0
     presence_interval: float = 5.0
     resume_max_events: int = 300
+    resume_max_bytes: int = 128 * 1024
+    """Largest backlog (estimated encoded bytes) replayed to one resuming client."""
     max_text_chars: int = 2000
     rules: RoomRules = field(default_factory=RoomRules)
 
@@ -90,6 +93,8 @@ class JoinResult:
     """The seq after which this connection receives events."""
     ticket: str | None = None
     """Set when the join waits in the lobby: the person is not seated yet and sees nothing."""
+    waiting: list[dict[str, Any]] | None = None
+    """For facilitators: who waits in the lobby right now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +109,37 @@ class ResumeResult:
     reason: str | None = None
 
 
-def _presence_info(seat: Seat, node: str) -> bytes:
-    packed: bytes = msgpack.packb({"m": seat.member_id, "o": seat.observer, "n": node})
+def _presence_blob(seats: dict[str, Seat]) -> bytes:
+    """One node's presence entry for a room: every local connection's (conn, member, observer).
+
+    One entry per node and room (not per connection) keeps presence traffic independent of the
+    number of people: a node refreshes one key per room, and when it dies all of its people
+    vanish together when that key expires.
+    """
+    rows = [[s.conn_id, s.member_id, s.observer] for s in seats.values()]
+    packed: bytes = msgpack.packb({"c": rows})
     return packed
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    """One live connection somewhere in the cluster, as presence reports it."""
+
+    conn_id: str
+    member_id: str
+    observer: bool
+
+
+def _seated_member(sub: Subscriber) -> bool:
+    """A member (not an observer) whose join or resume has finished on this connection."""
+    seat = getattr(sub, "seat", None)
+    joined = getattr(sub, "pending", None) is None  # server.connection: None once delivering
+    return isinstance(seat, Seat) and not seat.observer and joined
+
+
+def _backlog_bytes(envelopes: list[Envelope]) -> int:
+    """Roughly what replaying these events puts in an outbox (payload plus frame fields)."""
+    return sum(len(env.payload) + 128 for env in envelopes)
 
 
 def _waiting(state: fx.MeetingState, member_id: str) -> bool:
@@ -175,7 +208,7 @@ class RoomsService:
         seat = Seat(sub.conn_id, room, member_id, shown, observer)
         local = await self.hub.attach(slug, sub)
         try:
-            await self._touch(seat)
+            await self._touch(local, add=seat)
             if observer:
                 _, state = await self.meetings.load(room, fresh=True)
                 refused = fx.admission(state, marks=marks, facilitator=False, now=self.clock.now())
@@ -225,7 +258,7 @@ class RoomsService:
         seat.room = room
         local = await self.hub.attach(room.slug, sub)
         try:
-            await self._touch(seat)
+            await self._touch(local, add=seat)
             if seat.observer:
                 _, state = await self.meetings.load(room, fresh=True)
                 refused = fx.admission(
@@ -249,6 +282,14 @@ class RoomsService:
             answer = Resync("ahead", current)
         else:
             answer = await self.backend.replay(room.slug, start, self.settings.resume_max_events)
+            if (
+                not isinstance(answer, Resync)
+                and _backlog_bytes(answer) > self.settings.resume_max_bytes
+            ):
+                # The missed events are queued on the connection all at once. A backlog larger
+                # than its outbox closed it with 4008 straight away, and the client resumed into
+                # the same wall forever; an explicit resync is the honest answer (never a gap).
+                answer = Resync("backlog", current)
         member = _member(state, seat.member_id)
         if isinstance(answer, Resync):
             snap = self._snapshot(seat, state, answer.position, answer.position.seq)
@@ -271,6 +312,10 @@ class RoomsService:
         return self._snapshot(seat, state, position, seq)
 
     async def _reseat(self, room: RoomConfig, seat: Seat) -> fx.MeetingState:
+        # A resume re-runs its checks on the room's stored state, never on this node's cache: the
+        # cache may predate a loss of Redis data (a restart: the reply showed a meeting that no
+        # longer existed) or a removal whose event this node has not received yet.
+        await self.meetings.load(room, fresh=True)
         try:
             applied = await self.meetings.apply(room, fx.Reconnected(member=seat.member_id), None)
             return applied.state
@@ -299,14 +344,21 @@ class RoomsService:
         self, seat: Seat, state: fx.MeetingState, position: Position, cursor: int
     ) -> JoinResult:
         now = self.clock.now()
+        member = None if seat.observer else _member(state, seat.member_id)
+        waiting = None
+        if member is not None and member.get("role") == "facilitator":
+            waiting = [{"ticket": w.ticket, "name": w.name} for w in state.waiting]
         return JoinResult(
             seat=seat,
-            member=None if seat.observer else _member(state, seat.member_id),
+            member=member,
             members=fx.members_view(state),
             observers=self._observer_counts.get(seat.room.slug, 0),
             meeting=fx.public_view(state, now),
-            position=position,
+            # Events after this seq follow the ack (protocol.md §3.1): for a join that is the
+            # seq just before the joiner's own `member.joined`.
+            position=Position(cursor, position.epoch),
             cursor=cursor,
+            waiting=waiting,
         )
 
     async def abandon(self, sub: Subscriber, seat: Seat) -> None:
@@ -314,9 +366,13 @@ class RoomsService:
         await self._undo_attach(seat, sub)
 
     async def _undo_attach(self, seat: Seat, sub: Subscriber) -> None:
+        local = self.hub.rooms.get(seat.room.slug)
         self.hub.detach(seat.room.slug, sub)
         with contextlib.suppress(BackendUnavailable):
-            await self.backend.drop_presence(seat.room.slug, seat.conn_id)
+            if local is not None and seat.room.slug in self.hub.rooms:
+                await self._touch(local, remove=seat)
+            else:
+                await self.backend.drop_presence(seat.room.slug, self.settings.node_id)
 
     # -- leaving -----------------------------------------------------------------------------
 
@@ -335,8 +391,8 @@ class RoomsService:
         if seat.observer:
             await self._observer_left(seat)
             return
-        entries = await self.backend.presence(seat.room.slug)
-        if any(msgpack.unpackb(v).get("m") == seat.member_id for v in entries.values()):
+        present = await self.present(seat.room.slug)
+        if any(p.member_id == seat.member_id for p in present):
             return  # another connection of the same person is still here
         with contextlib.suppress(MeetingRefused):
             await self.meetings.apply(seat.room, fx.Disconnected(member=seat.member_id), None)
@@ -514,20 +570,44 @@ class RoomsService:
 
     async def _presence_round(self, local: LocalRoom) -> None:
         await self._check_position(local)
-        for sub in list(local.subscribers.values()):
-            seat = getattr(sub, "seat", None)
-            if isinstance(seat, Seat):
-                await self._touch(seat)
-        entries = await self.backend.presence(local.slug)
-        infos = [msgpack.unpackb(v) for v in entries.values()]
-        live = {i.get("m") for i in infos}
+        seated = [s for s in local.subscribers.values() if _seated_member(s)]  # before the load
+        await self._touch(local)
+        present = await self.present(local.slug)
+        live = {p.member_id for p in present}
         room = await self.catalog.get(local.slug)
-        _, state = await self.meetings.load(room, fresh=True)
-        gone = [m["id"] for m in fx.members_view(state) if not m["away"] and m["id"] not in live]
-        await self.meetings.apply_many(room, [fx.Disconnected(member=m) for m in gone])
-        count = sum(1 for i in infos if i.get("o"))
+        _, state = await self.meetings.load(room)
+        await self._close_outlived(local, room, state, seated)
+        gone = [p.member for p in state.participants if not p.away and p.member not in live]
+        if gone:
+            await self.meetings.apply_many(room, [fx.Disconnected(member=m) for m in gone])
+        count = sum(1 for p in present if p.observer)
         if count != self._observer_counts.get(local.slug, 0):
             await self._publish(local.slug, {"event": "observers", "count": count})
+
+    async def _close_outlived(
+        self, local: LocalRoom, room: RoomConfig, state: fx.MeetingState, seated: list[Subscriber]
+    ) -> None:
+        """Close local connections whose seat the room no longer holds for them.
+
+        A node frozen (SIGSTOP, a long VM pause) or cut off from Redis for longer than the
+        presence TTL finds its people marked away, or released, by the other nodes while their
+        sockets here are still open: the room moved on without them, and they would be shown as
+        gone while they still read along. They are closed with 4010 and resume, which marks them
+        back and gives them what they missed (or an explicit resync). Only connections seated
+        before the state was loaded count, so a resume in flight is never mistaken for one.
+        """
+
+        def outlived(state: fx.MeetingState) -> list[Subscriber]:
+            held = {p.member for p in state.participants if not p.away}
+            return [s for s in seated if s.member_id not in held and s.conn_id in local.subscribers]
+
+        if outlived(state):
+            _, state = await self.meetings.load(room, fresh=True)  # never act on a stale cache
+        for sub in outlived(state):
+            log.warning(
+                "room %s: connection %s outlived its seat; resuming", local.slug, sub.conn_id
+            )
+            sub.lost_state()
 
     async def _check_position(self, local: LocalRoom) -> None:
         """Notice a lost last message: pub/sub is at most once, and a hole shows only when the
@@ -540,18 +620,37 @@ class RoomsService:
             await local.heal(None)
         elif current.epoch != seen.epoch and not local.expect_new_epoch and local.position == seen:
             local.position = current
+            self.meetings.invalidate(local.slug)  # the stored meeting may be gone with the history
             for sub in list(local.subscribers.values()):
                 sub.lost_state()
 
-    async def _touch(self, seat: Seat) -> None:
-        info = _presence_info(seat, self.settings.node_id)
-        await self.backend.touch_presence(
-            seat.room.slug, seat.conn_id, info, self.settings.presence_ttl
-        )
+    async def _touch(
+        self, local: LocalRoom, *, add: Seat | None = None, remove: Seat | None = None
+    ) -> None:
+        """Write this node's presence entry for the room (after a change, and periodically)."""
+        seats: dict[str, Seat] = local.seats
+        if add is not None:
+            seats[add.conn_id] = add
+        if remove is not None:
+            seats.pop(remove.conn_id, None)
+        if seats:
+            blob = _presence_blob(seats)
+            await self.backend.touch_presence(
+                local.slug, self.settings.node_id, blob, self.settings.presence_ttl
+            )
+        else:
+            await self.backend.drop_presence(local.slug, self.settings.node_id)
+
+    async def present(self, slug: str) -> list[Present]:
+        """Every live connection in the room, on any node (expired nodes excluded)."""
+        out: list[Present] = []
+        for blob in (await self.backend.presence(slug)).values():
+            for conn_id, member_id, observer in msgpack.unpackb(blob).get("c", []):
+                out.append(Present(str(conn_id), str(member_id), bool(observer)))
+        return out
 
     async def _count_observers(self, slug: str) -> int:
-        entries = await self.backend.presence(slug)
-        return sum(1 for v in entries.values() if msgpack.unpackb(v).get("o"))
+        return sum(1 for p in await self.present(slug) if p.observer)
 
     async def _publish_observer_count(self, local: LocalRoom) -> None:
         count = await self._count_observers(local.slug)

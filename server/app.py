@@ -109,7 +109,12 @@ def create_app(
             ServiceSettings(
                 presence_ttl=settings.presence_ttl_seconds,
                 presence_interval=settings.presence_interval_seconds,
-                resume_max_events=settings.resume_max_events,
+                # A resume's backlog is queued at once and must fit the outbox with room to
+                # spare for live events, or the client is closed with 4008 as it resumes.
+                resume_max_events=min(
+                    settings.resume_max_events, settings.outbox_max_messages // 2
+                ),
+                resume_max_bytes=settings.outbox_max_bytes // 2,
                 max_text_chars=settings.max_text_chars,
                 rules=RoomRules(
                     grace_seconds=settings.grace_seconds,

@@ -19,6 +19,7 @@ from typing import Any
 from rooms.outbound import OutboundEvent
 from rooms.service import Seat
 from server.codes import CloseCode
+from server.rates import ConnectionRates
 from server.wire import Wire
 
 __all__ = ["Close", "Connection", "Pair"]
@@ -56,6 +57,9 @@ class Connection:
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self.closing: Close | None = None
+        self.close_requested = asyncio.Event()
+        """Set with `closing`: the endpoint then bounds how long the writer may take to flush."""
+        self.rates: ConnectionRates | None = None
         self.busy = False
         """A command from this client is being handled (a drain waits for it)."""
         self.waiting_ticket: str | None = None
@@ -129,6 +133,7 @@ class Connection:
         if self.closing is not None:
             return
         self.closing = Close(code, reason)
+        self.close_requested.set()
         if code == CloseCode.SLOW:
             self._queue.clear()
             self._bytes = 0

@@ -18,9 +18,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from limits import parse as parse_limit
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -30,12 +27,16 @@ from server.commands import SPECS, Join, Ping, Post, Resume
 from server.connection import Close, Connection
 from server.errors import BadFrame, CloseConnection, ProtocolError
 from server.handlers import Handlers, Peer
+from server.rates import ConnectionRates, Rate
 from server.settings import Settings
 from server.wire import SUBPROTOCOLS, Wire, command_id, parse_command
 
 __all__ = ["Endpoint"]
 
 log = logging.getLogger(__name__)
+
+CLOSE_GRACE_SECONDS = 2.0
+"""How long a requested close waits for the writer to flush the frames queued before it."""
 
 
 class Endpoint:
@@ -46,11 +47,9 @@ class Endpoint:
         self.settings = settings
         self.connections: dict[str, Connection] = {}
         self.draining = False
-        storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._post_rate = parse_limit(settings.post_rate)
-        self._command_rate = parse_limit(settings.command_rate)
-        self._ceiling = parse_limit(settings.frame_ceiling)
+        self._post_rate = Rate.parse(settings.post_rate)
+        self._command_rate = Rate.parse(settings.command_rate)
+        self._ceiling = Rate.parse(settings.frame_ceiling)
 
     # -- handshake ----------------------------------------------------------------------------
 
@@ -82,6 +81,7 @@ class Endpoint:
             max_messages=self.settings.outbox_max_messages,
             max_bytes=self.settings.outbox_max_bytes,
         )
+        conn.rates = ConnectionRates(self._post_rate, self._command_rate, self._ceiling)
         client = ws.scope.get("client")
         peer = Peer(address=client[0] if client else None)
         self.connections[conn.conn_id] = conn
@@ -106,22 +106,41 @@ class Endpoint:
         )
         reader = asyncio.create_task(self._read(ws, conn, peer))
         writer = asyncio.create_task(self._write(ws, conn))
-        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        if reader in done and writer not in done and conn.closing is not None:
-            # The reader asked for a close: let the writer flush what precedes it.
+        asked = asyncio.create_task(conn.close_requested.wait())
+        done, _ = await asyncio.wait({reader, writer, asked}, return_when=asyncio.FIRST_COMPLETED)
+        if writer not in done and conn.closing is not None:
+            # A close was asked for (by the reader, the hub or an overflowing outbox): let the
+            # writer flush what precedes it, but never wait on a client that stopped reading. Its
+            # writer is stuck in `send` (the socket never drains), so the queued Close would never
+            # be reached: after the grace the writer is dropped and the socket closed directly
+            # (protocol.md §6: 4008 `slow`; runner.StallProofWebSocketProtocol bounds the rest).
             with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(asyncio.shield(writer), timeout=2.0)
+                await asyncio.wait_for(asyncio.shield(writer), timeout=CLOSE_GRACE_SECONDS)
+            if not writer.done():
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writer
+                await self._close_stalled(ws, conn.closing)
+        asked.cancel()
         for task in (reader, writer):
             task.cancel()
         for task in (reader, writer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for task in done:
+        for task in (reader, writer):
+            if task not in done:
+                continue
             exc = task.exception() if not task.cancelled() else None
             if exc is not None and not isinstance(exc, (WebSocketDisconnect, OSError)):
-                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
+                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__, exc_info=exc)  # DEBUGTMP
                 with contextlib.suppress(Exception):
                     await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+
+    @staticmethod
+    async def _close_stalled(ws: WebSocket, close: Close) -> None:
+        metrics.server_closed(close.code)
+        with contextlib.suppress(asyncio.TimeoutError, Exception):
+            await asyncio.wait_for(ws.close(close.code, close.reason), timeout=CLOSE_GRACE_SECONDS)
 
     async def _goodbye(self, conn: Connection) -> None:
         for task in list(conn.tasks):
@@ -164,8 +183,8 @@ class Endpoint:
                 return
 
     async def _receive(self, ws: WebSocket, conn: Connection, deadline: float) -> Any:
-        if conn.seat is not None:
-            return await ws.receive()
+        if conn.seat is not None or conn.waiting_seat is not None:
+            return await ws.receive()  # seated, or waiting in the lobby: no join deadline
         try:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 return await ws.receive()
@@ -176,7 +195,9 @@ class Endpoint:
     async def _frame(
         self, conn: Connection, peer: Peer, data: bytes | str | None, bad: collections.deque[float]
     ) -> None:
-        if not await self._limiter.hit(self._ceiling, "frames", conn.conn_id):
+        rates = conn.rates
+        assert rates is not None
+        if not await rates.frame():
             raise CloseConnection(CloseCode.RATE_LIMITED, "too many frames")
         if data is None:
             raise CloseConnection(CloseCode.UNSUPPORTED_DATA, "empty message")
@@ -219,8 +240,8 @@ class Endpoint:
         if isinstance(command, (Ping, Join, Resume)):
             return True
         if isinstance(command, Post):
-            return bool(await self._limiter.hit(self._post_rate, "post", conn.conn_id))
-        return bool(await self._limiter.hit(self._command_rate, "cmd", conn.conn_id))
+            return await conn.rates.post()  # type: ignore[union-attr]
+        return await conn.rates.command()  # type: ignore[union-attr]
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -234,8 +255,8 @@ class Endpoint:
             metrics.frames_sent(len(batch))
             for item in batch:
                 if isinstance(item, Close):
-                    metrics.server_closed(item.code)
                     await ws.close(item.code, item.reason)
+                    metrics.server_closed(item.code)  # after: a stalled close is _close_stalled's
                     return
                 await send({"type": "websocket.send", key: item})
 

@@ -13,14 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import msgpack
-
 from rooms.backends.base import Position
 from rooms.errors import BackendUnavailable, RoomNotFound
 from rooms.meeting import Busy
 from rooms.outbound import OutboundEvent
 from rooms.service import Denied, JoinResult, RoomsService, Seat
-from server.codes import ErrorCode
+from server.codes import CloseCode, ErrorCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
@@ -64,6 +62,9 @@ class Handlers:
             conn.send({"type": "pong", "id": cid})
             return
         conn.send({"type": "ack", "id": cid, **reply})
+        if isinstance(command, Leave):
+            conn.close(CloseCode.NORMAL, "goodbye")  # protocol.md §3.2
+            return
         if isinstance(command, (Join, Resume)):
             conn.start_delivery()  # the ack first, then missed and buffered events in order
 
@@ -177,8 +178,8 @@ class Handlers:
         return reply
 
     async def _check_connection_cap(self, seat: Seat) -> None:
-        entries = await self.service.backend.presence(seat.room.slug)
-        mine = sum(1 for v in entries.values() if msgpack.unpackb(v).get("m") == seat.member_id)
+        present = await self.service.present(seat.room.slug)
+        mine = sum(1 for p in present if p.member_id == seat.member_id)
         if mine >= self.settings.max_connections_per_session:
             raise ProtocolError(
                 ErrorCode.TOO_MANY_CONNECTIONS,
@@ -228,6 +229,7 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
         "observers": result.observers,
         "meeting": result.meeting,
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},
+        **({"waiting": result.waiting} if result.waiting is not None else {}),
     }
 
 

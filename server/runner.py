@@ -6,19 +6,110 @@ so every node, and every test server, is configured here.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 from typing import Any
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn._types import ASGISendEvent
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.app import create_app
 from server.logconfig import log_config
 from server.settings import Settings
 
-__all__ = ["DrainingServer", "make_config", "run"]
+__all__ = [
+    "DrainingServer",
+    "HeadDeadlineH11Protocol",
+    "StallProofWebSocketProtocol",
+    "make_config",
+    "run",
+]
+
+
+class HeadDeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 HTTP protocol, plus a deadline for each request head (slowloris).
+
+    uvicorn (0.54) never times out a request whose head arrives slowly: its keep-alive timer is
+    armed only after a response and is cancelled by any incoming byte, so a client that sends a
+    header byte every few seconds holds a connection (and a file descriptor) forever. Here every
+    request head (the WebSocket upgrade included) must be complete within `head_timeout` seconds
+    of the connection, or of the previous response, else the connection is closed without a reply
+    (as nginx's `client_header_timeout` does). h11 is chosen explicitly because only it applies
+    `h11_max_incomplete_event_size` (oversized heads get 400); httptools would be picked by
+    "auto" wherever it happens to be installed.
+    """
+
+    head_timeout = 10.0
+    """Replaced per server by `make_config` with `Settings.handshake_timeout_seconds`."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_head_timer()  # a whole head arrived (or the connection is done)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self._arm_head_timer()  # the next request on this connection gets its own deadline
+
+    def _arm_head_timer(self) -> None:
+        self._disarm_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_too_slow)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, except that closing never waits on a stalled peer.
+
+    uvicorn's `send` first waits until the transport's write buffer has drained. A client that
+    stopped reading never drains it, so the close frame of a 4008 `slow` close (protocol.md §6)
+    would wait forever; and asyncio's `transport.close()` also waits for the buffer to flush. Here
+    a close is queued behind the backlog at once (a client that starts reading again still gets
+    4008 after what was already buffered), and the socket is aborted if the closing handshake has
+    not finished within `close_timeout` (10 s). The same bound applies after a keepalive timeout.
+    """
+
+    async def send(self, message: ASGISendEvent) -> None:
+        stalled = not self.writable.is_set() and not self.disconnected
+        if message["type"] == "websocket.close" and self.handshake_complete and stalled:
+            self.writable.set()  # nothing can be sent after the close, so the flag is moot now
+            await super().send(message)
+            self.loop.call_later(self.close_timeout, self._abort)
+            return
+        await super().send(message)
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self.loop.call_later(self.close_timeout, self._abort)
+
+    def _abort(self) -> None:
+        if not self.disconnected:
+            self.transport.abort()
 
 
 def make_config(app: Starlette, settings: Settings, *, logs: bool = True) -> uvicorn.Config:
@@ -27,7 +118,8 @@ def make_config(app: Starlette, settings: Settings, *, logs: bool = True) -> uvi
         host=settings.host,
         port=settings.port,
         loop="auto",  # uvloop where it is installed
-        ws="websockets-sansio",
+        http=_http_protocol(settings),
+        ws=StallProofWebSocketProtocol,
         ws_max_size=settings.max_frame_bytes,
         ws_max_queue=16,
         ws_per_message_deflate=False,
@@ -43,6 +135,15 @@ def make_config(app: Starlette, settings: Settings, *, logs: bool = True) -> uvi
         if logs
         else None,
         h11_max_incomplete_event_size=16 * 1024,
+    )
+
+
+def _http_protocol(settings: Settings) -> type[HeadDeadlineH11Protocol]:
+    """The HTTP protocol class with this server's head deadline."""
+    return type(
+        "HeadDeadlineH11Protocol",
+        (HeadDeadlineH11Protocol,),
+        {"head_timeout": settings.handshake_timeout_seconds},
     )
 
 

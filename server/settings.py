@@ -79,7 +79,12 @@ class Settings:
         300, "How long events stay available for resuming clients; the only history kept."
     )
     replay_max_events: int = _s(500, "Most events kept per room in the replay window.")
-    resume_max_events: int = _s(300, "Most events replayed to one resuming client.")
+    resume_max_events: int = _s(
+        128,
+        "Most events replayed to one resuming client; more gets an explicit resync. Capped at "
+        "half of `outbox_max_messages` (and the backlog's bytes at half of `outbox_max_bytes`): "
+        "the backlog is queued at once and must fit the outbox.",
+    )
     seat_hold_seconds: int = _s(
         300, "How long a disconnected member keeps their seat (and name) for a resume."
     )
@@ -91,12 +96,19 @@ class Settings:
     max_frame_bytes: int = _s(16384, "Largest frame accepted; larger closes with 1009.")
     max_text_chars: int = _s(2000, "Longest chat message, after normalisation.")
     join_deadline_seconds: float = _s(10.0, "Time from connect to `join`/`resume`, else 4012.")
+    handshake_timeout_seconds: float = _s(
+        10.0,
+        "Time a client has to send a whole HTTP request head (the WebSocket upgrade included); "
+        "slower connections are closed unanswered.",
+    )
     heartbeat_ms: int = _s(25000, "Application ping interval the client is told in `hello`.")
     ws_ping_interval: float = _s(20.0, "WebSocket protocol ping interval (seconds).")
     ws_ping_timeout: float = _s(20.0, "Close a peer whose pong is this late (seconds).")
     outbox_max_messages: int = _s(256, "Queued outbound frames per connection before 4008.")
     outbox_max_bytes: int = _s(262144, "Queued outbound bytes per connection before 4008.")
-    post_rate: str = _s("5/5seconds", "Posts per connection (moving window; `limits` syntax).")
+    post_rate: str = _s(
+        "5/5seconds", "Posts per connection (a leaky bucket: N/second, N/minute or N/Mseconds)."
+    )
     command_rate: str = _s("10/3seconds", "Other commands per connection.")
     frame_ceiling: str = _s("120/minute", "Hard ceiling of frames per connection, else 4029.")
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
@@ -166,6 +178,13 @@ class Settings:
             raise SettingsError(
                 "secret: set SHARECIRCLE_SECRET (the same on every node) when using Redis"
             )
+        from server.rates import Rate, RateSyntaxError
+
+        for key in ("post_rate", "command_rate", "frame_ceiling"):
+            try:
+                Rate.parse(getattr(self, key))
+            except RateSyntaxError as exc:
+                raise SettingsError(f"{key}: {exc}") from None
         if self.max_frame_bytes < 1024:
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):

@@ -93,7 +93,14 @@ def _decode_msgpack(data: bytes) -> Any:
 
 
 def _decode_json(data: str) -> Any:
-    return json.loads(data, parse_constant=_reject_constant)
+    frame = json.loads(data, parse_constant=_reject_constant)
+    if "\\u" in data:
+        # A JSON escape can spell a lone UTF-16 surrogate ("\ud800"), which is not a character:
+        # it decodes, but can never be encoded as UTF-8 again, so echoing it (an `id`) or relaying
+        # it killed the connection's writer with 1011. Found by tests/fuzz/fuzz_frames.py. Such a
+        # frame is undecodable (bad_frame); the re-encode only runs when an escape is present.
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ async def _move(client: Client, to: NodeProcess) -> Client:
     reply = await moved.ok("resume", token=client.token, seq=last["seq"], epoch=last["epoch"])
     assert reply["recovered"] is True
     moved.token = reply["token"]
-    moved.events = list(client.events)  # one continuous history, checked below
+    moved.events[:0] = client.events  # one continuous history, checked below
     return moved
 
 

@@ -78,8 +78,9 @@ async def test_members_on_two_nodes_see_each_other(nodes: tuple[NodeProcess, Nod
     for i in range(5):
         await alice.ok("post", text=f"from A {i}")
         await bob.ok("post", text=f"from B {i}")
-    await alice.event("chat.message", text="from B 4")
-    await bob.event("chat.message", text="from A 4")
+    for client in (alice, bob):
+        await client.event("chat.message", text="from B 4")
+        await client.event("chat.message", text="from A 4")
     tail_a = [(e["seq"], e.get("text")) for e in alice.events if e["event"] == "chat.message"]
     tail_b = [(e["seq"], e.get("text")) for e in bob.events if e["event"] == "chat.message"]
     assert tail_a == tail_b

@@ -120,3 +120,23 @@ async def test_garbage_burst_from_one_client_does_not_disturb_a_room(live: Live)
     code, _ = await client.closed()
     assert code == 1008
     await _bystander_still_fine(live, bystander)
+
+
+async def test_post_rate_limit_answers_rate_limited_and_the_ceiling_closes() -> None:
+    settings = node_settings(
+        post_rate="3/minute", command_rate="100/second", frame_ceiling="20/minute"
+    )
+    async with live_server(settings) as live:
+        client = await Client.connect(live.url)
+        await client.join("night-owls", "Quick")
+        codes = [(await client.request("post", text=f"m{i}"))["type"] for i in range(4)]
+        assert codes == ["ack", "ack", "ack", "error"]
+        limited = client.frames[-1]
+        assert limited["code"] == "rate_limited"
+        assert limited["retry_after_ms"] > 0
+        for _ in range(30):  # a bounded flood of pings past the frame ceiling
+            try:
+                await client.send("ping")
+            except Exception:
+                break
+        assert (await client.closed())[0] == 4029

@@ -128,6 +128,7 @@ async def test_leave_releases_the_seat_and_name(live: Live) -> None:
     a = await alice.join("night-owls", "Alice")
     await bob.join("night-owls", "Bob")
     await alice.ok("leave")
+    assert (await alice.closed())[0] == 1000
     left = await bob.event("member.left", member=a["member"]["id"])
     assert left["reason"] == "left"
     again = await Client.connect(live.url)

@@ -6,11 +6,12 @@ clock, never by sleeping.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rooms.clock import ManualClock
 from tests.support.client import Client
-from tests.support.live import Live
+from tests.support.live import Live, live_server, node_settings
 
 
 async def invite(live: Live, room: str, role: str = "facilitator") -> str:
@@ -309,3 +310,24 @@ async def test_lobby_newcomers_see_nothing_until_admitted(live: Live) -> None:
     assert (await other.closed())[0] == 4503
     for client in (fran, ann, newcomer):
         await client.close()
+
+
+async def test_waiting_in_the_lobby_is_not_a_join_timeout() -> None:
+    """The join deadline is for saying who you are, not for how long facilitators take."""
+    async with live_server(node_settings(join_deadline_seconds=0.3)) as live:
+        fran = await facilitator(live, "daily-check-in")
+        await fran.ok("lobby.set", on=True)
+        newcomer = await Client.connect(live.url)
+        await newcomer.ok("join", room="daily-check-in", name="Patient")
+        waiting = await fran.event("lobby.waiting", name="Patient")
+        await asyncio.sleep(0.6)  # twice the join deadline (a bound, not a timing assertion)
+        assert (await newcomer.request("ping"))["type"] == "pong"
+        late = await Client.connect(live.url)
+        joined = await late.join(
+            "daily-check-in", "Fran2", facilitator=await invite(live, "daily-check-in")
+        )
+        assert joined["waiting"] == [{"ticket": waiting["ticket"], "name": "Patient"}]
+        await fran.ok("lobby.admit", ticket=waiting["ticket"])
+        await newcomer.wait_for(lambda f: f.get("type") == "admitted", frames=True)
+        for client in (fran, newcomer, late):
+            await client.close()

@@ -1,0 +1,71 @@
+"""Per-connection rate limits: leaky buckets from aiolimiter, one set per connection.
+
+Each connection gets its own small buckets (no shared store, no background expiry), so checking
+a frame costs the same with ten connections or ten thousand. Limits are written as in the
+settings: `"5/5seconds"`, `"120/minute"`, `"10/second"`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from aiolimiter import AsyncLimiter
+
+__all__ = ["ConnectionRates", "Rate", "RateSyntaxError"]
+
+_UNITS: Final = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+_SYNTAX: Final = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*$")
+
+
+class RateSyntaxError(ValueError):
+    """A rate setting is not of the form `N/[M]unit`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        match = _SYNTAX.match(text)
+        if match is None:
+            raise RateSyntaxError(f"{text!r}: write a rate as N/second, N/minute or N/Mseconds")
+        count, many, unit = match.groups()
+        seconds = (int(many) if many else 1) * _UNITS[unit]
+        if int(count) < 1 or seconds <= 0:
+            raise RateSyntaxError(f"{text!r}: the count and the period must be positive")
+        return cls(int(count), seconds)
+
+    def bucket(self) -> AsyncLimiter:
+        return AsyncLimiter(self.count, self.seconds)
+
+
+class ConnectionRates:
+    """The buckets of one connection: posts, other commands, and every frame."""
+
+    __slots__ = ("_ceiling", "_commands", "_posts")
+
+    def __init__(self, posts: Rate, commands: Rate, ceiling: Rate) -> None:
+        self._posts = posts.bucket()
+        self._commands = commands.bucket()
+        self._ceiling = ceiling.bucket()
+
+    async def frame(self) -> bool:
+        return await _take(self._ceiling)
+
+    async def post(self) -> bool:
+        return await _take(self._posts)
+
+    async def command(self) -> bool:
+        return await _take(self._commands)
+
+
+async def _take(bucket: AsyncLimiter) -> bool:
+    """Take one unit if the bucket has room right now; never wait for it."""
+    if not bucket.has_capacity():
+        return False
+    await bucket.acquire()  # returns at once: there is capacity
+    return True

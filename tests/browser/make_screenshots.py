@@ -1,0 +1,181 @@
+"""Make the client's screenshots for the docs: `uv run python tests/browser/make_screenshots.py`.
+
+Starts a node, seats a few people over plain WebSockets (as any client could), and photographs
+a real browser page at 1280x800 in the default dark theme:
+
+- docs/screenshots/lobby.png: the room list with people in the rooms and a round running;
+- docs/screenshots/share-round.png: a member's view of a room during a share round.
+
+`--review DIR` also saves the light theme, a 360 px phone and the facilitator's view there, for
+checking by eye (they are not part of the docs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from websockets.sync.client import ClientConnection, connect  # noqa: E402
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, admin_post  # noqa: E402
+from tests.support.nodes import NodeProcess  # noqa: E402
+
+SHOTS = ROOT / "docs" / "screenshots"
+_ids = itertools.count(1)
+
+
+class Person:
+    """Someone in a room over a raw WebSocket; `do` sends a command and waits for its reply."""
+
+    def __init__(
+        self,
+        stack: contextlib.ExitStack,
+        node: NodeProcess,
+        room: str,
+        name: str | None,
+        **extra: Any,
+    ) -> None:
+        self.ws: ClientConnection = stack.enter_context(
+            connect(node.url, subprotocols=["sharecircle.v1.json"])
+        )
+        json.loads(self.ws.recv(timeout=10))  # hello
+        self.ack = self.do("join", room=room, **({"name": name} if name else {}), **extra)
+        self.id = (self.ack.get("member") or {}).get("id")
+
+    def do(self, kind: str, **fields: Any) -> dict[str, Any]:
+        cid = next(_ids)
+        self.ws.send(json.dumps({"type": kind, "id": cid, **fields}))
+        while True:
+            frame = json.loads(self.ws.recv(timeout=10))
+            if frame.get("id") == cid and frame["type"] in ("ack", "error"):
+                if frame["type"] == "error":
+                    raise RuntimeError(f"{kind}: {frame['message']}")
+                return frame
+
+    def say(self, text: str) -> int:
+        return int(self.do("post", text=text)["seq"])
+
+
+def _people_in_other_rooms(stack: contextlib.ExitStack, node: NodeProcess) -> None:
+    for name in ("Lee", "Quinn", "Dee"):
+        Person(stack, node, "night-owls", name)
+    Person(stack, node, "night-owls", None, role="observer")
+    for name in ("Pat", "Kim"):
+        Person(stack, node, "speaker-meeting", name)
+
+
+def _meeting(stack: contextlib.ExitStack, node: NodeProcess) -> dict[str, Person]:
+    token = admin_post(node, "/api/admin/rooms/daily-check-in/invites", {"role": "facilitator"})
+    people = {"Maya": Person(stack, node, "daily-check-in", "Maya", facilitator=token["token"])}
+    for name in ("Jo", "Sam", "Alex"):
+        people[name] = Person(stack, node, "daily-check-in", name)
+    people["observer"] = Person(stack, node, "daily-check-in", None, role="observer")
+    return people
+
+
+def _conversation(people: dict[str, Person]) -> None:
+    maya, jo, sam, alex = (people[n] for n in ("Maya", "Jo", "Sam", "Alex"))
+    maya.say(
+        "Welcome, everyone. We'll start the round in a moment. Raise a hand if you'd like to share."
+    )
+    sam_msg = sam.say("Evening all. Rough day, but I'm here.")
+    for p in (maya, jo, alex):
+        p.do("react", mid=sam_msg, reaction="heart")
+    alex.do("react", mid=sam_msg, reaction="same")
+    alex.say("Glad you made it, Sam.")
+    for p in (jo, sam, alex):
+        p.do("hand.raise")
+    maya.do(
+        "round.open", topic="What helped you get through today?", share_seconds=300, order="hands"
+    )
+    shared = jo.say(
+        "I called my sponsor instead of going to the bar after work. "
+        "Twenty minutes on the phone and the urge passed. Day 41."
+    )
+    for p in (maya, sam, alex):
+        p.do("react", mid=shared, reaction="strength")
+    sam.do("react", mid=shared, reaction="thanks")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--review", type=Path, help="also save review screenshots here")
+    args = parser.parse_args()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    node = NodeProcess(None, grace_seconds=20).start()
+    try:
+        with contextlib.ExitStack() as stack, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, color_scheme="dark"
+            )
+            page = context.new_page()
+            _people_in_other_rooms(stack, node)
+            people = _meeting(stack, node)
+            people["Jo"].do("hand.raise")
+            people["Maya"].do("round.open", topic="A quick check-in", share_seconds=180)
+            page.goto(node.http + "/")
+            expect(page.locator(".room-card .badge.live")).to_have_count(1)
+            page.screenshot(path=str(SHOTS / "lobby.png"))
+            people["Maya"].do("round.end")
+
+            page.locator("#join-room").select_option("daily-check-in")
+            page.get_by_label("Display name").fill("Robin")
+            page.locator("#join-submit").click()
+            expect(page.locator("#conn-state")).to_have_text("Connected")
+            _conversation(people)
+            page.get_by_role("button", name="Raise hand").click()
+            expect(page.locator("#round-panel .queue li")).to_have_count(3)
+            page.locator("#composer-text").blur()
+            time.sleep(3.2)  # let the countdown visibly run (a picture, not a test)
+            page.screenshot(path=str(SHOTS / "share-round.png"))
+            if args.review:
+                _review(args.review, browser, node, page)
+            browser.close()
+    finally:
+        node.close()
+    print(f"saved {SHOTS / 'lobby.png'} and {SHOTS / 'share-round.png'}")
+
+
+def _review(folder: Path, browser: Any, node: NodeProcess, page: Any) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("button", name="Light theme").click()
+    time.sleep(0.5)  # let the colours settle
+    page.screenshot(path=str(folder / "light.png"))
+    page.get_by_role("button", name="Light theme").click()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
+    small = phone.new_page()
+    small.goto(node.http + "/")
+    expect(small.locator(".room-card").first).to_be_visible()
+    small.screenshot(path=str(folder / "phone-lobby.png"), full_page=True)
+    small.locator("#join-room").select_option("daily-check-in")
+    small.get_by_label("Display name").fill("Ash")
+    small.locator("#join-submit").click()
+    expect(small.locator("#conn-state")).to_have_text("Connected")
+    small.screenshot(path=str(folder / "phone-room.png"), full_page=True)
+    link = admin_post(node, "/api/admin/rooms/daily-check-in/invites", {"role": "facilitator"})[
+        "link"
+    ]
+    fac = browser.new_context(
+        viewport={"width": 1280, "height": 800}, color_scheme="dark"
+    ).new_page()
+    fac.goto(node.http + link)
+    fac.locator("#join-room").select_option("daily-check-in")
+    fac.get_by_label("Display name").fill("Nia")
+    fac.locator("#join-submit").click()
+    expect(fac.locator("#facilitator-panel")).to_be_visible()
+    fac.screenshot(path=str(folder / "facilitator.png"), full_page=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+// Where we are in a room's event stream (seq, epoch), and the server's clock as seen from here.
+
+/**
+ * The position of the last event handed to the app. `check` classifies each incoming event:
+ * "new" (apply it), "duplicate" (seq already seen: drop it), "gap" (seqs were skipped) or
+ * "epoch" (the history was rebuilt under us). protocol.md §2.3: seq rises by exactly one per
+ * event within an epoch; `room.reset` announces that the next event starts a new epoch.
+ */
+export class StreamPosition {
+  constructor() {
+    this.reset(null);
+  }
+
+  /** After a snapshot: take the next event as the base (lastSeq null) in `epoch`. */
+  reset(epoch) {
+    this.lastSeq = null;
+    this.epoch = epoch;
+    this.expectNewEpoch = false;
+    this.replayUntil = 0;
+  }
+
+  check(frame) {
+    if (this.epoch !== null && frame.epoch !== this.epoch) {
+      if (!this.expectNewEpoch) return "epoch";
+      this.lastSeq = null; // room.reset: a new history begins here
+    }
+    if (this.lastSeq === null) return "new";
+    if (frame.seq <= this.lastSeq) return "duplicate";
+    if (frame.seq > this.lastSeq + 1) return "gap";
+    return "new";
+  }
+
+  accept(frame) {
+    this.lastSeq = frame.seq;
+    this.epoch = frame.epoch;
+    this.expectNewEpoch = frame.event === "room.reset";
+  }
+
+  /** Events up to `seq` are a resume's replay, not live (their timestamps are old). */
+  replaying(frame) {
+    return frame.seq <= this.replayUntil;
+  }
+}
+
+/**
+ * The server's clock, estimated from event timestamps. `ts` is stamped before the frame
+ * travels, so `ts - now` underestimates the offset by the latency: the largest recent sample
+ * is the best estimate.
+ */
+export class ServerClock {
+  constructor(samples = 20) {
+    this.samples = samples;
+    this.offsets = [];
+  }
+
+  note(ts) {
+    this.offsets.push(ts - Date.now());
+    if (this.offsets.length > this.samples) this.offsets.shift();
+  }
+
+  now() {
+    return this.offsets.length ? Date.now() + Math.max(...this.offsets) : Date.now();
+  }
+}
