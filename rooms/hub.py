@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 HEAL_LIMIT = 1000
 """Most events the hub will fetch from the window to fill one hole."""
+
+HEAL_ATTEMPTS = 4
+"""Tries of one heal before the room's local subscribers are told to resume (4010)."""
 
 
 class Subscriber(Protocol):
@@ -103,6 +107,7 @@ class LocalRoom:
 
     def dispatch(self, env: Envelope) -> None:
         """Deliver one envelope to every local subscriber, in order, without awaiting."""
+        started = time.perf_counter()
         frame, audience = decode_payload(env)
         event = OutboundEvent(env.seq, frame, audience)
         self.position = Position(env.seq, env.epoch)
@@ -111,6 +116,9 @@ class LocalRoom:
             hook(self, event)
         for sub in list(self.subscribers.values()):
             sub.deliver(event, hidden)
+        elapsed = time.perf_counter() - started
+        for observe in self.hub.fanout_observers:
+            observe(elapsed)
         if event.event == "room.reset":
             self.expect_new_epoch = True
         if event.event not in ("chat.message", "chat.reaction", "observers"):
@@ -161,6 +169,23 @@ class LocalRoom:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    async def _handle_retrying(self, item: Envelope | Gap) -> None:
+        """`handle`, retried briefly when the backend fails mid-heal.
+
+        A heal reads the window over a command connection; when the subscriber connection died
+        (a black hole, a reset), the pooled command connection often died with it, and the first
+        read fails although a fresh connection would work. Sending the whole room away (4010) for
+        that is needless. `handle` is idempotent (seq checks), so it simply runs again.
+        """
+        for attempt in range(HEAL_ATTEMPTS):
+            try:
+                await self.handle(item)
+                return
+            except BackendUnavailable:
+                if attempt == HEAL_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+
     async def listen(self) -> None:
         backend = self.hub.backend
         try:
@@ -169,7 +194,7 @@ class LocalRoom:
                 self.ready.set()
                 async for item in stream:
                     try:
-                        await self.handle(item)
+                        await self._handle_retrying(item)
                     except BackendUnavailable:
                         log.warning("room %s: backend unavailable while healing", self.slug)
                         for sub in list(self.subscribers.values()):
@@ -191,6 +216,8 @@ class Hub:
         self.backend = backend
         self.rooms: dict[str, LocalRoom] = {}
         self.hooks: list[EventHook] = []
+        self.fanout_observers: list[Callable[[float], None]] = []
+        """Called with the seconds one event took from arrival to every local outbox."""
         self.on_room_open: list[Callable[[LocalRoom], None]] = []
 
     async def attach(self, slug: str, sub: Subscriber) -> LocalRoom:

@@ -134,7 +134,7 @@ class Settings:
     )
     log_level: str = _s("info", "Log level of sharecircle's own loggers.")
     log_client_addresses: bool = _s(False, "Log client IP addresses (off: never logged).")
-    drain_seconds: float = _s(10.0, "On SIGTERM, how long clients get to move before exit.")
+    drain_seconds: float = _s(10.0, "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).")
     test_clock_file: str | None = _s(
         None,
         "For tests only: shift this node's clock by the seconds written in this file, so a test "

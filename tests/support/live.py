@@ -83,6 +83,8 @@ async def live_server(
         yield Live(f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}", app, server)
     finally:
         server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 15)
-        sock.close()
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 15)
+        finally:
+            sock.close()
