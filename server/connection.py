@@ -16,13 +16,37 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from websockets.frames import Frame, Opcode
+
 from rooms.outbound import OutboundEvent
 from rooms.service import Seat
+from server import metrics
 from server.codes import CloseCode
 from server.rates import ConnectionRates
 from server.wire import Wire
 
-__all__ = ["Close", "Connection", "Pair"]
+__all__ = ["DIRECT_SEND", "Close", "Connection", "Pair"]
+
+DIRECT_SEND = "sharecircle.direct_send"
+"""ASGI scope extension of our uvicorn protocol (server/runner.py): `{"write": write_frames}`."""
+
+DirectWrite = Callable[[list[bytes]], int]
+
+
+def _framer(wire: Wire) -> Callable[[Mapping[str, Any]], bytes]:
+    """Encode a map and wrap it in a complete, unmasked WebSocket frame (websockets' own code).
+
+    Only valid because compression is off: no extension may rewrite frames on this connection.
+    """
+    opcode = Opcode.BINARY if wire.binary else Opcode.TEXT
+
+    def frame(value: Mapping[str, Any]) -> bytes:
+        data = wire.dump(value)
+        payload = data if isinstance(data, bytes) else data.encode()
+        return Frame(opcode, payload).serialize(mask=False)
+
+    return frame
+
 
 Pair = tuple[OutboundEvent, OutboundEvent | None]
 """An event and, for facilitators-only events, the placeholder everyone else gets."""
@@ -50,6 +74,8 @@ class Connection:
         self.cursor = -1
         """Last seq handed to this client; -1 while joining (events are buffered then)."""
         self.pending: list[Pair] | None = []
+        self._direct: DirectWrite | None = None
+        self._unsent: list[bytes] = []
         self._start: tuple[int, list[Pair]] = (-1, [])
         self._queue: collections.deque[bytes | str | Close] = collections.deque()
         self._bytes = 0
@@ -132,16 +158,37 @@ class Connection:
         """Close after the frames already queued (slow clients: at once)."""
         if self.closing is not None:
             return
+        if self._direct is not None and code != CloseCode.SLOW:
+            self._flush()  # what was promised before the close goes out first
+            if self.closing is not None:
+                return  # that flush found the client too slow and closed it already
         self.closing = Close(code, reason)
         self.close_requested.set()
         if code == CloseCode.SLOW:
             self._queue.clear()
             self._bytes = 0
+        self._unsent.clear()
         self._queue.append(self.closing)
         self._ready.set()
 
+    def use_direct_send(self, write: DirectWrite) -> None:
+        """Write frames synchronously through the server protocol (see `_flush`).
+
+        From here on, what is queued is whole WebSocket frames: each event's is made once per
+        format and cached on the event, so every member gets the very same bytes.
+        """
+        self._direct = write
+        self._format = f"{self.wire.value}+frame"
+        self._dump = _framer(self.wire)  # type: ignore[assignment]
+
     def _put(self, data: bytes | str) -> None:
         if self.closing is not None:
+            return
+        if self._direct is not None:
+            # Collect this loop iteration's frames; one flush per burst writes them together.
+            self._unsent.append(data)  # type: ignore[arg-type]  # framed bytes in direct mode
+            if len(self._unsent) == 1:
+                _flusher().add(self)
             return
         self._queue.append(data)
         self._bytes += len(data)
@@ -149,6 +196,20 @@ class Connection:
             self.close(CloseCode.SLOW, "client is not reading fast enough")
             return
         self._ready.set()
+
+    def _flush(self) -> None:
+        """Hand the collected frames to the socket in one write, never awaiting.
+
+        The transport buffers what the client has not read yet; past `max_bytes` of backlog
+        the client is not keeping up and is closed as `slow` (it can resume).
+        """
+        if not self._unsent or self._direct is None:
+            return
+        frames, self._unsent = self._unsent, []
+        buffered = self._direct(frames)
+        metrics.frames_sent(len(frames))
+        if buffered > self._max_bytes:
+            self.close(CloseCode.SLOW, "client is not reading fast enough")
 
     # -- writer side ----------------------------------------------------------------------------
 
@@ -161,3 +222,39 @@ class Connection:
         self._queue.clear()
         self._bytes = 0
         return batch
+
+
+class _Flusher:
+    """Flushes every connection that collected frames, once per event-loop iteration.
+
+    Fan-out appends the same bytes to many connections; scheduling one callback for all of
+    them (instead of waking a writer task per connection) is most of what keeps a busy room
+    cheap, and frames that arrive in the same iteration leave in one write.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.dirty: list[Connection] = []
+
+    def add(self, conn: Connection) -> None:
+        if not self.dirty:
+            self.loop.call_soon(self.flush)
+        self.dirty.append(conn)
+
+    def flush(self) -> None:
+        dirty, self.dirty = self.dirty, []
+        for conn in dirty:
+            conn._flush()
+
+
+_FLUSHERS: dict[asyncio.AbstractEventLoop, _Flusher] = {}
+
+
+def _flusher() -> _Flusher:
+    loop = asyncio.get_running_loop()
+    flusher = _FLUSHERS.get(loop)
+    if flusher is None:
+        for old in [lp for lp in _FLUSHERS if lp.is_closed()]:
+            del _FLUSHERS[old]
+        flusher = _FLUSHERS[loop] = _Flusher(loop)
+    return flusher

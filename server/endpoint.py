@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server import metrics
 from server.codes import CloseCode, ErrorCode
 from server.commands import SPECS, Join, Ping, Post, Resume
-from server.connection import Close, Connection
+from server.connection import DIRECT_SEND, Close, Connection
 from server.errors import BadFrame, CloseConnection, ProtocolError
 from server.handlers import Handlers, Peer
 from server.rates import ConnectionRates, Rate
@@ -82,6 +82,9 @@ class Endpoint:
             max_bytes=self.settings.outbox_max_bytes,
         )
         conn.rates = ConnectionRates(self._post_rate, self._command_rate, self._ceiling)
+        direct = ws.scope.get("extensions", {}).get(DIRECT_SEND)
+        if direct is not None:
+            conn.use_direct_send(direct["write"])
         client = ws.scope.get("client")
         peer = Peer(address=client[0] if client else None)
         self.connections[conn.conn_id] = conn
@@ -132,7 +135,7 @@ class Endpoint:
                 continue
             exc = task.exception() if not task.cancelled() else None
             if exc is not None and not isinstance(exc, (WebSocketDisconnect, OSError)):
-                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__, exc_info=exc)  # DEBUGTMP
+                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
                 with contextlib.suppress(Exception):
                     await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
 

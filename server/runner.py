@@ -18,12 +18,15 @@ from starlette.applications import Starlette
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from server.app import create_app
+from server.connection import DIRECT_SEND
 from server.logconfig import log_config
 from server.settings import Settings
 
 __all__ = [
+    "DIRECT_SEND",
     "DrainingServer",
     "HeadDeadlineH11Protocol",
     "StallProofWebSocketProtocol",
@@ -84,7 +87,10 @@ class HeadDeadlineH11Protocol(H11Protocol):
 
 
 class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol, except that closing never waits on a stalled peer.
+    """uvicorn's sans-I/O WebSocket protocol, except that it never waits forever on a peer.
+
+    A refused upgrade request is answered and closed (see `data_received`). And closing never
+    waits on a stalled peer:
 
     uvicorn's `send` first waits until the transport's write buffer has drained. A client that
     stopped reading never drains it, so the close frame of a 4008 `slow` close (protocol.md §6)
@@ -102,6 +108,48 @@ class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
             self.loop.call_later(self.close_timeout, self._abort)
             return
         await super().send(message)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        refused = self.conn.handshake_exc is not None and not self.handshake_initiated
+        if refused and not self.close_sent:
+            # websockets itself refused the upgrade request (a header line over 8 KiB, more than
+            # 128 headers, no valid request): it queued a 431/414 response, or just an EOF. But
+            # uvicorn (0.54) flushes output only for a request that parsed, so that connection
+            # hung forever unanswered, and crashed uvicorn's shutdown (send_500_response after
+            # EOF). Send what websockets queued and close; shutdown then skips this connection.
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.close_sent = self.handshake_complete = True
+            self.transport.close()
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        if getattr(self, "scope", None) is not None:
+            # The app's fan-out writes through `write_frames` (server/connection.py); the ASGI
+            # task that will read this scope has been created but has not run yet.
+            self.scope["extensions"][DIRECT_SEND] = {"write": self.write_frames}
+
+    def write_frames(self, frames: list[bytes]) -> int:
+        """Write complete WebSocket frames now, as one transport write, awaiting nothing.
+
+        This is websockets' broadcast idea under ASGI, one step further: a server's frames are
+        never masked, so one event's whole frame (header included, made once by websockets'
+        `Frame.serialize`) is the same bytes for every member. Nobody waits on a slow socket,
+        and a burst of events for one client costs one system call. Returns the bytes still
+        buffered for this client (the caller closes it as `slow` past its limit), or -1 when
+        the connection is no longer open for data frames.
+        """
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return -1
+        self.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        size: int = self.transport.get_write_buffer_size()
+        return size
 
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()
