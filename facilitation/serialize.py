@@ -66,7 +66,26 @@ def to_dict(state: MeetingState) -> Plain:
     }
 
 
+_SEEN: dict[int, tuple[Participant, Plain]] = {}
+"""Plain forms of participants already written, by object identity.
+
+States share unchanged participants from one transition to the next, so a room of a thousand
+people re-encodes one participant per join, not a thousand. The entry holds the participant
+itself, so its id cannot be reused while it is cached. Cleared when it grows large."""
+
+
 def _participant(p: Participant) -> Plain:
+    hit = _SEEN.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    if len(_SEEN) > 100_000:
+        _SEEN.clear()
+    plain = _participant_plain(p)
+    _SEEN[id(p)] = (p, plain)
+    return plain
+
+
+def _participant_plain(p: Participant) -> Plain:
     return {
         "member": p.member,
         "name": p.name,

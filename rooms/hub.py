@@ -94,6 +94,9 @@ class LocalRoom:
         self.subscribers: dict[str, Subscriber] = {}
         self.seats: dict[str, Any] = {}
         """Seated local connections by conn id (the rooms service keeps it, for presence)."""
+        self.presence_wanted = 0
+        self.presence_written = 0
+        self.presence_writer: asyncio.Future[None] | None = None
         self.position: Position | None = None
         self.ready = asyncio.Event()
         self.changed = asyncio.Event()

@@ -76,6 +76,15 @@ def encode_state(state: fx.MeetingState) -> bytes:
     return packed
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A command waiting for this node's next commit of its room."""
+
+    command: fx.Command
+    actor: fx.Actor | None
+    outcome: asyncio.Future[Applied]
+
+
 class MeetingStore:
     """Reads and changes rooms' meeting state through the backend, with a per-node cache."""
 
@@ -85,6 +94,7 @@ class MeetingStore:
         self.rules = rules
         self._cache: dict[str, tuple[int, fx.MeetingState]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._queues: dict[str, list[_Pending]] = {}
 
     def fresh_state(self, room: RoomConfig) -> fx.MeetingState:
         return fx.MeetingState.new(
@@ -116,40 +126,69 @@ class MeetingStore:
     async def apply(self, room: RoomConfig, command: fx.Command, actor: fx.Actor | None) -> Applied:
         """Decide and commit `command`, retrying on conflicts with other nodes.
 
+        Commands for one room that arrive on this node while a commit is in flight are decided
+        one after another on the same state and written together in one compare-and-set (a
+        group commit). Each still gets its own outcome and its own envelopes, in order. So a
+        join storm costs a handful of commits instead of one per joiner, and compare-and-set
+        only ever races other nodes, never this node's own connections.
+
         Raises:
             MeetingRefused: the engine said no (nothing changed).
             Busy: the room changed under us too many times in a row.
         """
-        # One transition per room at a time on this node: compare-and-set then only races the
-        # other nodes, not every connection of this one (a join storm would otherwise retry
-        # quadratically and end in `busy`).
+        item = _Pending(command, actor, asyncio.get_running_loop().create_future())
+        queue = self._queues.setdefault(room.slug, [])
+        queue.append(item)
         lock = self._locks.setdefault(room.slug, asyncio.Lock())
         async with lock:
-            return await self._apply(room, command, actor)
+            if not item.outcome.done():
+                batch, self._queues[room.slug] = self._queues[room.slug], []
+                try:
+                    await self._apply_batch(room, batch)
+                except BaseException as exc:
+                    for pending in batch:
+                        if not pending.outcome.done():
+                            pending.outcome.set_exception(exc)
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+        return item.outcome.result()
 
-    async def _apply(
-        self, room: RoomConfig, command: fx.Command, actor: fx.Actor | None
-    ) -> Applied:
+    async def _apply_batch(self, room: RoomConfig, batch: list[_Pending]) -> None:
         fresh = False
         for _ in range(MAX_ATTEMPTS):
-            version, state = await self.load(room, fresh=fresh)
-            result = fx.decide(state, command, actor=actor, now=self.clock.now())
-            if isinstance(result, fx.Refused):
-                if not fresh:
-                    fresh = True  # refuse only on the freshest state, never on a stale cache
-                    continue
-                raise MeetingRefused(result)
-            if not result.events and result.state == state:
-                return Applied(state, version, (), ())
-            payloads = [encode_event(e) for e in result.events]
-            envelopes = await self.backend.commit(
-                room.slug, version, encode_state(result.state), payloads
-            )
-            if envelopes is None:
-                fresh = True
+            version, start = await self.load(room, fresh=fresh)
+            state = start
+            now = self.clock.now()
+            decided: list[tuple[_Pending, fx.Accepted | fx.Refused]] = []
+            for pending in batch:
+                result = fx.decide(state, pending.command, actor=pending.actor, now=now)
+                if isinstance(result, fx.Accepted):
+                    state = result.state
+                decided.append((pending, result))
+            if not fresh and any(isinstance(r, fx.Refused) for _, r in decided):
+                fresh = True  # refuse only on the freshest state, never on a stale cache
                 continue
-            self._cache[room.slug] = (version + 1, result.state)
-            return Applied(result.state, version + 1, result.events, tuple(envelopes))
+            events = [e for _, r in decided if isinstance(r, fx.Accepted) for e in r.events]
+            envelopes: list[Envelope] = []
+            if events or state != start:
+                payloads = [encode_event(e) for e in events]
+                committed = await self.backend.commit(
+                    room.slug, version, encode_state(state), payloads
+                )
+                if committed is None:
+                    fresh = True
+                    continue
+                envelopes, version = committed, version + 1
+                self._cache[room.slug] = (version, state)
+            offset = 0
+            for pending, result in decided:
+                if isinstance(result, fx.Refused):
+                    pending.outcome.set_exception(MeetingRefused(result))
+                    continue
+                mine = tuple(envelopes[offset : offset + len(result.events)])
+                offset += len(result.events)
+                pending.outcome.set_result(Applied(state, version, result.events, mine))
+            return
         raise Busy(room.slug)
 
     async def apply_many(

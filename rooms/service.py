@@ -174,6 +174,8 @@ class RoomsService:
         self.hub.hooks.append(self._on_event)
         self.hub.on_room_open.append(self._start_room_tasks)
         self._observer_counts: dict[str, int] = {}
+        self._members_cache: dict[str, tuple[fx.MeetingState, list[dict[str, Any]]]] = {}
+        self._member_views: dict[str, dict[str, tuple[object, bool, dict[str, Any]]]] = {}
 
     async def aclose(self) -> None:
         await self.hub.aclose()
@@ -351,7 +353,7 @@ class RoomsService:
         return JoinResult(
             seat=seat,
             member=member,
-            members=fx.members_view(state),
+            members=self._members(seat.room.slug, state),
             observers=self._observer_counts.get(seat.room.slug, 0),
             meeting=fx.public_view(state, now),
             # Events after this seq follow the ack (protocol.md §3.1): for a join that is the
@@ -360,6 +362,32 @@ class RoomsService:
             cursor=cursor,
             waiting=waiting,
         )
+
+    def _members(self, slug: str, state: fx.MeetingState) -> list[dict[str, Any]]:
+        """The member list of a state, reusing the objects of people who did not change.
+
+        A join storm asks for it once per joiner; participants are shared between states, so
+        only the newcomers' entries are built again (the engine's `member_view` for them).
+        """
+        cached = self._members_cache.get(slug)
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        previous = self._member_views.setdefault(slug, {})
+        queue = set(state.queue)
+        views: list[dict[str, Any]] = []
+        current: dict[str, tuple[object, bool, dict[str, Any]]] = {}
+        for who in state.participants:
+            hand = who.member in queue
+            hit = previous.get(who.member)
+            if hit is not None and hit[0] is who and hit[1] == hand:
+                view = hit[2]
+            else:
+                view = fx.member_view(state, who.member)
+            current[who.member] = (who, hand, view)
+            views.append(view)
+        self._member_views[slug] = current
+        self._members_cache[slug] = (state, views)
+        return views
 
     async def abandon(self, sub: Subscriber, seat: Seat) -> None:
         """A lobby wait ended without a decision (the connection went away)."""
@@ -627,19 +655,35 @@ class RoomsService:
     async def _touch(
         self, local: LocalRoom, *, add: Seat | None = None, remove: Seat | None = None
     ) -> None:
-        """Write this node's presence entry for the room (after a change, and periodically)."""
+        """Write this node's presence entry for the room; return once it includes this change.
+
+        Changes that arrive while a write is in flight share the next write, so a join storm
+        writes the (node-sized) entry a few times, not once per joiner.
+        """
         seats: dict[str, Seat] = local.seats
         if add is not None:
             seats[add.conn_id] = add
         if remove is not None:
             seats.pop(remove.conn_id, None)
-        if seats:
-            blob = _presence_blob(seats)
-            await self.backend.touch_presence(
-                local.slug, self.settings.node_id, blob, self.settings.presence_ttl
-            )
-        else:
-            await self.backend.drop_presence(local.slug, self.settings.node_id)
+        local.presence_wanted += 1
+        target = local.presence_wanted
+        while local.presence_written < target:
+            if local.presence_writer is None or local.presence_writer.done():
+                local.presence_writer = asyncio.ensure_future(self._write_presence(local))
+            await asyncio.shield(local.presence_writer)
+
+    async def _write_presence(self, local: LocalRoom) -> None:
+        await asyncio.sleep(0)  # let the changes of this loop iteration join the write
+        while local.presence_written < local.presence_wanted:
+            target = local.presence_wanted
+            if local.seats:
+                blob = _presence_blob(local.seats)
+                await self.backend.touch_presence(
+                    local.slug, self.settings.node_id, blob, self.settings.presence_ttl
+                )
+            else:
+                await self.backend.drop_presence(local.slug, self.settings.node_id)
+            local.presence_written = target
 
     async def present(self, slug: str) -> list[Present]:
         """Every live connection in the room, on any node (expired nodes excluded)."""

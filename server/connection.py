@@ -39,9 +39,10 @@ def _framer(wire: Wire) -> Callable[[Mapping[str, Any]], bytes]:
     Only valid because compression is off: no extension may rewrite frames on this connection.
     """
     opcode = Opcode.BINARY if wire.binary else Opcode.TEXT
+    dump = wire.dumper
 
     def frame(value: Mapping[str, Any]) -> bytes:
-        data = wire.dump(value)
+        data = dump(value)
         payload = data if isinstance(data, bytes) else data.encode()
         return Frame(opcode, payload).serialize(mask=False)
 
@@ -67,7 +68,7 @@ class Connection:
         self.conn_id = secrets.token_hex(8)
         self.wire = wire
         self._format = wire.value  # the key of the per-format encoding cache on each event
-        self._dump = wire.dump
+        self._dump = wire.dumper
         self.seat: Seat | None = None
         self.member_id: str | None = None
         self.facilitator = False
@@ -179,7 +180,7 @@ class Connection:
         """
         self._direct = write
         self._format = f"{self.wire.value}+frame"
-        self._dump = _framer(self.wire)  # type: ignore[assignment]
+        self._dump = _framer(self.wire)
 
     def _put(self, data: bytes | str) -> None:
         if self.closing is not None:

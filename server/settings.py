@@ -134,7 +134,10 @@ class Settings:
     )
     log_level: str = _s("info", "Log level of sharecircle's own loggers.")
     log_client_addresses: bool = _s(False, "Log client IP addresses (off: never logged).")
-    drain_seconds: float = _s(10.0, "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).")
+    drain_seconds: float = _s(
+        10.0,
+        "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",
+    )
     test_clock_file: str | None = _s(
         None,
         "For tests only: shift this node's clock by the seconds written in this file, so a test "
@@ -257,7 +260,7 @@ def render_table() -> str:
         env = "—" if f.name == "rooms" else f"`SHARECIRCLE_{f.name.upper()}`"
         if f.name == "redis_url":
             env += " or `REDIS_URL`"
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
         shown = (
             "see below"
             if f.name == "rooms"

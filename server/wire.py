@@ -41,7 +41,7 @@ class Wire(StrEnum):
 
     @property
     def binary(self) -> bool:
-        return self is Wire.MSGPACK
+        return self.value == MSGPACK_SUBPROTOCOL
 
     def load(self, data: bytes | str) -> dict[str, Any]:
         """Decode one frame into a map with a string `type`.
@@ -63,10 +63,21 @@ class Wire(StrEnum):
 
     def dump(self, frame: Mapping[str, Any]) -> bytes | str:
         """Encode one frame for this subprotocol."""
-        if self.binary:
-            packed: bytes = msgpack.packb(frame, use_bin_type=True)
-            return packed
-        return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+        return (_dump_msgpack if self.value == MSGPACK_SUBPROTOCOL else _dump_json)(frame)
+
+    @property
+    def dumper(self) -> Callable[[Mapping[str, Any]], bytes | str]:
+        """`dump` as a plain function, for hot paths that encode many frames."""
+        return _dump_msgpack if self.value == MSGPACK_SUBPROTOCOL else _dump_json
+
+
+def _dump_msgpack(frame: Mapping[str, Any]) -> bytes:
+    packed: bytes = msgpack.packb(frame, use_bin_type=True)
+    return packed
+
+
+def _dump_json(frame: Mapping[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
 SUBPROTOCOLS: Final = tuple(w.value for w in Wire)
