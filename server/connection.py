@@ -32,6 +32,9 @@ DIRECT_SEND = "sharecircle.direct_send"
 
 DirectWrite = Callable[[list[bytes]], int]
 
+JOINING_BUFFER = 8192
+"""Most events kept for a connection while its join or resume is being decided."""
+
 
 def _framer(wire: Wire) -> Callable[[Mapping[str, Any]], bytes]:
     """Encode a map and wrap it in a complete, unmasked WebSocket frame (websockets' own code).
@@ -100,7 +103,10 @@ class Connection:
         if self.waiting_ticket is not None:
             return  # protocol.md §3.4 lobby: newcomers see nothing of the room while they wait
         if self.pending is not None:
-            if len(self.pending) >= self._max_messages:
+            # While a join or resume is decided the cursor is unknown, so everything is kept
+            # (shared event objects, not copies); most of it is older than the cursor and
+            # dropped on start. A join storm can pass thousands of `member.joined` meanwhile.
+            if len(self.pending) >= JOINING_BUFFER:
                 self.close(CloseCode.SLOW, "too many events while joining")
             else:
                 self.pending.append((event, hidden))

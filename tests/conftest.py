@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: a real throwaway Redis, backends, a manual clock."""
+"""Fixtures shared by every test package: a real throwaway Redis (and Redis Cluster), backends, a
+manual clock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from rooms.backends.base import Backend
 from rooms.clock import ManualClock
 from tests.support.backends import KINDS, BackendFactory
+from tests.support.redis_cluster import ClusterUnavailable, RedisClusterServers
 from tests.support.redis_server import RedisServer
 
 
@@ -31,6 +33,20 @@ def redis_tcp_server() -> Iterator[RedisServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterServers]:
+    """A three-master Redis Cluster (no replicas) for the whole session, on free 127.0.0.1
+    ports; `.url` is `redis+cluster://127.0.0.1:P1,...`. Shared: never stop a node or move a
+    slot in it; tests that do launch their own (`RedisClusterServers.launch()`).
+    """
+    try:
+        servers = RedisClusterServers.launch()
+    except ClusterUnavailable as exc:
+        pytest.skip(f"cannot start a Redis Cluster: {exc}")
+    with servers:
+        yield servers
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """Time that moves only when the test calls `clock.advance(seconds)`."""
@@ -41,8 +57,13 @@ def clock() -> ManualClock:
 async def make_backend(
     request: pytest.FixtureRequest, clock: ManualClock
 ) -> AsyncIterator[BackendFactory]:
-    """Makes nodes of one cluster (memory or redis, per param) that share data; all on `clock`."""
-    url = request.getfixturevalue("redis_server").url if request.param == "redis" else None
+    """Makes nodes of one cluster (memory, redis or a Redis Cluster, per param) that share data;
+    all on `clock`."""
+    url = None
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_server").url
+    elif request.param == "cluster":
+        url = request.getfixturevalue("redis_cluster").url
     factory = BackendFactory(request.param, clock, url)
     try:
         yield factory
@@ -52,5 +73,5 @@ async def make_backend(
 
 @pytest.fixture
 def backend(make_backend: BackendFactory) -> Backend:
-    """A fresh backend (memory or redis, per param) on the manual clock."""
+    """A fresh backend (memory, redis or cluster, per param) on the manual clock."""
     return make_backend()

@@ -3,7 +3,11 @@
 `open_backend(url)` picks the implementation from the URL scheme:
 
 - `memory://` — in-process, for a single node (the default) and for tests;
-- `redis://`, `rediss://`, `unix://` — Redis or Valkey, for several nodes.
+- `redis://`, `rediss://`, `unix://` — Redis or Valkey, for several nodes;
+- `redis+sentinel://host:port[,host:port...]/service[/db]` — the master a Sentinel names,
+  followed across failovers;
+- `redis+cluster://host:port[,host:port...]` — a Redis Cluster (7.0+), events over sharded
+  pub/sub (docs/reliability.md, "Redis Cluster and Sentinel").
 
 The Redis module is imported only when a Redis URL is opened, so a single-node install never
 loads redis-py.
@@ -26,7 +30,7 @@ __all__ = [
     "open_backend",
 ]
 
-_REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+_REDIS_SCHEMES = frozenset({"redis", "rediss", "unix", "redis+sentinel", "redis+cluster"})
 
 
 def open_backend(url: str, **options: Any) -> Backend:
@@ -36,7 +40,8 @@ def open_backend(url: str, **options: Any) -> Backend:
     those of `RedisBackend.from_url`. Nothing connects until the backend is first used.
 
     Raises:
-        ValueError: the URL's scheme is not one of memory, redis, rediss, unix.
+        ValueError: the URL's scheme is not one of memory, redis, rediss, unix, redis+sentinel,
+            redis+cluster, or a sentinel or cluster URL is malformed.
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme == "memory":
@@ -47,4 +52,7 @@ def open_backend(url: str, **options: Any) -> Backend:
         from rooms.backends.redis import RedisBackend
 
         return RedisBackend.from_url(url, **options)
-    raise ValueError(f"unsupported backend URL scheme {scheme!r} (memory, redis, rediss, unix)")
+    raise ValueError(
+        f"unsupported backend URL scheme {scheme!r} "
+        "(memory, redis, rediss, unix, redis+sentinel, redis+cluster)"
+    )

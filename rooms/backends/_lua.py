@@ -2,7 +2,10 @@
 
 A script runs atomically, so "seq order = publish order" and "a failed compare-and-set writes
 nothing" hold across every node. All keys of one room share the hash tag `{room}`, so the scripts
-also run on Redis Cluster.
+also run on Redis Cluster, on the master of the room's slot. There they publish with SPUBLISH
+(`sharded`): the room's channel has the same hash tag, and Redis (7.0+) allows a script to
+SPUBLISH to a channel of its own slot, so the event still leaves in the same atomic step that
+gave it its seq. The channel is an argument, not a key: it is not stored data.
 
 Rules every room script follows (docs/reliability.md):
 
@@ -34,7 +37,18 @@ __all__ = [
     "REPLAY",
     "RESET",
     "TOUCH_PRESENCE",
+    "sharded",
 ]
+
+_PUBLISH_CALL = "redis.call('PUBLISH', channel,"
+
+
+def sharded(source: str) -> str:
+    """The same script with its publishing done by SPUBLISH (Redis Cluster sharded pub/sub)."""
+    if source.count(_PUBLISH_CALL) > 1:
+        raise ValueError("a script publishes in one place only")
+    return source.replace(_PUBLISH_CALL, "redis.call('SPUBLISH', channel,")
+
 
 # KEYS: seq, epoch, stream, payloads, state.
 # ARGV: now_ms ('' = Redis TIME), window_ms, max_events, content_ttl_ms, epoch_ttl_ms,

@@ -1,18 +1,23 @@
-"""The Redis backend's one pub/sub connection, shared by every room this node listens to.
+"""The Redis backend's room subscriptions: which rooms this node listens to, and on which shard.
 
-A single listener task owns the connection. It reads replies (events, subscribe confirmations,
-pongs) in one child task and writes (SUBSCRIBE/UNSUBSCRIBE to match the rooms wanted, and a PING
-every `health_interval`) in another. Local subscribers only change the wanted set and wait for
-their room's confirmation; events go to their bounded `Inbox`es without awaiting.
+A *shard* is where a room's channel lives: the one server (plain Redis, or the master Sentinel
+names), or, on Redis Cluster, the master that owns the hash slot of the room's channel. A `Router`
+(`_redis_topology.py`) names a channel's shard; one `ShardConnection` (`_redis_shard.py`) per shard
+in use carries the subscriptions of every room placed there. So a plain server is served by one
+connection, and a cluster by one per master that owns a subscribed room.
 
-Why it is built this way (RELIABILITY.md; redis-py issues 1464, 1572, 2417):
+Local subscribers only change the wanted set and wait for their room's confirmation; events go to
+their bounded `Inbox`es without awaiting. A placer task learns the topology again when a
+connection is lost, a slot moves away (the server sends an unasked `sunsubscribe`) or a subscribe
+is redirected (`MOVED`), and moves rooms to the shard that serves them now.
 
-- A half-open TCP connection looks healthy forever: reads just block. So liveness is proven only by
-  replies: a PING must be answered within `health_timeout`, else the connection is treated as dead.
-- The listener never dies silently: cancellation propagates; anything else is logged with ids and
-  exception type only (never payloads), then it backs off with jitter and reconnects.
-- Pub/sub is at most once: after any reconnect, each room is resubscribed and only *then* gets a
-  `Gap("reconnect")`, so a subscriber that replays after the Gap misses nothing.
+Rules (docs/reliability.md):
+
+- Pub/sub is at most once: after any reconnect or move, a room is subscribed again and only
+  *then* gets a `Gap("reconnect")`, so a subscriber that replays after the Gap misses nothing.
+- Per room, the events between two Gaps come over one connection from one server, which sends
+  them in the order its scripts ran: seq order. A straggler from a room's previous shard is
+  dropped; the Gap from its new shard covers it.
 """
 
 from __future__ import annotations
@@ -20,31 +25,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-import traceback
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-from redis.asyncio.connection import AbstractConnection
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from rooms.backends._inbox import Inbox
+from rooms.backends._redis_shard import ListenerOptions, Router, ShardConnection, backoff, describe
 from rooms.backends._wire import unpack_envelope
 from rooms.backends.base import Gap
 from rooms.errors import BackendError, BackendUnavailable
 
-__all__ = ["PubSubListener"]
+__all__ = ["ListenerOptions", "PubSubListener"]
 
 log = logging.getLogger("rooms.backends.redis")
-
-_PING_TOKEN = b"sc-health"
-
-
-class _Unresponsive(Exception):
-    """No reply to PING (or a write stalled) within the health timeout."""
 
 
 @dataclass(eq=False, slots=True)
@@ -52,52 +44,30 @@ class _Room:
     inboxes: set[Inbox] = field(default_factory=set)
     waiter: asyncio.Future[None] | None = None
     needs_gap: bool = False  # deliver Gap("reconnect") when the room is next confirmed
-
-
-@dataclass(eq=False, slots=True)
-class _Link:
-    """One live pub/sub connection and what we asked of it."""
-
-    conn: AbstractConnection
-    ping_at: float
-    pong_due: float | None = None
-    requested: set[str] = field(default_factory=set)
-    live: set[str] = field(default_factory=set)
-    leaving: dict[str, int] = field(default_factory=dict)  # UNSUBSCRIBEs not yet confirmed
-
-
-@dataclass(frozen=True, slots=True)
-class ListenerOptions:
-    queue_size: int
-    health_interval: float
-    health_timeout: float
-    connect_timeout: float
-    reconnect_min: float
-    reconnect_max: float
+    shard: str | None = None  # where it is (to be) subscribed; None until placed
 
 
 class PubSubListener:
-    """Reference-counted room subscriptions over one self-healing pub/sub connection."""
+    """Reference-counted room subscriptions over one self-healing connection per shard."""
 
     def __init__(
         self,
-        new_connection: Callable[[], AbstractConnection],
+        router: Router,
         channel_of: Callable[[str], str],
         room_of: Callable[[bytes], str | None],
         on_seen: Callable[[str, int], None],
         options: ListenerOptions,
     ) -> None:
-        self._new_connection = new_connection
+        self._router = router
         self._channel_of = channel_of
         self._room_of = room_of
         self._on_seen = on_seen
         self._opt = options
         self._rooms: dict[str, _Room] = {}
-        self._link: _Link | None = None
-        self._dirty = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._down = False  # True after a failed or lost connection, until the next one is up
-        self._failures = 0
+        self._shards: dict[str, ShardConnection] = {}
+        self._retired: set[asyncio.Task[None]] = set()
+        self._placing = asyncio.Event()
+        self._placer: asyncio.Task[None] | None = None
         self._closed = False
 
     # -- the subscriber side ---------------------------------------------------------------
@@ -110,10 +80,8 @@ class PubSubListener:
         sub = self._rooms.get(room)
         if sub is None:
             sub = self._rooms[room] = _Room()
-            self._dirty.set()
+            self._place(room, sub)
         sub.inboxes.add(inbox)
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="redis-pubsub-listener")
         try:
             await self._until_live(room, sub)
             yield inbox
@@ -123,12 +91,16 @@ class PubSubListener:
     def counts(self) -> dict[str, int]:
         return {room: len(sub.inboxes) for room, sub in self._rooms.items()}
 
+    def placement(self) -> dict[str, str | None]:
+        """The shard each subscribed room is placed on (None while unknown)."""
+        return {room: sub.shard for room, sub in self._rooms.items()}
+
     async def _until_live(self, room: str, sub: _Room) -> None:
-        """Wait (bounded) until Redis confirmed the room's SUBSCRIBE; else promise a Gap."""
-        link = self._link
-        if link is not None and room in link.live:
+        """Wait (bounded) until Redis confirmed the room's subscribe; else promise a Gap."""
+        shard = self._shards.get(sub.shard) if sub.shard is not None else None
+        if shard is not None and shard.is_live(room):
             return
-        if self._down:
+        if shard is not None and shard.down:
             sub.needs_gap = True
             return
         if sub.waiter is None or sub.waiter.done():
@@ -144,153 +116,43 @@ class PubSubListener:
         inbox.close()
         if not sub.inboxes and self._rooms.get(room) is sub:
             del self._rooms[room]
-            self._dirty.set()
+            if sub.shard in self._shards:
+                self._shards[sub.shard].changed()
 
     async def aclose(self) -> None:
         self._closed = True
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
+        tasks = [shard.stop() for shard in self._shards.values()] + list(self._retired)
+        if self._placer is not None:
+            self._placer.cancel()
+            tasks.append(self._placer)
+        self._shards.clear()
+        self._placer = None
+        if tasks:
+            await asyncio.wait(tasks)
         for sub in self._rooms.values():
             for inbox in sub.inboxes:
                 inbox.close()
         self._rooms.clear()
 
-    # -- the connection side ---------------------------------------------------------------
+    # -- what the shard connections report (the `Owner` protocol) ---------------------------
 
-    async def _run(self) -> None:
-        """Connect, serve until the connection fails, back off, repeat; never return."""
-        while True:
-            try:
-                await self._connect_and_serve()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # STYLE.md §7: log with ids only, retry, never die
-                level = logging.WARNING if _expected(exc) else logging.ERROR
-                log.log(
-                    level,
-                    "pub/sub connection failed: %s (%d rooms)",
-                    _describe(exc),
-                    len(self._rooms),
-                )
-            self._failures += 1
-            ceiling = min(
-                self._opt.reconnect_max,
-                self._opt.reconnect_min * 2 ** min(self._failures - 1, 20),
-            )
-            await asyncio.sleep(random.uniform(ceiling / 2, ceiling))
+    def wanted(self, shard: ShardConnection) -> set[str]:
+        return {room for room, sub in self._rooms.items() if sub.shard == shard.name}
 
-    async def _connect_and_serve(self) -> None:
-        conn = self._new_connection()
-        try:
-            async with asyncio.timeout(self._opt.connect_timeout):
-                await conn.connect()  # type: ignore[no-untyped-call]
-            loop = asyncio.get_running_loop()
-            link = _Link(conn, ping_at=loop.time() + self._opt.health_interval)
-            if self._down:
-                log.info("pub/sub connection restored; resubscribing %d rooms", len(self._rooms))
-            self._link, self._down = link, False
-            self._dirty.set()
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._read_loop(link))
-                group.create_task(self._write_loop(link))
-        finally:
-            self._link, self._down = None, True
-            for sub in self._rooms.values():
-                sub.needs_gap = True
-                if sub.waiter is not None and not sub.waiter.done():
-                    sub.waiter.set_result(None)
-            await conn.disconnect(nowait=True)
-
-    async def _write_loop(self, link: _Link) -> None:
-        """Keep the subscribed channels equal to the wanted rooms, and prove liveness by PING."""
-        loop = asyncio.get_running_loop()
-        while True:
-            self._dirty.clear()
-            await self._sync_channels(link)
-            now = loop.time()
-            if link.pong_due is not None and now >= link.pong_due:
-                raise _Unresponsive("no PONG in time")
-            if link.pong_due is None and now >= link.ping_at:
-                link.pong_due = now + self._opt.health_timeout
-                await self._send(link, "PING", _PING_TOKEN)
-            wake = link.pong_due if link.pong_due is not None else link.ping_at
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(wake):
-                    await self._dirty.wait()
-
-    async def _sync_channels(self, link: _Link) -> None:
-        wanted = set(self._rooms)
-        add = sorted(wanted - link.requested)
-        drop = sorted(link.requested - wanted)
-        if add:
-            link.requested.update(add)
-            await self._send(link, "SUBSCRIBE", *map(self._channel_of, add))
-        if drop:
-            link.requested.difference_update(drop)
-            link.live.difference_update(drop)
-            for room in drop:
-                link.leaving[room] = link.leaving.get(room, 0) + 1
-            await self._send(link, "UNSUBSCRIBE", *map(self._channel_of, drop))
-
-    async def _send(self, link: _Link, *args: str | bytes) -> None:
-        if not link.conn.is_connected:  # never let redis-py reconnect this socket behind our back
-            raise ConnectionError("pub/sub connection closed")
-        try:
-            async with asyncio.timeout(self._opt.health_timeout):
-                await link.conn.send_command(*args, check_health=False)
-        except TimeoutError:
-            raise _Unresponsive("write stalled") from None
-
-    async def _read_loop(self, link: _Link) -> None:
-        while True:
-            reply = await link.conn.read_response()
-            self._on_reply(link, reply)
-
-    def _on_reply(self, link: _Link, reply: Any) -> None:
-        if isinstance(reply, list) and len(reply) >= 2 and isinstance(reply[0], bytes):
-            kind = reply[0]
-            if kind == b"message" and len(reply) == 3:
-                self._on_message(reply[1], reply[2])
-            elif kind == b"subscribe":
-                self._on_subscribed(link, reply[1])
-            elif kind == b"unsubscribe":
-                room = self._room_of(reply[1])
-                if room is not None and link.leaving.get(room, 0) > 0:
-                    link.leaving[room] -= 1
-            elif kind == b"pong":
-                self._on_pong(link)
-        elif reply in (b"PONG", _PING_TOKEN):  # PING outside subscribed mode
-            self._on_pong(link)
-        else:
-            log.warning("unexpected pub/sub reply of type %s", type(reply).__name__)
-
-    def _on_pong(self, link: _Link) -> None:
-        link.pong_due = None
-        link.ping_at = asyncio.get_running_loop().time() + self._opt.health_interval
-        self._failures = 0
-
-    def _on_subscribed(self, link: _Link, channel: bytes) -> None:
-        room = self._room_of(channel)
-        if room is None or room not in link.requested or link.leaving.get(room, 0) > 0:
-            return  # a stale confirmation: an UNSUBSCRIBE of this room is still in flight
-        link.live.add(room)
+    def on_live(self, shard: ShardConnection, room: str) -> None:
         sub = self._rooms.get(room)
-        if sub is None:
+        if sub is None or sub.shard != shard.name or self._shards.get(shard.name) is not shard:
             return
-        if sub.waiter is not None and not sub.waiter.done():
-            sub.waiter.set_result(None)
+        _wake(sub)
         if sub.needs_gap:
             sub.needs_gap = False
             for inbox in sub.inboxes:
                 inbox.put(Gap("reconnect"))
 
-    def _on_message(self, channel: bytes, data: bytes) -> None:
-        room = self._room_of(channel)
-        sub = self._rooms.get(room) if room is not None else None
-        if room is None or sub is None:
-            return
+    def on_message(self, shard: ShardConnection, room: str, data: bytes) -> None:
+        sub = self._rooms.get(room)
+        if sub is None or sub.shard != shard.name or self._shards.get(shard.name) is not shard:
+            return  # not ours, or a straggler from before a move: the move's Gap covers it
         try:
             envelope = unpack_envelope(data)
         except BackendError:
@@ -302,24 +164,92 @@ class PubSubListener:
         for inbox in sub.inboxes:
             inbox.put(envelope)
 
+    def on_lost(self, shard: ShardConnection) -> None:
+        if self._shards.get(shard.name) is not shard:
+            return  # a retired shard
+        for sub in self._rooms.values():
+            if sub.shard == shard.name:
+                sub.needs_gap = True
+                _wake(sub)
+        self._replace_soon()  # the shard may have moved (failover): look again
 
-def _leaf(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
+    def on_moved(self, shard: ShardConnection, rooms: list[str]) -> None:
+        for room in rooms:
+            sub = self._rooms.get(room)
+            if sub is not None and sub.shard == shard.name:
+                sub.needs_gap = True
+        self._replace_soon()
+
+    # -- placement -------------------------------------------------------------------------
+
+    def _place(self, room: str, sub: _Room) -> None:
+        """Put a room on its shard by the known topology, or ask the placer to find it."""
+        try:
+            name = self._router.shard_of(self._channel_of(room))
+        except Exception:  # an uncovered slot, a topology not loaded yet: the placer retries
+            name = None
+        sub.shard = name
+        if name is None:
+            self._replace_soon()
+            return
+        shard = self._shards.get(name)
+        if shard is None:
+            shard = self._shards[name] = ShardConnection(
+                name, self._router, self, self._channel_of, self._room_of, self._opt
+            )
+        shard.changed()
+
+    def _replace_soon(self) -> None:
+        self._placing.set()
+        if self._placer is None and not self._closed:
+            self._placer = asyncio.create_task(self._place_loop(), name="redis-pubsub-placer")
+
+    async def _place_loop(self) -> None:
+        """Learn the topology again on demand and move rooms whose shard changed; never return."""
+        failures = 0
+        while True:
+            await self._placing.wait()
+            self._placing.clear()
+            try:
+                async with asyncio.timeout(self._opt.connect_timeout):
+                    await self._router.refresh()
+                failed = False
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # STYLE.md §7: log with ids only, retry, never die
+                log.warning("pub/sub topology refresh failed: %s", describe(exc))
+                failed = True
+            unplaced = self._replace_all()
+            failures = failures + 1 if failed or unplaced else 0
+            if unplaced:
+                self._placing.set()
+            await asyncio.sleep(backoff(self._opt, max(failures, 1)))  # bounds the refresh rate
+
+    def _replace_all(self) -> bool:
+        """Move every room to the shard the topology names now; stop shards left without rooms.
+
+        Returns whether some room could not be placed (its subscribers will get a Gap).
+        """
+        unplaced = False
+        for room, sub in self._rooms.items():
+            old = sub.shard
+            self._place(room, sub)
+            if sub.shard is None:
+                unplaced = sub.needs_gap = True
+                _wake(sub)
+            if old is not None and old != sub.shard:
+                sub.needs_gap = True  # it may miss events while it moves
+                if old in self._shards:
+                    self._shards[old].changed()
+                log.info("room %s: pub/sub moved from %s to %s", room, old, sub.shard)
+        in_use = {sub.shard for sub in self._rooms.values()}
+        for name in [name for name in self._shards if name not in in_use]:
+            task = self._shards.pop(name).stop()
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+        return unplaced
 
 
-def _expected(exc: BaseException) -> bool:
-    """Connection trouble (expected in operation), not a bug or a refusal (ACL, bad config)."""
-    expected = RedisConnectionError | RedisTimeoutError | OSError | TimeoutError | _Unresponsive
-    return isinstance(_leaf(exc), expected)
-
-
-def _describe(exc: BaseException) -> str:
-    """Exception type (and, for bugs, where it happened), never its message: it may hold data."""
-    leaf = _leaf(exc)
-    if _expected(leaf):
-        return type(leaf).__name__
-    frames = traceback.extract_tb(leaf.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"unexpected {type(leaf).__name__}{where}"
+def _wake(sub: _Room) -> None:
+    if sub.waiter is not None and not sub.waiter.done():
+        sub.waiter.set_result(None)

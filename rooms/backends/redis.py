@@ -11,27 +11,33 @@ room lives on one Redis Cluster slot and its scripts stay atomic):
     sc:{room}:presence         zset key -> expiry (ms)
     sc:{room}:presence-info    hash key -> info
     sc:{room}:events           the pub/sub channel (msgpack [seq, epoch, ts_ms, payload])
-    sc:claim:<key>             claims (`claim`)
-    sc:rooms                   hash slug -> room config
+    sc:claim:<key>             claims (`claim`; one key per claim)
+    sc:rooms                   hash slug -> room config (one key, so one slot)
 
-The scripts and their rules are in `_lua.py`, the pub/sub listener in `_redis_pubsub.py`.
+No command or script touches keys of two rooms, so every multi-key step runs on one slot's master.
+On Redis Cluster the channel is a sharded one (SSUBSCRIBE / SPUBLISH): it hashes to the room's
+slot, so an event only travels inside the shard that owns the room.
+
+The scripts and their rules are in `_lua.py`; URL forms and routing (one server, Sentinel,
+Cluster) in `_redis_topology.py`; the pub/sub listener in `_redis_pubsub.py` and
+`_redis_shard.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.commands.core import AsyncScript
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import (
-    ClusterDownError,
+    ClusterError,
     MasterDownError,
+    NoScriptError,
     ReadOnlyError,
+    RedisClusterException,
     RedisError,
     TryAgainError,
 )
@@ -39,6 +45,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from rooms.backends import _lua
+from rooms.backends import _redis_topology as topology
 from rooms.backends._redis_pubsub import ListenerOptions, PubSubListener
 from rooms.backends._wire import check_blob, check_name, check_payloads, new_epoch, seconds_to_ms
 from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
@@ -53,7 +60,8 @@ _UNAVAILABLE = (
     ReadOnlyError,  # talking to a replica after a failover
     MasterDownError,
     TryAgainError,
-    ClusterDownError,
+    ClusterError,  # includes ClusterDownError; also a redirect loop during resharding
+    RedisClusterException,  # no reachable node, an uncovered slot (not a RedisError)
     OSError,
     TimeoutError,
 )
@@ -81,7 +89,9 @@ class RedisBackend:
     """`Backend` on Redis (or Valkey) via redis-py asyncio. Build it with `from_url`.
 
     Args:
-        client: a `redis.asyncio.Redis` with `decode_responses=False`; closed by `aclose`.
+        client: a `redis.asyncio.Redis` (one server, or a Sentinel `master_for` client) or a
+            `redis.asyncio.cluster.RedisCluster`, with `decode_responses=False`; closed by
+            `aclose`. With a cluster, events go over sharded pub/sub.
         window_seconds: how long events stay replayable.
         window_max_events: how many events a room's window holds at most.
         key_prefix: first part of every key and channel (no braces).
@@ -98,7 +108,7 @@ class RedisBackend:
 
     def __init__(
         self,
-        client: Redis,
+        client: Redis | RedisCluster,
         *,
         window_seconds: float = 300.0,
         window_max_events: int = 500,
@@ -116,7 +126,7 @@ class RedisBackend:
             raise ValueError("key_prefix must be non-empty and contain no braces")
         if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
             raise ValueError("window and queue sizes must be positive")
-        if client.connection_pool.connection_kwargs.get("decode_responses"):
+        if topology.decodes_responses(client):
             raise ValueError("the Redis client must not decode responses")
         if epoch_ttl_seconds is None:
             epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
@@ -130,10 +140,11 @@ class RedisBackend:
         self._content_ttl_ms = self._window_ms + 1000
         self._epoch_ttl_ms = seconds_to_ms(epoch_ttl_seconds)
         self._high: dict[str, int] = {}  # highest seq seen per room: detects lost writes
-        self._scripts: dict[str, AsyncScript] = {}
+        self._cluster = isinstance(client, RedisCluster)
+        self._scripts: dict[str, tuple[str, str]] = {}  # source -> (text to run, its SHA1)
         self._closed = False
         self._listener = PubSubListener(
-            self._pubsub_connection,
+            topology.router_for(client),
             self._channel,
             self._room_of_channel,
             self._seen,
@@ -165,17 +176,15 @@ class RedisBackend:
         reconnect_max: float = 5.0,
         clock: Clock | None = None,
     ) -> RedisBackend:
-        """A backend for `redis://`, `rediss://` or `unix://` URLs; connects lazily.
+        """A backend for a `redis://`, `rediss://`, `unix://`, `redis+sentinel://` or
+        `redis+cluster://` URL (forms in `_redis_topology.py`); connects lazily.
 
         `command_timeout` bounds each command; commands are not retried (a retried script could
-        publish twice), so a failure surfaces at once as `BackendUnavailable`.
+        publish twice), so a failure surfaces at once as `BackendUnavailable`. On a cluster,
+        MOVED and ASK redirects are still followed (the command did not run).
         """
-        client = Redis.from_url(
-            url,
-            socket_timeout=command_timeout,
-            socket_connect_timeout=connect_timeout,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
+        client = topology.open_client(
+            url, command_timeout=command_timeout, connect_timeout=connect_timeout
         )
         return cls(
             client,
@@ -238,6 +247,11 @@ class RedisBackend:
         """Open subscriptions of this instance, by room (for health checks and tests)."""
         return self._listener.counts()
 
+    def pubsub_placement(self) -> dict[str, str | None]:
+        """The pub/sub shard of each subscribed room: "" for one server, `host:port` of the
+        owning master on a cluster, None while unknown (for health checks and tests)."""
+        return self._listener.placement()
+
     # -- history ---------------------------------------------------------------------------
 
     async def replay(self, room: str, after: Position, limit: int) -> list[Envelope] | Resync:
@@ -297,17 +311,23 @@ class RedisBackend:
         return {_bytes(slug).decode(): _bytes(config) for slug, config in stored.items()}
 
     async def ping(self) -> None:
+        """On a cluster, every master must answer (each one serves some rooms)."""
         self._check_open()
         with _mapped_errors():
-            await self._redis.ping()
+            if isinstance(self._redis, RedisCluster):
+                await self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
+            else:
+                await self._redis.ping()
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
         await self._listener.aclose()
-        with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(RedisError, RedisClusterException, OSError):
             await self._redis.aclose()
+        with contextlib.suppress(RedisError, OSError):
+            await topology.close_extras(self._redis)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -320,7 +340,9 @@ class RedisBackend:
         return f"{self._prefix}:rooms"
 
     def _key(self, room: str, name: str) -> str:
-        return f"{self._prefix}:{{{check_name(room)}}}:{name}"
+        if "{" in check_name(room) or "}" in room:
+            raise ValueError("a room name must not contain braces (they delimit its hash tag)")
+        return f"{self._prefix}:{{{room}}}:{name}"
 
     def _channel(self, room: str) -> str:
         return self._key(room, "events")
@@ -361,28 +383,26 @@ class RedisBackend:
         return await self._script(source, keys, [self._now_arg(), *args])
 
     async def _script(self, source: str, keys: list[str], args: list[Any]) -> Any:
-        """Run a script by EVALSHA, loading it first if Redis does not know it (yet, or again)."""
+        """Run a script by EVALSHA, or by EVAL if that server does not know it (yet, or again).
+
+        EVAL goes to the same node as EVALSHA (the keys' slot), so a cluster never needs every
+        master up to load a script, and NOSCRIPT means nothing ran: the fallback cannot run a
+        script twice. On a cluster the scripts publish with SPUBLISH (`_lua.sharded`).
+        """
         self._check_open()
         script = self._scripts.get(source)
         if script is None:
-            script = self._scripts[source] = self._redis.register_script(source)
+            text = _lua.sharded(source) if self._cluster else source
+            script = self._scripts[source] = (
+                text,
+                hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),
+            )
+        text, sha = script
         with _mapped_errors():
-            return await script(keys=keys, args=args)
-
-    def _pubsub_connection(self) -> AbstractConnection:
-        """A fresh connection for pub/sub: RESP2, no read timeout (liveness is PING/PONG)."""
-        pool = self._redis.connection_pool
-        options = {
-            **pool.connection_kwargs,
-            "socket_timeout": None,
-            "retry": Retry(NoBackoff(), 0),
-            "health_check_interval": 0,
-            "protocol": 2,
-            "maint_notifications_config": None,  # RESP3-only; this connection speaks RESP2
-        }
-        options.pop("maint_notifications_pool_handler", None)
-        connection: AbstractConnection = pool.connection_class(**options)
-        return connection
+            try:
+                return await self._redis.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+            except NoScriptError:
+                return await self._redis.execute_command("EVAL", text, len(keys), *keys, *args)
 
 
 _: type[Backend] = RedisBackend

@@ -1,8 +1,9 @@
 """The backend contract (rooms/backends/base.py), run against every backend.
 
-Every test takes the `backend` or `make_backend` fixture, parametrized over memory and redis, so
-the two implementations are held to the same behaviour by the same test bodies. Time is the
-manual `clock`, which both backends follow, so nothing here sleeps.
+Every test takes the `backend` or `make_backend` fixture, parametrized over memory, redis (one
+server) and cluster (a three-master Redis Cluster, sharded pub/sub), so the implementations are
+held to the same behaviour by the same test bodies. Time is the manual `clock`, which every
+backend follows, so nothing here sleeps.
 """
 
 from __future__ import annotations

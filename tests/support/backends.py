@@ -2,7 +2,8 @@
 
 For `memory`, the nodes are `MemoryBackend` handles sharing one in-process store; for `redis`, they
 are `RedisBackend` instances on the same server with a key prefix unique to the test (so tests never
-see each other's keys and need no FLUSHALL).
+see each other's keys and need no FLUSHALL); for `cluster`, the same on a three-master Redis
+Cluster (`redis+cluster://` URL, sharded pub/sub).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import itertools
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from rooms.backends.base import Backend
 from rooms.backends.memory import MemoryBackend
@@ -19,7 +21,7 @@ from rooms.clock import Clock
 
 __all__ = ["KINDS", "BackendFactory", "stored_bytes"]
 
-KINDS = ("memory", "redis")
+KINDS = ("memory", "redis", "cluster")
 
 _prefixes = itertools.count(1)
 
@@ -28,8 +30,8 @@ class BackendFactory:
     """Makes backends of one kind that see the same data, like nodes of one cluster."""
 
     def __init__(self, kind: str, clock: Clock | None, redis_url: str | None = None) -> None:
-        if kind == "redis" and redis_url is None:
-            raise ValueError("a redis factory needs a server URL")
+        if kind != "memory" and redis_url is None:
+            raise ValueError(f"a {kind} factory needs a server URL")
         self.kind = kind
         self.clock = clock
         self.redis_url = redis_url
@@ -50,9 +52,12 @@ class BackendFactory:
         self._made.append(backend)
         return backend
 
-    def admin(self) -> Redis:
-        """A plain client on the same Redis, for looking at raw keys (redis kind only)."""
+    def admin(self) -> Redis | RedisCluster:
+        """A plain client on the same Redis (or cluster), for looking at raw keys."""
         assert self.redis_url is not None
+        if self.kind == "cluster":
+            first = self.redis_url.removeprefix("redis+cluster://").split(",")[0]
+            return RedisCluster.from_url(f"redis://{first}")
         return Redis.from_url(self.redis_url)
 
     async def aclose(self) -> None:
@@ -64,7 +69,8 @@ async def stored_bytes(factory: BackendFactory, backend: Backend) -> bytes:
     """Everything the store holds for this factory's nodes, as raw bytes, to grep for content.
 
     For Redis this is the `DUMP` (RDB serialization, which is also what replication ships) of
-    every key under the test's prefix; for memory, every blob the shared store references.
+    every key under the test's prefix (on a cluster: on every master); for memory, every blob
+    the shared store references.
     """
     if isinstance(backend, MemoryBackend):
         store = backend._store
