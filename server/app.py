@@ -96,10 +96,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        extra = {"on_reconnect": metrics.backend_reconnected} if settings.redis_url else {}
         be = backend or open_backend(
             settings.redis_url or "memory://",
             window_seconds=settings.replay_window_seconds,
             window_max_events=settings.replay_max_events,
+            **extra,
         )
         catalog = Catalog(be, settings.rooms)
         service = RoomsService(

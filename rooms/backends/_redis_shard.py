@@ -91,6 +91,8 @@ class ListenerOptions:
     connect_timeout: float
     reconnect_min: float
     reconnect_max: float
+    on_reconnect: Callable[[], None] | None = None
+    """Called when a lost pub/sub connection is back and answering (for metrics)."""
 
 
 class Owner(Protocol):
@@ -280,6 +282,8 @@ class ShardConnection:
     def _on_pong(self, link: _Link) -> None:
         link.pong_due = None
         link.ping_at = asyncio.get_running_loop().time() + self._opt.health_interval
+        if self._failures and self._opt.on_reconnect is not None:
+            self._opt.on_reconnect()
         self._failures = 0
 
     def _on_subscribed(self, link: _Link, channel: bytes) -> None:

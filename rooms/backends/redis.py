@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -121,6 +121,7 @@ class RedisBackend:
         reconnect_min: float = 0.1,
         reconnect_max: float = 5.0,
         clock: Clock | None = None,
+        on_reconnect: Callable[[], None] | None = None,
     ) -> None:
         if not key_prefix or "{" in key_prefix or "}" in key_prefix:
             raise ValueError("key_prefix must be non-empty and contain no braces")
@@ -155,6 +156,7 @@ class RedisBackend:
                 connect_timeout=connect_timeout,
                 reconnect_min=reconnect_min,
                 reconnect_max=reconnect_max,
+                on_reconnect=on_reconnect,
             ),
         )
 
@@ -175,6 +177,7 @@ class RedisBackend:
         reconnect_min: float = 0.1,
         reconnect_max: float = 5.0,
         clock: Clock | None = None,
+        on_reconnect: Callable[[], None] | None = None,
     ) -> RedisBackend:
         """A backend for a `redis://`, `rediss://`, `unix://`, `redis+sentinel://` or
         `redis+cluster://` URL (forms in `_redis_topology.py`); connects lazily.
@@ -199,6 +202,7 @@ class RedisBackend:
             reconnect_min=reconnect_min,
             reconnect_max=reconnect_max,
             clock=clock,
+            on_reconnect=on_reconnect,
         )
 
     # -- events ----------------------------------------------------------------------------

@@ -180,3 +180,28 @@ async def test_a_black_holed_connection_is_found_by_ping_and_replaced(
             assert await receive(stream) == later
     finally:
         await proxy.aclose()
+
+
+async def test_a_reconnect_is_reported_once_the_new_connection_answers(
+    server: RedisServer,
+) -> None:
+    """The `on_reconnect` hook (the backend-reconnects metric) fires after a lost connection."""
+    reconnects: list[int] = []
+    backend = RedisBackend.from_url(
+        server.url,
+        on_reconnect=lambda: reconnects.append(1),
+        **FAST,  # type: ignore[arg-type]
+    )
+    try:
+        async with backend.subscribe(ROOM) as stream:
+            (first,) = await backend.publish(ROOM, [b"before"])
+            assert await receive(stream) == first
+            assert reconnects == []
+            server.restart()
+            assert await receive(stream) == Gap("reconnect")
+            async with asyncio.timeout(TIMEOUT):
+                while not reconnects:  # the first PONG on the new connection reports it
+                    await asyncio.sleep(0.02)
+            assert len(reconnects) == 1
+    finally:
+        await backend.aclose()
