@@ -200,8 +200,7 @@ async def test_a_reconnect_is_reported_once_the_new_connection_answers(
             server.restart()
             assert await receive(stream) == Gap("reconnect")
             async with asyncio.timeout(TIMEOUT):
-                while not reconnects:  # the first PONG on the new connection reports it
-                    await asyncio.sleep(0.02)
+                await reported.wait()  # the first PONG on the new connection reports it
             assert len(reconnects) == 1
     finally:
         await backend.aclose()
