@@ -187,11 +187,13 @@ async def test_a_reconnect_is_reported_once_the_new_connection_answers(
 ) -> None:
     """The `on_reconnect` hook (the backend-reconnects metric) fires after a lost connection."""
     reconnects: list[int] = []
-    backend = RedisBackend.from_url(
-        server.url,
-        on_reconnect=lambda: reconnects.append(1),
-        **FAST,  # type: ignore[arg-type]
-    )
+    reported = asyncio.Event()
+
+    def on_reconnect() -> None:
+        reconnects.append(1)
+        reported.set()
+
+    backend = RedisBackend.from_url(server.url, on_reconnect=on_reconnect, **FAST)  # type: ignore[arg-type]
     try:
         async with backend.subscribe(ROOM) as stream:
             (first,) = await backend.publish(ROOM, [b"before"])
