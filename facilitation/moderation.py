@@ -111,10 +111,12 @@ def remove(tx: Changes, command: c.Remove) -> Refused | None:
     the same token nor a resume brings them back; a fresh join under a new name still can (a
     ban is what also holds against that).
     """
+    # The reason goes to facilitators in the `moderation` event only; the record that outlives
+    # the replay window keeps no words (docs/privacy.md).
     hold = BanEntry(
         marks=frozenset({command.member}),
         until=tx.now + tx.state.settings.removal_hold_seconds,
-        reason=command.reason,
+        reason="",
         removal=True,
     )
     tx.state = replace(tx.state, bans=(*tx.state.bans, hold))
@@ -126,7 +128,7 @@ def remove(tx: Changes, command: c.Remove) -> Refused | None:
 def ban(tx: Changes, command: c.Ban) -> Refused | None:
     who = tx.who(command.member)
     until = tx.now + command.seconds
-    entry = BanEntry(marks=who.marks | {who.member}, until=until, reason=command.reason)
+    entry = BanEntry(marks=who.marks | {who.member}, until=until, reason="")  # as in `remove`
     tx.state = replace(tx.state, bans=(*tx.state.bans, entry))
     tx.unseat(command.member, LeaveReason.BANNED, SHARE_END_HOW[c.Ban])
     log(tx, command, target=command.member, until=until, value=command.reason or None)

@@ -173,7 +173,7 @@ class BanEntry:
     until: float
     """When the ban lapses."""
     reason: str
-    """The facilitator's reason (never message text)."""
+    """Left empty by the engine: reasons reach facilitators in the `moderation` event only."""
     removal: bool = False
     """A removal (the session only, refused as `removed`) rather than a ban."""
 
