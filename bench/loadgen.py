@@ -114,9 +114,14 @@ class Member(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
         data = frame.get_payload_as_bytes()
         i = data.find(MARK)
-        if i >= 0:
-            self.sink[int(data[i + 22 : i + 25])].append(now_ns() - int(data[i + 2 : i + 21]))
-            return
+        # A binary frame (msgpack) can hold the marker's two bytes by chance, inside a number:
+        # only a whole, well-formed marker counts; anything else is an ordinary frame.
+        while i >= 0:
+            stamp, tag = data[i + 2 : i + 21], data[i + 22 : i + 25]
+            if stamp.isdigit() and tag.isdigit() and data[i + 21 : i + 22] == b"~":
+                self.sink[int(tag)].append(now_ns() - int(stamp))
+                return
+            i = data.find(MARK, i + 1)
         msg_type = frame.msg_type
         if msg_type is WSMsgType.TEXT or msg_type is WSMsgType.BINARY:
             self.proto.on_frame(self, msg_type is WSMsgType.BINARY, data)

@@ -113,8 +113,11 @@ def next_deadline(state: MeetingState) -> float | None:
 
 def due(state: MeetingState, now: float) -> Deadline | None:
     """The first deadline to fire at `now`, if any is due."""
-    first = min(pending(state), key=Deadline.sort_key, default=None)
-    return first if first is not None and first.at <= now else None
+    earliest = next_deadline(state)
+    if earliest is None or earliest > now:
+        return None  # the common case, found without building and sorting every deadline
+    first = min(pending(state), key=Deadline.sort_key)
+    return first if first.at <= now else None
 
 
 def fire(tx: Changes, deadline: Deadline) -> None:

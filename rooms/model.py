@@ -30,6 +30,9 @@ class RoomConfig:
     share_seconds: int = 180
     listen_only: bool = False
     """A listen-only room (a speaker meeting or a reading): only facilitators post."""
+    replay_seconds: int | None = None
+    """How far back a reconnecting client of this room may catch up, if shorter than the node's
+    replay window. A room can only keep less history, never more."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
@@ -53,6 +56,11 @@ class RoomConfig:
         share = data.get("share_seconds", 180)
         if isinstance(share, bool) or not isinstance(share, int) or not 30 <= share <= 1200:
             raise RoomConfigError("share_seconds: an integer from 30 to 1200")
+        replay = data.get("replay_seconds")
+        if replay is not None and (
+            isinstance(replay, bool) or not isinstance(replay, int) or not 0 <= replay <= 86_400
+        ):
+            raise RoomConfigError("replay_seconds: an integer number of seconds, 0 or more")
         flags = {k: data.get(k, False) for k in ("self_led", "listen_only")}
         for key, value in flags.items():
             if not isinstance(value, bool):
@@ -63,6 +71,7 @@ class RoomConfig:
             description=description,
             access=access,
             share_seconds=share,
+            replay_seconds=replay,
             **flags,
         )
 

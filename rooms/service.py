@@ -292,6 +292,14 @@ class RoomsService:
                 # than its outbox closed it with 4008 straight away, and the client resumed into
                 # the same wall forever; an explicit resync is the honest answer (never a gap).
                 answer = Resync("backlog", current)
+            elif (
+                not isinstance(answer, Resync)
+                and answer
+                and room.replay_seconds is not None
+                and answer[0].ts_ms < (self.clock.now() - room.replay_seconds) * 1000
+            ):
+                # This room keeps less history than the node's window (never more).
+                answer = Resync("window", current)
         member = _member(state, seat.member_id)
         if isinstance(answer, Resync):
             snap = self._snapshot(seat, state, answer.position, answer.position.seq)

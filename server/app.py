@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -96,11 +97,20 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        extra = {"on_reconnect": metrics.backend_reconnected} if settings.redis_url else {}
+        # Redis keeps its own time (TIME) for the window; in one process the backend shares
+        # the node's clock, so a test's manual clock ages the window too.
+        extra: dict[str, Any] = (
+            {"on_reconnect": metrics.backend_reconnected}
+            if settings.redis_url
+            else {"clock": clock}
+        )
         be = backend or open_backend(
             settings.redis_url or "memory://",
             window_seconds=settings.replay_window_seconds,
             window_max_events=settings.replay_max_events,
+            # Events a room's subscription may hold before the hub takes them; a join storm
+            # publishes thousands at once, and an overflow costs every client a resync.
+            queue_size=10_000,
             **extra,
         )
         catalog = Catalog(be, settings.rooms)

@@ -78,7 +78,11 @@ class Settings:
     replay_window_seconds: int = _s(
         300, "How long events stay available for resuming clients; the only history kept."
     )
-    replay_max_events: int = _s(500, "Most events kept per room in the replay window.")
+    replay_max_events: int = _s(
+        2000,
+        "Most events kept per room in the replay window (a join storm of a big room produces "
+        "one event per joiner; below this a node cannot fill its own holes from the window).",
+    )
     resume_max_events: int = _s(
         128,
         "Most events replayed to one resuming client; more gets an explicit resync. Capped at "

@@ -75,3 +75,13 @@ async def make_backend(
 def backend(make_backend: BackendFactory) -> Backend:
     """A fresh backend (memory, redis or cluster, per param) on the manual clock."""
     return make_backend()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _check_engine_invariants() -> Iterator[None]:
+    """Every transition in every in-process test is checked against the engine's invariants."""
+    import facilitation.engine
+
+    facilitation.engine.CHECK_INVARIANTS = True
+    yield
+    facilitation.engine.CHECK_INVARIANTS = False

@@ -1,0 +1,138 @@
+"""The CLI against a running node, per-room history, and the HTTP endpoints around rooms."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from rooms.model import RoomConfig
+from tests.support.client import Client
+from tests.support.live import live_server, node_settings
+from tests.support.nodes import ROOT, NodeProcess
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[NodeProcess]:
+    with NodeProcess(None) as running:
+        yield running
+
+
+def cli(node: NodeProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args, "--server", node.http],
+        cwd=ROOT,
+        env={"SHARECIRCLE_ADMIN_TOKEN": "cluster-test-admin", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_rooms_create_list_and_invite_through_the_cli(node: NodeProcess) -> None:
+    made = cli(
+        node, "rooms", "create", "late-night", "--name", "Late Night", "--closed", "--self-led"
+    )
+    assert made.returncode == 0, made.stderr
+    listed = cli(node, "rooms", "list")
+    assert "late-night" in listed.stdout
+    assert "closed" in listed.stdout
+    invite = cli(node, "invite", "late-night", "--role", "facilitator")
+    assert invite.returncode == 0
+    assert len(invite.stdout.strip()) > 20
+    assert "#room=late-night&facilitator=" in invite.stderr  # a link, token in the fragment
+    missing = cli(node, "invite", "no-such-room")
+    assert missing.returncode != 0
+
+
+def test_the_cli_refuses_without_the_admin_token(node: NodeProcess) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "rooms",
+            "create",
+            "x",
+            "--server",
+            node.http,
+            "--admin-token",
+            "wrong",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "401" in result.stderr
+
+
+async def test_a_closed_room_needs_its_invite() -> None:
+    rooms = (RoomConfig(slug="private", name="Private", access="closed"),)
+    async with live_server(node_settings(rooms=rooms)) as live:
+        client = await Client.connect(live.url)
+        assert (await client.request("join", room="private", name="Sam"))["code"] == "room_closed"
+        forged = await client.request("join", room="private", name="Sam", invite="x.y.z")
+        assert forged["code"] == "invalid_token"
+        made = await live.post(
+            "/api/admin/rooms/private/invites",
+            json={"role": "member"},
+            headers={"Authorization": "Bearer test-admin"},
+        )
+        await client.join("private", "Sam", invite=made.json()["token"])
+        listed = (await live.get("/api/rooms")).json()
+        assert listed == [
+            {
+                "slug": "private",
+                "name": "Private",
+                "description": "",
+                "access": "closed",
+                "self_led": False,
+                "members": 1,
+                "observers": 0,
+                "mode": "open",
+                "round": False,
+            }
+        ]
+        assert (await live.get("/healthz")).status_code == 200
+        assert (await live.get("/readyz")).status_code == 200
+        await client.close()
+
+
+async def test_a_room_can_keep_less_history_than_the_node() -> None:
+    """replay_seconds: a room can only shorten catch-up, never lengthen it."""
+    from rooms.clock import ManualClock
+
+    clock = ManualClock()
+    rooms = (RoomConfig(slug="brief", name="Brief", replay_seconds=60),)
+    async with live_server(node_settings(rooms=rooms), clock=clock) as live:
+        alice = await Client.connect(live.url)
+        bob = await Client.connect(live.url)
+        await alice.join("brief", "Alice")
+        await bob.join("brief", "Bob")
+        last = await bob.event("member.joined")
+        token = bob.token
+        await bob.close()
+        await alice.ok("post", text="within the room's minute")
+        again = await Client.connect(live.url)
+        reply = await again.ok("resume", token=token, seq=last["seq"], epoch=last["epoch"])
+        assert reply["recovered"] is True
+        token = reply["token"]
+        await again.event("chat.message", text="within the room's minute")
+        last = again.events[-1]
+        await again.close()
+        await alice.ok("post", text="older than the room keeps")
+        clock.advance(61)
+        await asyncio.sleep(0)
+        late = await Client.connect(live.url)
+        reply = await late.ok("resume", token=token, seq=last["seq"], epoch=last["epoch"])
+        assert reply["recovered"] is False
+        assert reply["reason"] == "window"
+        await late.close()
+        await alice.close()
