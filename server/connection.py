@@ -79,6 +79,8 @@ class Connection:
         """Last seq handed to this client; -1 while joining (events are buffered then)."""
         self.pending: list[Pair] | None = []
         self._direct: DirectWrite | None = None
+        self.on_close: Callable[[Close], None] | None = None
+        """Direct mode: how the endpoint sends a close once one is decided."""
         self._unsent: list[bytes] = []
         self._start: tuple[int, list[Pair]] = (-1, [])
         self._queue: collections.deque[bytes | str | Close] = collections.deque()
@@ -175,8 +177,15 @@ class Connection:
             self._queue.clear()
             self._bytes = 0
         self._unsent.clear()
+        if self.on_close is not None:
+            self.on_close(self.closing)  # direct mode: no writer task to pick the Close up
+            return
         self._queue.append(self.closing)
         self._ready.set()
+
+    @property
+    def direct(self) -> bool:
+        return self._direct is not None
 
     def use_direct_send(self, write: DirectWrite) -> None:
         """Write frames synchronously through the server protocol (see `_flush`).

@@ -107,6 +107,9 @@ class Endpoint:
                 "max_text_chars": self.settings.max_text_chars,
             }
         )
+        if conn.direct:
+            await self._serve_direct(ws, conn, peer)
+            return
         reader = asyncio.create_task(self._read(ws, conn, peer))
         writer = asyncio.create_task(self._write(ws, conn))
         asked = asyncio.create_task(conn.close_requested.wait())
@@ -138,6 +141,32 @@ class Endpoint:
                 log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
                 with contextlib.suppress(Exception):
                     await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+
+    async def _serve_direct(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
+        """Serve a connection whose frames are written synchronously (server/connection.py).
+
+        Nothing is left for a writer task to do, so none exists: the reading runs in the
+        connection's own ASGI task, and a close the hub or a limit decides on is sent by a
+        short task made only then. Two fewer tasks per idle member (docs/benchmarks.md).
+        """
+        closing: list[asyncio.Task[None]] = []
+        conn.on_close = lambda close: closing.append(
+            asyncio.ensure_future(self._close_stalled(ws, close))
+        )
+        try:
+            await self._read(ws, conn, peer)
+            if conn.closing is not None and not closing:
+                conn.on_close(conn.closing)
+        except (WebSocketDisconnect, OSError):
+            pass
+        except Exception as exc:
+            log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            for task in closing:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     @staticmethod
     async def _close_stalled(ws: WebSocket, close: Close) -> None:
