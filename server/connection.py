@@ -67,6 +67,36 @@ class Close:
 class Connection:
     """A connection as the hub and the command handlers see it."""
 
+    # One of these lives as long as each member stays: no per-instance dict.
+    __slots__ = (
+        "_bytes",
+        "_direct",
+        "_dump",
+        "_format",
+        "_max_bytes",
+        "_max_messages",
+        "_queue",
+        "_ready",
+        "_start",
+        "_unsent",
+        "busy",
+        "close_requested",
+        "closing",
+        "conn_id",
+        "cursor",
+        "facilitator",
+        "member_id",
+        "on_admitted",
+        "on_close",
+        "pending",
+        "rates",
+        "seat",
+        "tasks",
+        "waiting_seat",
+        "waiting_ticket",
+        "wire",
+    )
+
     def __init__(self, wire: Wire, *, max_messages: int, max_bytes: int) -> None:
         self.conn_id = secrets.token_hex(8)
         self.wire = wire

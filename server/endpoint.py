@@ -90,13 +90,17 @@ class Endpoint:
         self.connections[conn.conn_id] = conn
         metrics.connection_opened()
         try:
-            await self._serve(ws, conn, peer)
+            self._hello(conn)
+            if conn.direct:
+                await self._serve_direct(ws, conn, peer)
+            else:
+                await self._serve(ws, conn, peer)
         finally:
             del self.connections[conn.conn_id]
             metrics.connection_closed()
             await self._goodbye(conn)
 
-    async def _serve(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
+    def _hello(self, conn: Connection) -> None:
         conn.send(
             {
                 "type": "hello",
@@ -107,9 +111,8 @@ class Endpoint:
                 "max_text_chars": self.settings.max_text_chars,
             }
         )
-        if conn.direct:
-            await self._serve_direct(ws, conn, peer)
-            return
+
+    async def _serve(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
         reader = asyncio.create_task(self._read(ws, conn, peer))
         writer = asyncio.create_task(self._write(ws, conn))
         asked = asyncio.create_task(conn.close_requested.wait())
@@ -216,7 +219,9 @@ class Endpoint:
 
     async def _receive(self, ws: WebSocket, conn: Connection, deadline: float) -> Any:
         if conn.seat is not None or conn.waiting_seat is not None:
-            return await ws.receive()  # seated, or waiting in the lobby: no join deadline
+            # Seated, or waiting in the lobby: no join deadline. The raw ASGI receive spares a
+            # suspended frame per idle member (starlette's adds nothing we use here).
+            return await ws._receive()
         try:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 return await ws.receive()

@@ -46,20 +46,26 @@ class Rate:
 class ConnectionRates:
     """The buckets of one connection: posts, other commands, and every frame."""
 
-    __slots__ = ("_ceiling", "_commands", "_posts")
+    __slots__ = ("_ceiling", "_commands", "_posts", "_rates")
 
     def __init__(self, posts: Rate, commands: Rate, ceiling: Rate) -> None:
-        self._posts = posts.bucket()
-        self._commands = commands.bucket()
+        self._rates = (posts, commands)
         self._ceiling = ceiling.bucket()
+        # Made on first use: a member who only listens never needs them.
+        self._posts: AsyncLimiter | None = None
+        self._commands: AsyncLimiter | None = None
 
     async def frame(self) -> bool:
         return await _take(self._ceiling)
 
     async def post(self) -> bool:
+        if self._posts is None:
+            self._posts = self._rates[0].bucket()
         return await _take(self._posts)
 
     async def command(self) -> bool:
+        if self._commands is None:
+            self._commands = self._rates[1].bucket()
         return await _take(self._commands)
 
 
