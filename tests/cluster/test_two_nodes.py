@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.client import Client, gapless
+from tests.support.clock import SharedClock
 from tests.support.nodes import NodeProcess
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.cluster
-
-
-class SharedClock:
-    """The test's handle on the nodes' clock: an offset file both processes read."""
-
-    def __init__(self) -> None:
-        handle, name = tempfile.mkstemp(prefix="sc-clock-")
-        os.close(handle)
-        self.path = Path(name)
-        self.offset = 0.0
-        self.path.write_text("0")
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-        self.path.write_text(str(self.offset))
 
 
 @pytest.fixture
@@ -43,7 +26,7 @@ def redis() -> Iterator[RedisServer]:
 def shared_clock() -> Iterator[SharedClock]:
     clock = SharedClock()
     yield clock
-    clock.path.unlink(missing_ok=True)
+    clock.close()
 
 
 @pytest.fixture

@@ -11,36 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.support.client import TIMEOUT, Client, gapless
+from tests.support.clock import SharedClock
 
 __all__ = ["Person", "SharedClock", "chat_texts", "check_history", "invite", "settle"]
-
-
-class SharedClock:
-    """The test's handle on real nodes' clocks: an offset file every node reads
-    (`test_clock_file`), so shares expire without anyone sleeping."""
-
-    def __init__(self) -> None:
-        handle, name = tempfile.mkstemp(prefix="sc-clock-")
-        os.close(handle)
-        self.path = Path(name)
-        self.offset = 0.0
-        self.path.write_text("0")
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-        self.path.write_text(str(self.offset))
-
-    def close(self) -> None:
-        self.path.unlink(missing_ok=True)
 
 
 async def invite(http: str, room: str, role: str = "facilitator", admin: str = "") -> str:

@@ -17,6 +17,7 @@ import pytest
 from rooms.backends.redis import RedisBackend
 from tests.faults.conftest import StartNodes
 from tests.faults.people import Person, chat_texts, check_history, invite, settle
+from tests.support.backends import FAST_FAULTS
 from tests.support.client import TIMEOUT, Client
 from tests.support.live import live_server, node_settings
 from tests.support.redis_server import RedisServer
@@ -92,15 +93,7 @@ async def test_a_redis_restart_mid_meeting_ends_in_an_explicit_resync(
         await person.leave()
 
 
-FAST = {
-    "health_interval": 0.1,
-    "health_timeout": 0.3,
-    "connect_timeout": 1.0,
-    "reconnect_min": 0.02,
-    "reconnect_max": 0.2,
-    "command_timeout": 0.5,
-}
-"""Liveness scaled down so a black hole is noticed within a fraction of a second."""
+FAST = FAST_FAULTS
 
 
 async def _sees(person: Person, seq: int, url: str) -> None:

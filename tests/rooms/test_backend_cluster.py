@@ -21,6 +21,7 @@ from redis.exceptions import ResponseError
 from rooms.backends.base import Envelope, Gap, Position
 from rooms.backends.redis import RedisBackend
 from rooms.errors import BackendUnavailable
+from tests.support.backends import FAST_FAULTS
 from tests.support.redis_cluster import ClusterUnavailable, RedisClusterServers, command
 
 TIMEOUT = 5.0
@@ -31,15 +32,7 @@ FAILOVER_TIMEOUT = 20.0
 
 ROOM = "night-owls"
 
-FAST = {
-    "health_interval": 0.1,
-    "health_timeout": 0.3,
-    "connect_timeout": 1.0,
-    "reconnect_min": 0.02,
-    "reconnect_max": 0.2,
-    "command_timeout": 0.5,
-}
-"""Liveness and backoff scaled down so faults are noticed within a fraction of a second."""
+FAST = FAST_FAULTS
 
 
 async def receive(stream: AsyncIterator[Envelope | Gap]) -> Envelope | Gap:

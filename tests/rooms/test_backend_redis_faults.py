@@ -16,6 +16,7 @@ import pytest
 from rooms.backends.base import Envelope, Gap, Position, Resync
 from rooms.backends.redis import RedisBackend
 from rooms.errors import BackendUnavailable
+from tests.support.backends import FAST_FAULTS
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import BlackholeProxy
 
@@ -24,15 +25,7 @@ TIMEOUT = 5.0
 
 ROOM = "night-owls"
 
-FAST = {
-    "health_interval": 0.1,
-    "health_timeout": 0.3,
-    "connect_timeout": 1.0,
-    "reconnect_min": 0.02,
-    "reconnect_max": 0.2,
-    "command_timeout": 0.5,
-}
-"""Liveness and backoff scaled down so faults are noticed within a fraction of a second."""
+FAST = FAST_FAULTS
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from rooms.backends import open_backend
 from rooms.backends.base import Envelope, Gap, Position, Resync, Versioned
 from rooms.backends.redis import RedisBackend
 from rooms.errors import BackendUnavailable
+from tests.support.backends import FAST_FAULTS
 from tests.support.redis_cluster import ClusterUnavailable, SentinelSetup, command
 from tests.support.tcp_proxy import BlackholeProxy
 
@@ -28,14 +29,7 @@ FAILOVER_TIMEOUT = 20.0
 
 ROOM = "night-owls"
 
-FAST = {
-    "health_interval": 0.1,
-    "health_timeout": 0.3,
-    "connect_timeout": 1.0,
-    "reconnect_min": 0.02,
-    "reconnect_max": 0.2,
-    "command_timeout": 0.5,
-}
+FAST = FAST_FAULTS
 
 
 async def receive(stream: AsyncIterator[Envelope | Gap]) -> Envelope | Gap:

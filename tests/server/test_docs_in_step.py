@@ -40,3 +40,11 @@ def test_configuration_table_is_current() -> None:
     """docs/configuration.md embeds `python -m server.settings`; regenerate it when this fails."""
     text = (DOCS / "configuration.md").read_text()
     assert _section(text, "settings").strip() == render_table().strip()
+
+
+def test_every_engine_refusal_is_a_protocol_error_code() -> None:
+    """The engine's refusal codes go onto the wire as they are (facilitation cannot import
+    server, so the two enums are kept in step by this test)."""
+    from facilitation import Refusal
+
+    assert {r.value for r in Refusal} <= {c.value for c in ErrorCode}

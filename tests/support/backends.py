@@ -91,3 +91,15 @@ async def stored_bytes(factory: BackendFactory, backend: Backend) -> bytes:
         return b"\n".join(chunks)
     finally:
         await admin.aclose()
+
+
+FAST_FAULTS: dict[str, float] = {
+    "health_interval": 0.1,
+    "health_timeout": 0.3,
+    "connect_timeout": 1.0,
+    "reconnect_min": 0.02,
+    "reconnect_max": 0.2,
+    "command_timeout": 0.5,
+}
+"""Redis backend options for fault tests: liveness and backoff scaled down so that a restart, a
+failover or a black hole is noticed within a fraction of a second."""
