@@ -20,9 +20,9 @@ from redis.exceptions import ResponseError
 
 from rooms.backends.base import Envelope, Gap, Position
 from rooms.backends.redis import RedisBackend
-from rooms.errors import BackendUnavailable
 from tests.support.backends import FAST_FAULTS
 from tests.support.redis_cluster import ClusterUnavailable, RedisClusterServers, command
+from tests.support.streams import publish_when_back, receive, until, until_gap
 
 TIMEOUT = 5.0
 """Upper bound for one wait on delivery (never a timing assertion)."""
@@ -33,11 +33,6 @@ FAILOVER_TIMEOUT = 20.0
 ROOM = "night-owls"
 
 FAST = FAST_FAULTS
-
-
-async def receive(stream: AsyncIterator[Envelope | Gap]) -> Envelope | Gap:
-    async with asyncio.timeout(TIMEOUT):
-        return await anext(stream)
 
 
 def channel(prefix: str, room: str) -> str:
@@ -256,7 +251,7 @@ async def test_a_failed_master_is_replaced_and_the_room_follows(
         assert await asyncio.to_thread(command, master, "WAIT", 1, 5000) == 1  # replicated
         own_cluster.node(master).kill()
         async with asyncio.timeout(FAILOVER_TIMEOUT):
-            after = await publish_when_back(backend, b"3")
+            after = await publish_when_back(backend, ROOM, b"3")
             items = await until_gap(stream)
         (final,) = await backend.publish(ROOM, [b"4"])
         items += await until(stream, final)
@@ -267,28 +262,3 @@ async def test_a_failed_master_is_replaced_and_the_room_follows(
     assert after.seq == sent[-1].seq + 1
     # what a hub does after the Gap: catch up from the last event it saw
     assert await backend.replay(ROOM, Position(sent[-1].seq, sent[-1].epoch), 10) == [after, final]
-
-
-async def publish_when_back(backend: RedisBackend, payload: bytes) -> Envelope:
-    """Publish, retrying while the backend is unavailable (the caller bounds the time)."""
-    while True:
-        try:
-            (sent,) = await backend.publish(ROOM, [payload])
-            return sent
-        except BackendUnavailable:
-            await asyncio.sleep(0.1)
-
-
-async def until_gap(stream: AsyncIterator[Envelope | Gap]) -> list[Envelope | Gap]:
-    """Everything up to and including the next Gap("reconnect") (the caller bounds the time)."""
-    items = [await anext(stream)]
-    while items[-1] != Gap("reconnect"):
-        items.append(await anext(stream))
-    return items
-
-
-async def until(stream: AsyncIterator[Envelope | Gap], last: Envelope) -> list[Envelope | Gap]:
-    items = [await receive(stream)]
-    while items[-1] != last:
-        items.append(await receive(stream))
-    return items

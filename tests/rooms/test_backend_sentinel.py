@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 
 from rooms.backends import open_backend
-from rooms.backends.base import Envelope, Gap, Position, Resync, Versioned
+from rooms.backends.base import Envelope, Position, Resync, Versioned
 from rooms.backends.redis import RedisBackend
-from rooms.errors import BackendUnavailable
 from tests.support.backends import FAST_FAULTS
 from tests.support.redis_cluster import ClusterUnavailable, SentinelSetup, command
+from tests.support.streams import publish_when_back, receive, until, until_gap
 from tests.support.tcp_proxy import BlackholeProxy
 
 TIMEOUT = 5.0
@@ -30,11 +30,6 @@ FAILOVER_TIMEOUT = 20.0
 ROOM = "night-owls"
 
 FAST = FAST_FAULTS
-
-
-async def receive(stream: AsyncIterator[Envelope | Gap]) -> Envelope | Gap:
-    async with asyncio.timeout(TIMEOUT):
-        return await anext(stream)
 
 
 @pytest.fixture
@@ -116,7 +111,7 @@ async def test_a_failover_moves_the_backend_to_the_new_master(
             assert await receive(stream) == lost[0]
             setup.master.kill()
             async with asyncio.timeout(FAILOVER_TIMEOUT):
-                after = await publish_when_back(backend, b"on the new master")
+                after = await publish_when_back(backend, ROOM, b"on the new master")
                 items = await until_gap(stream)
             assert setup.master_port() == setup.replica.port
             (final,) = await backend.publish(ROOM, [b"final"])
@@ -134,31 +129,6 @@ async def test_a_failover_moves_the_backend_to_the_new_master(
         assert await fresh.position(ROOM) == now
     finally:
         await proxy.aclose()
-
-
-async def publish_when_back(backend: RedisBackend, payload: bytes) -> Envelope:
-    """Publish, retrying while the backend is unavailable (the caller bounds the time)."""
-    while True:
-        try:
-            (sent,) = await backend.publish(ROOM, [payload])
-            return sent
-        except BackendUnavailable:
-            await asyncio.sleep(0.1)
-
-
-async def until_gap(stream: AsyncIterator[Envelope | Gap]) -> list[Envelope | Gap]:
-    """Everything up to and including the next Gap("reconnect") (the caller bounds the time)."""
-    items = [await anext(stream)]
-    while items[-1] != Gap("reconnect"):
-        items.append(await anext(stream))
-    return items
-
-
-async def until(stream: AsyncIterator[Envelope | Gap], last: Envelope) -> list[Envelope | Gap]:
-    items = [await receive(stream)]
-    while items[-1] != last:
-        items.append(await receive(stream))
-    return items
 
 
 async def replicated(setup: SentinelSetup, seq: int) -> None:
