@@ -64,14 +64,20 @@ async def live_server(
     *,
     clock: Clock | None = None,
     backend: Backend | None = None,
+    plain_asgi: bool = False,
 ) -> AsyncIterator[Live]:
+    """A node in this event loop. `plain_asgi` runs it on uvicorn's own WebSocket protocol,
+    without our direct-write extension, as under any other ASGI server (the writer-task path)."""
     settings = settings or node_settings()
     app = create_app(settings, clock=clock, backend=backend)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = DrainingServer(make_config(app, settings, logs=False))
+    config = make_config(app, settings, logs=False)
+    if plain_asgi:
+        config.ws = "websockets-sansio"
+    server = DrainingServer(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
