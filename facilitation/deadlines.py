@@ -108,7 +108,30 @@ def next_deadline(state: MeetingState) -> float | None:
         away members, mute ends, ban ends and lobby ticket expiry. (Raid counting needs no
         wake-up: old joins are forgotten when the next join is counted.)
     """
-    return min((d.at for d in pending(state)), default=None)
+    # The same instants as `pending`, without building a Deadline for each: this runs on every
+    # command, and after a network blip every away member of a big room has one.
+    settings = state.settings
+    times: list[float] = []
+    rnd, floor = state.round, state.floor
+    if rnd is not None and floor is not None:
+        if not rnd.paused:
+            times.append(
+                floor.ends_at - settings.warning_seconds if not floor.warned else floor.ends_at
+            )
+        if floor.away_deadline is not None:
+            times.append(floor.away_deadline)
+    hold = settings.seat_hold_seconds
+    away = [p.away_since for p in state.participants if p.away_since is not None]
+    if away:
+        times.append(min(away) + hold)
+    muted = [p.muted_until for p in state.participants if p.muted_until is not None]
+    if muted:
+        times.append(min(muted))
+    if state.bans:
+        times.append(min(b.until for b in state.bans))
+    if state.waiting:
+        times.append(min(w.since for w in state.waiting) + settings.lobby_ticket_seconds)
+    return min(times, default=None)
 
 
 def due(state: MeetingState, now: float) -> Deadline | None:

@@ -237,8 +237,14 @@ class RoomsService:
                     position = await self.backend.position(slug)
                     return JoinResult(seat, None, [], 0, {}, position, position.seq, ticket)
                 sub.waiting_ticket = None
-                cursor = applied.envelopes[0].seq - 1 if applied.envelopes else 0
-                position = await self.backend.position(slug)
+                if applied.envelopes:
+                    # The join's own envelopes say where this person's history starts; no
+                    # extra round trip to the backend per joiner.
+                    first = applied.envelopes[0]
+                    cursor, position = first.seq - 1, Position(first.seq - 1, first.epoch)
+                else:
+                    position = await self.backend.position(slug)
+                    cursor = position.seq
         except MeetingRefused as exc:
             sub.waiting_ticket = None
             await self._undo_attach(seat, sub)

@@ -242,6 +242,15 @@ class MeetingMachine(RuleBasedStateMachine):
             assert isinstance(allowed, fx.PostAllowed)
 
     @invariant()
+    def the_next_deadline_is_the_earliest_pending_one(self) -> None:
+        """next_deadline's allocation-free search agrees with the full list of deadlines."""
+        if hasattr(self, "state"):
+            from facilitation.deadlines import pending
+
+            expected = min((d.at for d in pending(self.state)), default=None)
+            assert fx.next_deadline(self.state) == expected
+
+    @invariant()
     def the_clock_is_never_behind(self) -> None:
         if hasattr(self, "state"):
             deadline = fx.next_deadline(self.state)
