@@ -471,9 +471,16 @@ class RoomsService:
         envelopes = await self._publish(seat.room.slug, body)
         return envelopes[0].seq
 
-    async def react(self, seat: Seat, mid: int, reaction: str) -> int:
+    async def react(self, seat: Seat, mid: int, reaction: str, *, on: bool = True) -> int:
+        """Give (or, with `on=False`, take back) a reaction; clients count distinct members."""
         await self._check(seat.room, lambda s: fx.may_react(s, seat.actor))
-        body = {"event": "chat.reaction", "mid": mid, "from": seat.member_id, "reaction": reaction}
+        body = {
+            "event": "chat.reaction",
+            "mid": mid,
+            "from": seat.member_id,
+            "reaction": reaction,
+            "on": on,
+        }
         envelopes = await self._publish(seat.room.slug, body)
         return envelopes[0].seq
 

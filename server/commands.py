@@ -54,6 +54,8 @@ class Post:
 class React:
     mid: int
     reaction: str
+    on: bool = True
+    """False takes a reaction back."""
 
 
 def _member(name: str = "member") -> Field:
@@ -103,7 +105,11 @@ SPECS: Final[dict[str, CommandSpec]] = dict(
         # chat (§3.2); texts are measured again after normalisation in rooms/text.py
         _spec("post", Post, Field("text", "str", lo=1, hi=8000)),
         _spec(
-            "react", React, Field("mid", "int", lo=1), Field("reaction", "str", choices=REACTIONS)
+            "react",
+            React,
+            Field("mid", "int", lo=1),
+            Field("reaction", "str", choices=REACTIONS),
+            Field("on", "bool", required=False, default=True),
         ),
         _spec(
             "report",

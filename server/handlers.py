@@ -81,7 +81,8 @@ class Handlers:
         if isinstance(command, Post):
             return {"seq": await self.service.post(seat, command.text)}
         if isinstance(command, React):
-            return {"seq": await self.service.react(seat, command.mid, command.reaction)}
+            given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
+            return {"seq": given}
         if isinstance(command, Leave):
             await self.service.leave(conn, seat)
             conn.seat = None

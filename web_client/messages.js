@@ -174,11 +174,9 @@ export class MessageList {
   }
 
   async _react(message, reaction, status) {
-    if (message.reactions.get(reaction)?.has(this.model.myId)) {
-      setText(status, "You've already sent that one.");
-      return;
-    }
-    await this.act("react", { mid: message.mid, reaction }, status);
+    // Pressing a reaction you already gave takes it back.
+    const given = message.reactions.get(reaction)?.has(this.model.myId) ?? false;
+    await this.act("react", { mid: message.mid, reaction, on: !given }, status);
   }
 
   _reportForm(message, status) {

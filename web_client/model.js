@@ -116,8 +116,10 @@ const HANDLERS = {
     if (!message || message.removed || !REACTIONS.includes(f.reaction)) return;
     let who = message.reactions.get(f.reaction);
     if (!who) message.reactions.set(f.reaction, (who = new Set()));
-    if (who.has(f.from)) return;
-    who.add(f.from);
+    const on = f.on !== false; // withdrawn reactions arrive with on: false
+    if (who.has(f.from) === on) return;
+    if (on) who.add(f.from);
+    else who.delete(f.from);
     model._changed({ what: "reaction", message });
   },
   "chat.removed"(model, f) {

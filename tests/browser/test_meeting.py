@@ -195,6 +195,17 @@ def test_facilitator_moderation_reaches_the_right_people(
         expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).to_contain_text(
             "Heart 1"
         )
+    # Pressing it again takes the reaction back, for everyone.
+    item.get_by_role("button", name="Heart").click()
+    for tab in (host, river):
+        expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).not_to_contain_text(
+            "Heart 1"
+        )
+    item.get_by_role("button", name="Heart").click()
+    for tab in (host, river):
+        expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).to_contain_text(
+            "Heart 1"
+        )
 
     host_item = host.page.locator("#messages .msg").filter(has_text="something unkind marker-f6")
     host_item.get_by_role("button", name="React to River's message, or more").click()

@@ -68,6 +68,10 @@ async def test_reactions_reach_everyone(live: Live) -> None:
     await bob.ok("react", mid=ack["seq"], reaction="heart")
     reaction = await alice.event("chat.reaction", mid=ack["seq"])
     assert reaction["reaction"] == "heart"
+    assert reaction["on"] is True
+    await bob.ok("react", mid=ack["seq"], reaction="heart", on=False)
+    withdrawn = await alice.event("chat.reaction", mid=ack["seq"], on=False)
+    assert withdrawn["from"] == reaction["from"]
     await alice.close()
     await bob.close()
 
