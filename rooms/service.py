@@ -27,6 +27,7 @@ from rooms.meeting import Busy, MeetingRefused, MeetingStore, RoomRules
 from rooms.model import RoomConfig
 from rooms.names import NameRejected, check_name, name_key
 from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
+from rooms.text import TextRejected, clean_text
 
 __all__ = [
     "Denied",
@@ -447,8 +448,6 @@ class RoomsService:
 
     async def post(self, seat: Seat, raw_text: str) -> int:
         """Relay a message if the meeting allows this person to post now. Returns its seq."""
-        from rooms.text import TextRejected, clean_text
-
         try:
             text = clean_text(raw_text, max_chars=self.settings.max_text_chars)
         except TextRejected as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -168,7 +168,6 @@ def create_app(
                 await be.aclose()
 
     routes = [
-        WebSocketRoute("/ws", _websocket),
         Route("/api/rooms", api.list_rooms),
         Route("/api/config", api.client_config),
         Route("/healthz", api.healthz),
@@ -181,10 +180,3 @@ def create_app(
     app = SharecircleApp(routes=routes, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
     return app
-
-
-async def _websocket(websocket: object) -> None:
-    from starlette.websockets import WebSocket
-
-    assert isinstance(websocket, WebSocket)
-    await websocket.app.state.node.endpoint(websocket)

@@ -63,7 +63,7 @@ class Wire(StrEnum):
 
     def dump(self, frame: Mapping[str, Any]) -> bytes | str:
         """Encode one frame for this subprotocol."""
-        return (_dump_msgpack if self.value == MSGPACK_SUBPROTOCOL else _dump_json)(frame)
+        return self.dumper(frame)
 
     @property
     def dumper(self) -> Callable[[Mapping[str, Any]], bytes | str]:
