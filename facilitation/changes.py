@@ -14,6 +14,7 @@ from facilitation.errors import FacilitationBug
 from facilitation.events import (
     Event,
     HandLowered,
+    HandRaised,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
@@ -75,6 +76,19 @@ class Changes:
             self.state = replace(self.state, queue=queue)
             if announce:
                 self.emit(HandLowered(member))
+
+    def set_queue(self, queue: tuple[str, ...]) -> None:
+        """Replace the queue, announcing every hand it lowers or raises among those seated.
+
+        Every change to a member's `hand` is told by `hand.lowered`/`hand.raised` (or by
+        `floor.granted`, which takes the head of the queue), so a member list kept from events
+        stays true (protocol.md §4.2).
+        """
+        before = self.state.queue
+        self.state = replace(self.state, queue=queue)
+        seated = {p.member for p in self.state.participants}
+        self.emit(*(HandLowered(m) for m in before if m not in queue and m in seated))
+        self.emit(*(HandRaised(m) for m in queue if m not in before and m in seated))
 
     def take_off_floor(self, member: str, how: ShareEndHow, *, announce: bool = True) -> None:
         """`member` may no longer speak: end their share and lower their hand."""

@@ -181,8 +181,9 @@ def report(tx: Changes, command: c.Report) -> Refused | None:
 def set_mode(tx: Changes, command: c.SetMode) -> Refused | None:
     """`listen_only`: only facilitators post; hands raised between rounds are cleared."""
     mode = Mode(command.mode)
-    queue = () if mode is Mode.LISTEN_ONLY and tx.state.round is None else tx.state.queue
-    tx.state = replace(tx.state, base_mode=mode, queue=queue)
+    if mode is Mode.LISTEN_ONLY and tx.state.round is None:
+        tx.set_queue(())
+    tx.state = replace(tx.state, base_mode=mode)
     log(tx, command, value=str(mode))
     return None
 
@@ -210,6 +211,9 @@ def pause_room(tx: Changes, command: c.PauseRoom) -> Refused | None:
     if state.paused_room:
         return Refused(Refusal.NOT_ALLOWED, "The room is paused already.")
     tx.end_share(SHARE_END_HOW[c.PauseRoom])
+    # Hands first (`hand.lowered`, facilitators' too), so that each `member.updated` below
+    # carries the member as they are after the pause.
+    tx.set_queue(())
     moved = []
     for who in tx.state.participants:
         if not who.is_facilitator and not who.listen_only:
@@ -217,7 +221,6 @@ def pause_room(tx: Changes, command: c.PauseRoom) -> Refused | None:
             moved.append(who.member)
     tx.state = replace(
         tx.state,
-        queue=(),
         paused_room=True,
         pause_listen_only=frozenset(moved),
         lobby=True,

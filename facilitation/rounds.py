@@ -107,19 +107,18 @@ def start_round(
     tx: Changes, topic: str, share_seconds: int, order: Order, *, by: str | None, at: float
 ) -> None:
     """Open a round (the floor is granted when the engine settles)."""
-    state = tx.state
-    queue = state.queue
-    if order is Order.ROUND_ROBIN:
-        queue = tuple(p.member for p in state.participants if can_speak(p, at))
     rnd = Round(topic=topic, order=order, share_seconds=share_seconds, self_led=by is None)
-    tx.state = replace(state, round=rnd, queue=queue)
+    tx.state = replace(tx.state, round=rnd)
     tx.emit(RoundOpened(topic, share_seconds, order, by))
+    if order is Order.ROUND_ROBIN:
+        tx.set_queue(tuple(p.member for p in tx.state.participants if can_speak(p, at)))
 
 
 def end_round(tx: Changes, command: c.EndRound) -> Refused | None:
     """End the round at once: the share in progress ends and the queue is cleared."""
     tx.end_share(SHARE_END_HOW[c.EndRound])
-    tx.state = replace(tx.state, round=None, queue=())
+    tx.set_queue(())
+    tx.state = replace(tx.state, round=None)
     tx.emit(RoundEnded(tx.sender))
     return None
 

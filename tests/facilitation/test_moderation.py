@@ -191,7 +191,12 @@ def test_lock_and_slow() -> None:
 def test_listen_only_mode_lets_only_facilitators_post() -> None:
     m = room("a", "b")
     m.send(fx.RaiseHand(), "a")
-    assert m.send(fx.SetMode(fx.Mode.LISTEN_ONLY), "f") == ["moderation", "meeting.state"]
+    # Hands raised between rounds are cleared, and each is announced (issue 10 item 8).
+    assert m.send(fx.SetMode(fx.Mode.LISTEN_ONLY), "f") == [
+        "hand.lowered",
+        "moderation",
+        "meeting.state",
+    ]
     assert m.queue == []
     assert m.view()["mode"] == "listen_only"
     assert posting(m, "a") == fx.Refused(
@@ -253,6 +258,22 @@ def test_pause_and_unpause_room_undo_exactly() -> None:
     assert not m.state.lobby
     assert not m.state.paused_room
     assert m.refused(fx.UnpauseRoom(), "f") is R.NOT_ALLOWED
+
+
+def test_pause_announces_every_hand_it_clears_before_the_member_updates() -> None:
+    """issue 10 item 8: no `member.updated` says `hand: true` for a hand the pause clears, and a
+    facilitator's raised hand is lowered with `hand.lowered` too."""
+    m = room("a", "b")
+    m.send(fx.RaiseHand(), "a")
+    m.send(fx.RaiseHand(), "g")  # a facilitator's hand, between rounds
+    m.send(fx.PauseRoom(), "f")
+    assert [e.member for e in m.events if isinstance(e, fx.HandLowered)] == ["a", "g"]
+    updated = [e.member for e in m.events if isinstance(e, fx.MemberUpdated)]
+    assert [(v.id, v.hand, v.listen_only) for v in updated] == [
+        ("a", False, True),
+        ("b", False, True),
+    ]
+    assert m.view()["hands"] == []
 
 
 def test_unpause_keeps_a_lobby_that_was_on_before_or_set_during_the_pause() -> None:

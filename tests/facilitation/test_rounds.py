@@ -245,7 +245,12 @@ def test_ending_a_round_ends_the_share_and_clears_the_queue() -> None:
     m.send(fx.RaiseHand(), "a")
     m.send(fx.RaiseHand(), "b")
     m.send(fx.OpenRound(), "f")
-    assert m.send(fx.EndRound(), "f") == ["share.ended", "round.ended", "meeting.state"]
+    assert m.send(fx.EndRound(), "f") == [
+        "share.ended",
+        "hand.lowered",  # b's hand, cleared with the queue (issue 10 item 8)
+        "round.ended",
+        "meeting.state",
+    ]
     assert m.one(fx.ShareEnded).how is fx.ShareEndHow.SKIPPED
     assert m.state.round is None
     assert m.queue == []
