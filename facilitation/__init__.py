@@ -44,6 +44,7 @@ from facilitation.commands import (
     Tick,
     Unmute,
     UnpauseRoom,
+    client_fields,
 )
 from facilitation.deadlines import next_deadline
 from facilitation.engine import Accepted, decide
@@ -191,6 +192,7 @@ __all__ = [
     "Waiting",
     "admission",
     "check_invariants",
+    "client_fields",
     "decide",
     "from_dict",
     "may_post",

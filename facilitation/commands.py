@@ -4,16 +4,23 @@ One frozen dataclass per command. `WIRE` is the protocol's command `type` (docs/
 or None for the commands only the server sends (presence and the clock). Commands are checked
 by the engine, not here: a command object may hold out-of-range values, and `decide` refuses
 them with `bad_request`, so the server can build commands straight from decoded frames.
+
+The server derives each command's wire schema from these dataclasses and the tables in
+rules.py (server/commands.py): a field is a wire field of the same name, required unless it
+has a default, unless its metadata is `SERVER_FILLS` (the server fills it; a client never can).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+import dataclasses
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar, Final
 
 from facilitation.state import Mode, Order
 
 __all__ = [
+    "SERVER_FILLS",
     "Actor",
     "AddFacilitator",
     "Admit",
@@ -52,7 +59,11 @@ __all__ = [
     "Tick",
     "Unmute",
     "UnpauseRoom",
+    "client_fields",
 ]
+
+SERVER_FILLS: Final = MappingProxyType({"server_fills": True})
+"""Field metadata: the server fills this field itself, so it is no wire field (it needs a default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,11 @@ class Command:
     """Base of every command."""
 
     WIRE: ClassVar[str | None] = None
+
+
+def client_fields(kind: type[Command]) -> tuple[dataclasses.Field[object], ...]:
+    """The fields of `kind` that a client sends (all but those marked `SERVER_FILLS`)."""
+    return tuple(f for f in dataclasses.fields(kind) if not f.metadata.get("server_fills"))
 
 
 # --- member commands (protocol.md §3.2-3.3) ---------------------------------------------
@@ -107,9 +123,11 @@ class Report(Command):
 
     WIRE = "report"
     mid: int
-    about: str
-    about_name: str
-    text: str
+    about: str = field(default="", metadata=SERVER_FILLS)
+    """The reported message's sender (member id)."""
+    about_name: str = field(default="", metadata=SERVER_FILLS)
+    text: str = field(default="", metadata=SERVER_FILLS)
+    """The reported message itself, from the replay window."""
     reason: str = ""
 
 

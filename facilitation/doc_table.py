@@ -77,7 +77,9 @@ def _limits() -> list[str]:
     for kind, bounds in rules.NUMBER_BOUNDS.items():
         rows += [[kind.__name__, _code(f), f"{lo}–{hi}"] for f, (lo, hi) in bounds.items()]
     for kind, limits in rules.TEXT_LIMITS.items():
-        rows += [[kind.__name__, _code(f), f"at most {n} characters"] for f, n in limits.items()]
+        rows += [
+            [kind.__name__, _code(f), f"{lo}–{hi} characters"] for f, (lo, hi) in limits.items()
+        ]
     for kind, choices in rules.CHOICES.items():
         rows += [
             [kind.__name__, _code(f), " | ".join(_code(o) for o in sorted(opts))]

@@ -135,6 +135,9 @@ MODE_REFUSAL: dict[type[Command], Refusal] = {
 
 # --- field ranges ---------------------------------------------------------------------------
 
+_MID = (1, 2**53 - 1)
+"""A message id is the seq of its `chat.message` event; seqs start at 1."""
+
 NUMBER_BOUNDS: dict[type[Command], dict[str, tuple[int, int]]] = {
     c.OpenRound: {"share_seconds": (30, 1200)},
     c.Extend: {"seconds": (10, 600)},
@@ -142,18 +145,36 @@ NUMBER_BOUNDS: dict[type[Command], dict[str, tuple[int, int]]] = {
     c.Ban: {"seconds": (60, 604_800)},
     c.SetSlow: {"seconds": (0, 3600)},
     c.QueueMove: {"position": (0, 1_000_000)},
-    c.RemoveMessage: {"mid": (0, 2**53 - 1)},
-    c.Report: {"mid": (0, 2**53 - 1)},
+    c.RemoveMessage: {"mid": _MID},
+    c.Report: {"mid": _MID},
 }
 """Inclusive ranges of integer fields (None means "the default" and is not checked)."""
 
-TEXT_LIMITS: dict[type[Command], dict[str, int]] = {
-    c.OpenRound: {"topic": 200},
-    c.Remove: {"reason": 200},
-    c.Ban: {"reason": 200},
-    c.Report: {"reason": 200},
+_WORDS = (0, 200)
+"""A topic or a reason: optional, short."""
+_ID = (1, 64)
+"""A member id or a lobby ticket that a facilitator names (the server's own are far shorter)."""
+
+TEXT_LIMITS: dict[type[Command], dict[str, tuple[int, int]]] = {
+    c.OpenRound: {"topic": _WORDS},
+    c.QueueMove: {"member": _ID},
+    c.QueueRemove: {"member": _ID},
+    c.Mute: {"member": _ID},
+    c.Unmute: {"member": _ID},
+    c.AssignListenOnly: {"member": _ID},
+    c.Remove: {"member": _ID, "reason": _WORDS},
+    c.Ban: {"member": _ID, "reason": _WORDS},
+    c.AddFacilitator: {"member": _ID},
+    c.Handover: {"member": _ID},
+    c.Admit: {"ticket": _ID},
+    c.Deny: {"ticket": _ID},
+    c.Report: {"reason": _WORDS},
 }
-"""Maximum lengths (characters) of text fields."""
+"""Inclusive ranges of text fields' lengths, in characters.
+
+Every integer and text field a client sends has a row in `NUMBER_BOUNDS`, `TEXT_LIMITS` or
+`CHOICES`: the server builds each command's wire schema from these tables (server/commands.py),
+so a new command's limits are written here once."""
 
 CHOICES: dict[type[Command], dict[str, frozenset[str]]] = {
     c.OpenRound: {"order": frozenset(Order)},
@@ -396,10 +417,10 @@ def _field_refusal(command: Command) -> Refused | None:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             return Refused(Refusal.BAD_REQUEST, f"`{name}` must be a whole number {low}-{high}.")
-    for name, limit in TEXT_LIMITS.get(kind, {}).items():
+    for name, (low, high) in TEXT_LIMITS.get(kind, {}).items():
         value = getattr(command, name)
-        if not isinstance(value, str) or len(value) > limit:
-            return Refused(Refusal.BAD_REQUEST, f"`{name}` must be at most {limit} characters.")
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            return Refused(Refusal.BAD_REQUEST, f"`{name}` must have {low}-{high} characters.")
     for name, options in CHOICES.get(kind, {}).items():
         if getattr(command, name) not in options:
             return Refused(Refusal.BAD_REQUEST, f"`{name}` must be one of {sorted(options)}.")

@@ -1,19 +1,37 @@
 """The command table: every command of docs/protocol.md §3, its fields and its typed value.
 
-Session commands (join, resume, chat) are small dataclasses defined here; meeting commands are
-built straight into the facilitation engine's command values, so the server adds no second
-vocabulary between the wire and the engine.
+Session commands (join, resume, ping, leave, post, react) are small dataclasses declared here.
+Every other command is the facilitation engine's: its spec is derived from the command's
+dataclass (field names, types, defaults) and the engine's rule tables (`rules.NUMBER_BOUNDS`,
+`TEXT_LIMITS`, `CHOICES`), so the server keeps no second list of names or limits that could drift
+from the engine's. Fields marked `SERVER_FILLS` are never read from the wire.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import facilitation as fx
-from server.wire import CommandSpec, Field
+from facilitation import rules
+from server.wire import MAX_INT, CommandSpec, Field
 
-__all__ = ["SPECS", "Join", "Leave", "Ping", "Post", "React", "Resume"]
+__all__ = [
+    "SESSION_SPECS",
+    "SPECS",
+    "Join",
+    "Leave",
+    "Ping",
+    "Post",
+    "React",
+    "Resume",
+    "engine_spec",
+]
 
 REACTIONS: Final = frozenset({"heart", "thanks", "hug", "strength", "same"})
 
@@ -58,23 +76,11 @@ class React:
     """False takes a reaction back."""
 
 
-def _member(name: str = "member") -> Field:
-    return Field(name, "str", lo=1, hi=64)
+def _spec(name: str, build: Callable[..., object], *fields: Field) -> tuple[str, CommandSpec]:
+    return name, CommandSpec(name, fields, build)
 
 
-def _on() -> Field:
-    return Field("on", "bool")
-
-
-def _reason(required: bool = False) -> Field:
-    return Field("reason", "str", required=required, default="", hi=200)
-
-
-def _spec(name: str, build: object, *fields: Field) -> tuple[str, CommandSpec]:
-    return name, CommandSpec(name, fields, build)  # type: ignore[arg-type]
-
-
-SPECS: Final[dict[str, CommandSpec]] = dict(
+SESSION_SPECS: Final = dict(
     [
         # session (protocol.md §3.1)
         _spec(
@@ -111,63 +117,77 @@ SPECS: Final[dict[str, CommandSpec]] = dict(
             Field("reaction", "str", choices=REACTIONS),
             Field("on", "bool", required=False, default=True),
         ),
-        _spec(
-            "report",
-            lambda mid, reason: fx.Report(mid=mid, about="", about_name="", text="", reason=reason),
-            Field("mid", "int", lo=1),
-            _reason(),
-        ),
-        # hands and turns (§3.3)
-        _spec("hand.raise", fx.RaiseHand),
-        _spec("hand.lower", fx.LowerHand),
-        _spec("pass", fx.Pass),
-        _spec("share.done", fx.ShareDone),
-        _spec("listen_only.set", fx.SetListenOnly, _on()),
-        # facilitators (§3.4); bounds are the engine's, checked there too
-        _spec(
-            "round.open",
-            lambda topic, share_seconds, order: fx.OpenRound(
-                topic=topic, share_seconds=share_seconds, order=fx.Order(order)
-            ),
-            Field("topic", "str", required=False, default="", hi=200),
-            Field("share_seconds", "int", required=False, default=180, lo=30, hi=1200),
-            Field(
-                "order",
-                "str",
-                required=False,
-                default="hands",
-                choices=frozenset({"hands", "round_robin"}),
-            ),
-        ),
-        _spec("round.end", fx.EndRound),
-        _spec("round.pause", fx.PauseRound),
-        _spec("round.resume", fx.ResumeRound),
-        _spec(
-            "share.extend",
-            fx.Extend,
-            Field("seconds", "int", required=False, default=60, lo=10, hi=600),
-        ),
-        _spec("share.skip", fx.Skip),
-        _spec("queue.move", fx.QueueMove, _member(), Field("position", "int", hi=10_000)),
-        _spec("queue.remove", fx.QueueRemove, _member()),
-        _spec(
-            "mode.set", fx.SetMode, Field("mode", "str", choices=frozenset({"open", "listen_only"}))
-        ),
-        _spec("mute", fx.Mute, _member(), Field("seconds", "int", lo=10, hi=86_400)),
-        _spec("unmute", fx.Unmute, _member()),
-        _spec("listen_only.assign", fx.AssignListenOnly, _member(), _on()),
-        _spec("remove", fx.Remove, _member(), _reason()),
-        _spec("ban", fx.Ban, _member(), Field("seconds", "int", lo=60, hi=604_800), _reason()),
-        _spec("message.remove", fx.RemoveMessage, Field("mid", "int", lo=1)),
-        _spec("lock.set", fx.SetLock, _on()),
-        _spec("slow.set", fx.SetSlow, Field("seconds", "int", hi=3600)),
-        _spec("facilitator.add", fx.AddFacilitator, _member()),
-        _spec("facilitator.handover", fx.Handover, _member()),
-        _spec("lobby.set", fx.SetLobby, _on()),
-        _spec("lobby.admit", fx.Admit, Field("ticket", "str", lo=1, hi=64)),
-        _spec("lobby.deny", fx.Deny, Field("ticket", "str", lo=1, hi=64)),
-        _spec("room.pause", fx.PauseRoom),
-        _spec("room.unpause", fx.UnpauseRoom),
-        _spec("room.reset", fx.ResetRoom),
     ]
 )
+"""Commands the server handles itself, before or beside the meeting."""
+
+
+# --- the engine's commands, derived -------------------------------------------------------
+
+
+def engine_spec(kind: type[fx.Command]) -> CommandSpec:
+    """The wire spec of one engine command, from its dataclass and rules.py's tables.
+
+    Raises:
+        TypeError: the command has no wire name, a field has a type the wire cannot carry, or
+            a field the server fills has no default.
+    """
+    if kind.WIRE is None:
+        raise TypeError(f"{kind.__name__} is sent by the server only")
+    hints = typing.get_type_hints(kind)
+    for f in dataclasses.fields(kind):
+        if f.metadata.get("server_fills") and f.default is dataclasses.MISSING:
+            raise TypeError(f"{kind.__name__}.{f.name}: the server fills it, so it needs a default")
+    types_by_name = {f.name: _plain(hints[f.name]) for f in fx.client_fields(kind)}
+    fields = tuple(_wire_field(kind, f, types_by_name[f.name]) for f in fx.client_fields(kind))
+    enums = {name: t for name, t in types_by_name.items() if issubclass(t, enum.Enum)}
+    return CommandSpec(kind.WIRE, fields, _builder(kind, enums))
+
+
+def _plain(hint: Any) -> type:
+    """`int | None` → int: None on the wire means "the default" (parse_command fills it)."""
+    if isinstance(hint, types.UnionType):
+        kinds = [t for t in typing.get_args(hint) if t is not type(None)]
+        if len(kinds) == 1:
+            hint = kinds[0]
+    if not isinstance(hint, type):
+        raise TypeError(f"no wire form for {hint!r}")
+    return hint
+
+
+def _wire_field(kind: type[fx.Command], f: dataclasses.Field[object], hint: type) -> Field:
+    required = f.default is dataclasses.MISSING
+    default = None if required else f.default
+    if hint is bool:
+        return Field(f.name, "bool", required, default)
+    if hint is int:
+        lo, hi = rules.NUMBER_BOUNDS.get(kind, {}).get(f.name, (0, MAX_INT))
+        return Field(f.name, "int", required, default, lo, hi)
+    if issubclass(hint, str):  # str, or a StrEnum whose values are the choices
+        choices = rules.CHOICES.get(kind, {}).get(f.name)
+        if choices is None and issubclass(hint, enum.Enum):
+            choices = frozenset(hint)
+        lo, hi = rules.TEXT_LIMITS.get(kind, {}).get(f.name, (0, MAX_INT))
+        options = None if choices is None else frozenset(str(c) for c in choices)
+        return Field(f.name, "str", required, default, lo, hi, options)
+    raise TypeError(f"{kind.__name__}.{f.name}: no wire form for {hint.__name__}")
+
+
+def _builder(kind: type[fx.Command], enums: dict[str, type]) -> Callable[..., fx.Command]:
+    """Build `kind` from checked wire values, turning strings into the engine's enums."""
+
+    def build(**values: Any) -> fx.Command:
+        for name, enum_type in enums.items():
+            if values[name] is not None:
+                values[name] = enum_type(values[name])
+        return kind(**values)
+
+    return build
+
+
+def _engine_specs(kinds: Iterable[type[fx.Command]]) -> dict[str, CommandSpec]:
+    return {kind.WIRE: engine_spec(kind) for kind in kinds if kind.WIRE is not None}
+
+
+SPECS: Final[dict[str, CommandSpec]] = {**SESSION_SPECS, **_engine_specs(rules.ALL_COMMANDS)}
+"""Every command a client may send, by its `type`."""
