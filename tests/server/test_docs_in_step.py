@@ -48,3 +48,21 @@ def test_every_engine_refusal_is_a_protocol_error_code() -> None:
     from facilitation import Refusal
 
     assert {r.value for r in Refusal} <= {c.value for c in ErrorCode}
+
+
+def test_the_replay_cap_the_docs_quote_is_the_default() -> None:
+    """reliability.md §3 and operations.md once said 500 while the code said 2,000."""
+    from server.settings import Settings
+
+    cap = f"{Settings().replay_max_events:,}"
+    assert f"`replay_max_events` ({cap})" in (DOCS / "operations.md").read_text()
+    assert f"5 min and {cap} events per room" in (DOCS / "reliability.md").read_text()
+
+
+def test_the_docs_describe_the_rate_limits_the_code_has() -> None:
+    """Rates are aiolimiter leaky buckets (server/rates.py); flooding closes with 4029."""
+    for page in DOCS.glob("*.md"):
+        assert "moving window" not in page.read_text(), page.name
+    closes = _section((DOCS / "protocol.md").read_text(), "close-codes")
+    row_1008 = next(line for line in closes.splitlines() if line.startswith("| 1008 "))
+    assert "flooding is 4029" in row_1008
