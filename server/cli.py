@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import secrets
@@ -38,7 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"sharecircle: {exc}", file=sys.stderr)
         return 2
     if settings.admin_token is None:
-        settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(24))
+        settings = settings.model_copy(update={"admin_token": secrets.token_urlsafe(24)})
         print(f"sharecircle: admin token for this run: {settings.admin_token}", flush=True)
     backend = "redis" if settings.redis_url else "in-memory"
     print(

@@ -2,19 +2,30 @@
 
 Settings come from, in increasing priority: the defaults below, a TOML file (`--config`, or
 `SHARECIRCLE_CONFIG`), environment variables (`SHARECIRCLE_<NAME>`, and `REDIS_URL`), and
-command-line flags. `docs/configuration.md` holds the table rendered from this module
-(`python -m server.settings`), and a test keeps the two in step.
+command-line flags. pydantic-settings reads and checks them: a value of the wrong type, or a key
+no setting has, is a `SettingsError` that names the setting. Adding a setting is one line, a
+typed attribute `= _s(default, "what it does")`. `docs/configuration.md` holds the table
+rendered from this module (`python -m server.settings`), and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BeforeValidator, Field, InstanceOf, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings import SettingsError as SourceError
 
 from rooms.model import RoomConfig, RoomConfigError
 
@@ -25,10 +36,52 @@ class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names it."""
 
 
-def _s(default: Any, doc: str, **kw: Any) -> Any:
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"doc": doc, **kw})
-    return field(default=default, metadata={"doc": doc, **kw})
+def _s(
+    default: Any, doc: str, *, secret: bool = False, env: tuple[str, ...] = (), shown: str = ""
+) -> Any:
+    """One setting: its default and what it does (the `doc` goes into docs/configuration.md).
+
+    `secret` keeps the value out of `repr` (and so out of logs and tracebacks); `env` replaces
+    the one environment name `SHARECIRCLE_<NAME>` with these, first found wins.
+    """
+    return Field(
+        default,
+        description=doc,
+        repr=not secret,
+        validation_alias=AliasChoices(*env) if env else None,
+        json_schema_extra={"shown": shown} if shown else None,
+    )
+
+
+def _blank_is_unset(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _room_tables(value: Any) -> Any:
+    """`[[rooms]]` tables (or a JSON list) → RoomConfig, each checked by RoomConfig itself."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("a list of room tables")
+    try:
+        return tuple(r if isinstance(r, RoomConfig) else RoomConfig.from_mapping(r) for r in value)
+    except (RoomConfigError, TypeError, AttributeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+_Unset = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+"""Optional text: an empty value (`SHARECIRCLE_SECRET=`) means unset."""
+_CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
+"""A list; comma-separated in the environment."""
+_Rooms = Annotated[tuple[InstanceOf[RoomConfig], ...], BeforeValidator(_room_tables)]
+
+_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("settings_file", default=None)
+"""While `Settings.load` runs: the TOML file's values. Otherwise None, and only the values
+given to the constructor (and the defaults) count, whatever the environment holds."""
 
 
 DEFAULT_ROOMS = (
@@ -52,24 +105,31 @@ DEFAULT_ROOMS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(BaseSettings):
     """A node's configuration. Field docs become docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHARECIRCLE_",
+        extra="forbid",  # a misspelt key in the file is an error, not silently ignored
+        frozen=True,
+        validate_by_name=True,  # `redis_url` by name too, besides its environment aliases
+    )
 
     host: str = _s("127.0.0.1", "Address to listen on.")
     port: int = _s(8000, "TCP port to listen on.")
-    redis_url: str | None = _s(
+    redis_url: _Unset = _s(
         None,
         "Redis URL (`redis://`, `rediss://`, `unix://`). Unset: the in-memory backend, one "
         "process only. Env also `REDIS_URL`.",
+        env=("SHARECIRCLE_REDIS_URL", "REDIS_URL"),
     )
-    secret: str | None = _s(
+    secret: _Unset = _s(
         None,
         "Key that signs session and invite tokens. Required with Redis (all nodes share it); "
         "random per process otherwise.",
         secret=True,
     )
-    admin_token: str | None = _s(
+    admin_token: _Unset = _s(
         None,
         "Bearer token for the admin API and the `rooms`/`invite` CLI. Unset: generated at start "
         "and printed once to the console.",
@@ -118,7 +178,7 @@ class Settings:
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
-    allowed_origins: list[str] = _s(
+    allowed_origins: _CommaList = _s(
         [],
         "Browser origins allowed to open WebSockets, besides the server's own. "
         "Comma-separated in the environment.",
@@ -142,45 +202,66 @@ class Settings:
         10.0,
         "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",
     )
-    test_clock_file: str | None = _s(
+    test_clock_file: _Unset = _s(
         None,
         "For tests only: shift this node's clock by the seconds written in this file, so a test "
         "can expire shares on real processes without sleeping.",
     )
-    rooms: tuple[RoomConfig, ...] = _s(
-        DEFAULT_ROOMS, "Rooms (`[[rooms]]` tables in the TOML file); three defaults if none."
+    rooms: _Rooms = _s(
+        DEFAULT_ROOMS,
+        "Rooms (`[[rooms]]` tables in the TOML file, or a JSON list of them in the "
+        "environment); three defaults if none.",
+        shown="see below",
     )
 
     @classmethod
     def load(
         cls,
         path: str | os.PathLike[str] | None = None,
-        env: Mapping[str, str] | None = None,
         overrides: Mapping[str, Any] | None = None,
     ) -> Settings:
-        """Defaults, then the TOML file, then the environment, then `overrides`."""
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        path = path or env.get("SHARECIRCLE_CONFIG")
-        if path:
-            values.update(_from_toml(Path(path)))
-        values.update(_from_env(env))
-        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        return cls.from_mapping(values)
+        """Defaults, then the TOML file, then the environment, then `overrides` (CLI flags).
+
+        Raises:
+            SettingsError: a value is unusable; the message names the setting.
+        """
+        path = path or os.environ.get("SHARECIRCLE_CONFIG")
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        token = _FILE_VALUES.set(_from_toml(Path(path)) if path else {})
+        try:
+            return cls.from_mapping(given)
+        finally:
+            _FILE_VALUES.reset(token)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in fields:
-                raise SettingsError(f"unknown setting: {key}")
-            kwargs[key] = _coerce(key, fields[key].type, value)
-        settings = cls(**kwargs)
+        """These values over the defaults (and, inside `load`, over the file and environment)."""
+        try:
+            settings = cls(**values)
+        except ValidationError as exc:
+            raise _named(exc) from None
+        except SourceError as exc:  # an environment value that is not the JSON its type needs
+            raise SettingsError(str(exc)) from None
         settings.check()
         return settings
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest priority first: flags, environment, file (no .env files, no secrets dir)."""
+        file_values = _FILE_VALUES.get()
+        if file_values is None:
+            return (init_settings,)
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, file_values))
+
     def check(self) -> None:
+        """Rules across settings, which no single field's type can say."""
         if self.redis_url and not self.secret:
             raise SettingsError(
                 "secret: set SHARECIRCLE_SECRET (the same on every node) when using Redis"
@@ -198,60 +279,39 @@ class Settings:
             raise SettingsError("rooms: two rooms share a slug")
 
 
+def _named(exc: ValidationError) -> SettingsError:
+    """The first problem, led by the setting's name; a secret's value is never repeated."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "settings"
+    if error["type"] == "extra_forbidden":
+        return SettingsError(f"unknown setting: {name}")
+    if error["type"] == "value_error":  # our own validators' messages say what was wrong
+        return SettingsError(f"{name}: {error['ctx']['error']}")
+    field = Settings.model_fields.get(name)
+    shown = f" (got {error['input']!r})" if field is not None and field.repr else ""
+    return SettingsError(f"{name}: {error['msg']}{shown}")
+
+
 def _from_toml(path: Path) -> dict[str, Any]:
+    """The `[server]` table's keys, and `rooms` from the `[[rooms]]` tables."""
     try:
         data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"config file {path}: {exc}") from None
-    values = dict(data.get("server", {}))
-    if "rooms" in data:
-        try:
-            values["rooms"] = tuple(RoomConfig.from_mapping(r) for r in data["rooms"])
-        except RoomConfigError as exc:
-            raise SettingsError(f"rooms: {exc}") from None
     unknown = set(data) - {"server", "rooms"}
     if unknown:
         raise SettingsError(f"unknown table in config file: {sorted(unknown)[0]}")
-    return values
+    server = data.get("server", {})
+    if not isinstance(server, dict):
+        raise SettingsError("config file: `server` must be a table")
+    return {**server, **({"rooms": data["rooms"]} if "rooms" in data else {})}
 
 
-def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(Settings):
-        if f.name == "rooms":
-            continue
-        raw = env.get(f"SHARECIRCLE_{f.name.upper()}")
-        if raw is not None:
-            values[f.name] = raw
-    if "redis_url" not in values and env.get("REDIS_URL"):
-        values["redis_url"] = env["REDIS_URL"]
-    return values
-
-
-def _coerce(key: str, kind: Any, value: Any) -> Any:
-    kind = str(kind)
-    try:
-        if key == "rooms":
-            return tuple(value)
-        if kind.startswith("list"):
-            if isinstance(value, str):
-                return [v.strip() for v in value.split(",") if v.strip()]
-            return [str(v) for v in value]
-        if kind == "bool":
-            if isinstance(value, str):
-                if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                    raise ValueError(value)
-                return value.lower() in ("1", "true", "yes")
-            return bool(value)
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if value is None or value == "":
-            return None
-        return str(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{key}: cannot use {value!r}") from None
+def _env_names(name: str) -> list[str]:
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"SHARECIRCLE_{name.upper()}"]
 
 
 def render_table() -> str:
@@ -260,19 +320,14 @@ def render_table() -> str:
         "| setting | environment variable | default | what it does |",
         "|---|---|---|---|",
     ]
-    for f in dataclasses.fields(Settings):
-        env = "—" if f.name == "rooms" else f"`SHARECIRCLE_{f.name.upper()}`"
-        if f.name == "redis_url":
-            env += " or `REDIS_URL`"
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
-        shown = (
-            "see below"
-            if f.name == "rooms"
-            else f"`{default!r}`"
-            if default not in (None, "", [])
-            else "unset"
+    for name, field in Settings.model_fields.items():
+        env = " or ".join(f"`{e}`" for e in _env_names(name))
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        default = field.get_default(call_default_factory=True)
+        shown = extra.get("shown") or (
+            f"`{default!r}`" if default not in (None, "", []) else "unset"
         )
-        lines.append(f"| `{f.name}` | {env} | {shown} | {f.metadata['doc']} |")
+        lines.append(f"| `{name}` | {env} | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,6 @@ are replayed outside a container (from the uv cache, offline) and the result mus
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import re
 import shlex
@@ -37,7 +36,7 @@ ROOT = DEPLOY.parent
 UNITS = DEPLOY / "systemd"
 INSTALLED_BIN = "/opt/sharecircle/.venv/bin/sharecircle"
 VENV_BIN = Path(sys.executable).parent / "sharecircle"
-SETTING_VARS = {f"SHARECIRCLE_{f.name.upper()}" for f in dataclasses.fields(Settings)}
+SETTING_VARS = {f"SHARECIRCLE_{name.upper()}" for name in Settings.model_fields}
 
 
 def unit(name: str) -> dict[str, list[str]]:
