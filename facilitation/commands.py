@@ -6,8 +6,9 @@ by the engine, not here: a command object may hold out-of-range values, and `dec
 them with `bad_request`, so the server can build commands straight from decoded frames.
 
 The server derives each command's wire schema from these dataclasses and the tables in
-rules.py (server/commands.py): a field is a wire field of the same name, required unless it
-has a default, unless its metadata is `SERVER_FILLS` (the server fills it; a client never can).
+rules.py (server/commands.py): each field is a wire field of the same name, required unless it
+has a default. Fields marked `SERVER_FILLS` are the exception: the server fills them, and a
+frame that carries one is refused.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 SERVER_FILLS: Final = MappingProxyType({"server_fills": True})
-"""Field metadata: the server fills this field itself, so it is no wire field (it needs a default)."""
+"""Field metadata: the server fills this field itself; it is no wire field, so needs a default."""
 
 
 @dataclass(frozen=True, slots=True)
