@@ -1,4 +1,5 @@
-"""Render the on-call tables of rules.py as Markdown into docs/safety-net.md.
+"""Render the on-call tables of rules.py (and rooms.crisis's examples) as Markdown into
+docs/safety-net.md.
 
 The document holds the output between `<!-- generated:start -->` and `<!-- generated:end -->`;
 a test fails when it is stale. Regenerate with::
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from facilitation.doc_table import splice
+from rooms import crisis
 from rooms.oncall import rules
 from rooms.oncall.errors import MEANING
 from rooms.oncall.model import AlertKind, AlertStatus, PageLevel
@@ -115,6 +117,29 @@ def _refusals() -> list[str]:
     return ["### Refusal codes", "", *_table(["code", "meaning"], rows)]
 
 
+def _crisis_examples() -> list[str]:
+    rows = [
+        [
+            region,
+            entry.label,
+            entry.channel,
+            entry.number + (f" (send {entry.keyword})" if entry.keyword else ""),
+            f"`{entry.href}`",
+            ", ".join(entry.languages) or "—",
+        ]
+        for region, entries in crisis.EXAMPLES.items()
+        for entry in entries
+    ]
+    head = ["region", "service", "channel", "number", "link", "languages"]
+    return [
+        "### Crisis resource examples (off by default, unverified)",
+        "",
+        *_table(head, rows),
+        f"With no match: {crisis.INTERNATIONAL_DIRECTORY.label} ({crisis.INTERNATIONAL_DIRECTORY.url}).",
+        "",
+    ]
+
+
 def render() -> str:
     """The generated section of docs/safety-net.md."""
     lines = [
@@ -124,6 +149,7 @@ def render() -> str:
         *_per_kind(),
         *_transitions(),
         *_refusals(),
+        *_crisis_examples(),
     ]
     return "\n".join(lines).rstrip() + "\n"
 

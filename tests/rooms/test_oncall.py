@@ -316,3 +316,8 @@ def test_a_broken_state_is_a_bug_not_a_refusal() -> None:
         oc.check_invariants(oc.OnCallState((alert, alert)))
     with pytest.raises(oc.OnCallBug, match="taker_seen_at"):
         oc.check_invariants(oc.OnCallState((alert,)))
+
+
+def test_the_public_names_exist_once() -> None:
+    assert len(oc.__all__) == len(set(oc.__all__))
+    assert [name for name in oc.__all__ if not hasattr(oc, name)] == []
