@@ -113,7 +113,10 @@ class Endpoint:
     """`on_call` endpoints get every page; `all_staff` ones only the wider escalation."""
 
     def __post_init__(self) -> None:
-        scheme = urlsplit(self.url).scheme
+        try:
+            scheme = httpx.URL(self.url).scheme
+        except httpx.InvalidURL:
+            raise ValueError(f"paging endpoint {self.name!r}: the url is not valid") from None
         if scheme not in ("https", "http"):
             raise ValueError(f"paging endpoint {self.name!r}: the url must be https://")
         if self.receiver is Receiver.GENERIC and not self.secrets:
@@ -234,8 +237,14 @@ class Pager:
             self._stand_down(effect.alert)
 
     async def test(self, name: str) -> EndpointStatus:
-        """Send one `endpoint.test` event to endpoint `name`, once, and report the answer."""
-        endpoint = next(e for e in self.settings.endpoints if e.name == name)
+        """Send one `endpoint.test` event to endpoint `name`, once, and report the answer.
+
+        Raises:
+            KeyError: no endpoint has this name.
+        """
+        endpoint = next((e for e in self.settings.endpoints if e.name == name), None)
+        if endpoint is None:
+            raise KeyError(name)
         now = self._clock.now()
         event = WebhookEvent(f"evt_test_{int(now)}", EventType.TEST, now)
         delivery = _Delivery(event, endpoint)
@@ -296,7 +305,7 @@ class Pager:
                 self._start(_Delivery(event, endpoint))
 
     def _start(self, delivery: _Delivery) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._deliver(delivery))
+        task = asyncio.create_task(self._guarded(delivery))
         self._tasks.add(task)
         self._pending[task] = delivery
         task.add_done_callback(self._forget)
@@ -308,6 +317,20 @@ class Pager:
         for key, held in list(self._unclaimed.items()):
             if held is task:
                 del self._unclaimed[key]
+
+    async def _guarded(self, delivery: _Delivery) -> None:
+        """A delivery that cannot die silently: a bug is logged (ids only) and ends it."""
+        try:
+            await self._deliver(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error(
+                "page delivery bug event=%s endpoint=%s error=%s",
+                delivery.event.event_id,
+                delivery.endpoint.name,
+                type(exc).__name__,
+            )
 
     async def _deliver(self, delivery: _Delivery) -> None:
         first_at = attempt_at = self._clock.now()

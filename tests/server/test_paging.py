@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -316,6 +317,27 @@ async def test_endpoint_test_sends_one_test_event(clock: ManualClock, hook: Hook
     }
 
 
+async def test_an_unknown_endpoint_name_is_a_key_error(clock: ManualClock, hook: Hook) -> None:
+    async with pager_for(generic(hook), clock=clock) as pager:
+        with pytest.raises(KeyError):
+            await pager.test("nope")
+
+
+async def test_a_bug_in_a_delivery_is_logged_not_raised(
+    clock: ManualClock, hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Exploding(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("a bug below the pager")
+
+    settings = PagingSettings(endpoints=(generic(hook),), allow_private_addresses=True)
+    async with Pager(settings, clock=clock, transport=Exploding()) as pager:
+        pager.handle(page(now=clock.now()))
+        await pager.drain()
+        assert pager.next_attempts() == {}
+    assert "page delivery bug event=evt_alr_1_1 endpoint=generic error=RuntimeError" in caplog.text
+
+
 def every_receiver(hook: Hook) -> tuple[Endpoint, ...]:
     return (
         generic(hook),
@@ -391,6 +413,8 @@ def test_bad_endpoint_configuration_gets_a_clear_error() -> None:
         Endpoint("g", "https://x.example/h", secrets=("plain",))
     with pytest.raises(ValueError, match="https"):
         Endpoint("g", "ftp://x.example/h", Receiver.SLACK)
+    with pytest.raises(ValueError, match="not valid"):
+        Endpoint("g", "https://[::1", Receiver.SLACK)
     with pytest.raises(ValueError, match="distinct"):
         PagingSettings(endpoints=(Endpoint("a", "https://x.example/1", Receiver.SLACK),) * 2)
     assert "x.example" not in repr(Endpoint("a", "https://x.example/1", Receiver.SLACK))
