@@ -8,7 +8,7 @@ The tables are rendered into docs/safety-net.md (`python -m rooms.oncall.doc_tab
 """
 
 from rooms.oncall.errors import MEANING, OnCallBug, OnCallError, OnCallRefusal, Refused
-from rooms.oncall.machine import Accepted, Deadline, check_invariants, decide, next_deadline
+from rooms.oncall.machine import Accepted, check_invariants, decide, next_deadline
 from rooms.oncall.model import (
     Alert,
     AlertKind,
@@ -44,7 +44,6 @@ __all__ = [
     "CancelReason",
     "Chime",
     "Command",
-    "Deadline",
     "Effect",
     "Notify",
     "OnCallBug",

@@ -45,7 +45,7 @@ from rooms.oncall.model import (
     Withdraw,
 )
 
-__all__ = ["HANDLERS", "Accepted", "Deadline", "check_invariants", "decide", "next_deadline"]
+__all__ = ["HANDLERS", "Accepted", "check_invariants", "decide", "next_deadline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Accepted:
 
 
 @dataclass(frozen=True, slots=True)
-class Deadline:
+class _Deadline:
     """The next time the machine must be woken, and for which alert."""
 
     at: float
@@ -103,13 +103,19 @@ def _deadline_of(alert: Alert) -> float | None:
     return alert.closed_at + rules.KEEP_CLOSED_SECONDS
 
 
-def next_deadline(state: OnCallState) -> Deadline | None:
-    """The earliest time anything in `state` is due (ties: the alert raised first), or None."""
-    best: Deadline | None = None
+def next_deadline(state: OnCallState) -> float | None:
+    """When the driver should next call `decide(state, Tick(), now)`, or None if never."""
+    earliest = _earliest(state)
+    return None if earliest is None else earliest.at
+
+
+def _earliest(state: OnCallState) -> _Deadline | None:
+    """The earliest deadline in `state` (ties: the alert raised first)."""
+    best: _Deadline | None = None
     for alert in state.alerts:
         at = _deadline_of(alert)
         if at is not None and (best is None or at < best.at):
-            best = Deadline(at, alert.id)
+            best = _Deadline(at, alert.id)
     return best
 
 
@@ -151,7 +157,7 @@ _MAX_FIRINGS = 100_000
 
 def _catch_up(tx: _Changes, now: float) -> None:
     for _ in range(_MAX_FIRINGS):
-        deadline = next_deadline(tx.state)
+        deadline = _earliest(tx.state)
         if deadline is None or deadline.at > now:
             return
         alert = next(a for a in tx.alerts if a.id == deadline.alert_id)

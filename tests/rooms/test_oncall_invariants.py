@@ -154,7 +154,7 @@ class OnCallMachine(RuleBasedStateMachine):
     @invariant()
     def nothing_is_overdue(self) -> None:
         deadline = oc.next_deadline(self.state)
-        assert deadline is None or deadline.at > self.now
+        assert deadline is None or deadline > self.now
 
     @invariant()
     def closed_alerts_stay_closed(self) -> None:
