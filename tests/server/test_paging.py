@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -223,6 +224,23 @@ async def test_a_resolve_tells_the_pagers_to_stand_down(clock: ManualClock, hook
     types = sorted(str(signed(r)["type"]) for r in hook.requests)
     assert types == ["alert.resolved", "alert.taken", "alert.unclaimed"]
     assert len({r.headers["webhook-id"] for r in hook.requests}) == 3
+
+
+async def test_a_newer_page_replaces_a_pending_retry(clock: ManualClock, hook: Hook) -> None:
+    hook.script("/hook", Reply(503))
+    async with pager_for(generic(hook), clock=clock) as pager:
+        start = clock.now()
+        pager.handle(page(now=start))
+        await hook.wait_for(1)
+        await until(lambda: list(pager.next_attempts().values()) == [start + 5])
+        newer = page(oc.PageLevel.ALL_STAFF, now=start)
+        pager.handle(oc.Page(newer.level, replace(newer.alert, pages=2), 180))
+        await hook.wait_for(2)
+        await pager.drain()
+        clock.advance(60)
+        await pager.drain()
+    assert [signed(r)["data"]["level"] for r in hook.requests] == [1, 2]  # type: ignore[index]
+    assert pager.next_attempts() == {}
 
 
 async def test_410_disables_the_endpoint(clock: ManualClock, hook: Hook) -> None:
