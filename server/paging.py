@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -29,12 +29,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from rooms.clock import Clock
-from rooms.oncall import Alert, Effect, Page, PageLevel, StandDown
+from rooms.oncall import Alert, Effect, Page, StandDown
 from rooms.oncall.rules import SEVERITY
 from server.paging_formats import (
     EventType,
     OutgoingRequest,
-    Receiver,
     WebhookEvent,
     build_request,
     opaque_room,
@@ -49,6 +48,7 @@ from server.paging_rules import (
     next_attempt_at,
     retry_after_seconds,
 )
+from server.paging_settings import Endpoint, PagingConfigError, PagingSettings
 
 __all__ = [
     "GIVE_UP_AFTER",
@@ -60,6 +60,7 @@ __all__ = [
     "EndpointHealth",
     "EndpointStatus",
     "Pager",
+    "PagingConfigError",
     "PagingSettings",
     "Verdict",
     "check_destination",
@@ -95,58 +96,6 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global:
             raise DestinationRefused(f"{host} resolves to a non-public address")
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One configured receiver. Its URL, token and secrets are credentials: never logged or
-    shown (`repr` hides them)."""
-
-    name: str
-    url: str = field(repr=False)
-    receiver: Receiver = Receiver.GENERIC
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-    """`whsec_…` signing secrets; two during a rotation (both signatures are sent)."""
-    token: str = field(default="", repr=False)
-    """ntfy access token (`tk_…`), sent as `Authorization: Bearer`."""
-    min_level: PageLevel = PageLevel.ON_CALL
-    """`on_call` endpoints get every page; `all_staff` ones only the wider escalation."""
-
-    def __post_init__(self) -> None:
-        try:
-            scheme = httpx.URL(self.url).scheme
-        except httpx.InvalidURL:
-            raise ValueError(f"paging endpoint {self.name!r}: the url is not valid") from None
-        if scheme not in ("https", "http"):
-            raise ValueError(f"paging endpoint {self.name!r}: the url must be https://")
-        if self.receiver is Receiver.GENERIC and not self.secrets:
-            raise ValueError(f"paging endpoint {self.name!r}: a generic endpoint needs a secret")
-        if any(not secret.startswith("whsec_") for secret in self.secrets):
-            raise ValueError(f"paging endpoint {self.name!r}: secrets start with whsec_")
-        if self.min_level is PageLevel.CONSOLE:
-            raise ValueError(f"paging endpoint {self.name!r}: min_level is on_call or all_staff")
-
-
-@dataclass(frozen=True, slots=True)
-class PagingSettings:
-    """What the server configures for paging (see docs/operations.md, "Paging webhooks")."""
-
-    endpoints: tuple[Endpoint, ...] = ()
-    room_key: bytes = field(default=b"", repr=False)
-    """Key for opaque room ids; derive it from the server secret so all nodes agree."""
-    console_url: str = ""
-    """Base URL of the staff console; pages link to `{console_url}/alerts/{alert_id}`."""
-    allow_private_addresses: bool = False
-    """Allow loopback and private destinations (tests, a receiver on the same LAN)."""
-    timeout_s: float = 10.0
-
-    def __post_init__(self) -> None:
-        names = [endpoint.name for endpoint in self.endpoints]
-        if len(names) != len(set(names)):
-            raise ValueError("paging endpoints need distinct names")
-        for endpoint in self.endpoints:
-            if urlsplit(endpoint.url).scheme == "http" and not self.allow_private_addresses:
-                raise ValueError(f"paging endpoint {endpoint.name!r}: the url must be https://")
 
 
 class EndpointHealth(StrEnum):
