@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitation import commands as c
-from facilitation import lobby, moderation, presence, rounds, self_led
+from facilitation import lobby, moderation, parts, presence, rounds, self_led
 from facilitation.changes import Changes
 from facilitation.commands import Actor, Command
 from facilitation.deadlines import due, fire
@@ -58,7 +58,7 @@ HANDLERS: dict[type[Command], Handler] = {
     c.ShareDone: rounds.share_done,
     c.SetListenOnly: moderation.set_listen_only,
     c.Report: moderation.report,
-    c.OpenRound: rounds.open_round,
+    c.OpenRound: parts.open_round,
     c.EndRound: rounds.end_round,
     c.PauseRound: rounds.pause_round,
     c.ResumeRound: rounds.resume_round,
@@ -88,6 +88,9 @@ HANDLERS: dict[type[Command], Handler] = {
     c.Disconnected: presence.disconnected,
     c.Reconnected: presence.reconnected,
     c.Tick: _tick,
+    c.PartNext: parts.part_next,
+    c.PartGoto: parts.part_goto,
+    c.FormatEnd: parts.format_end,
 }
 """The effect of each command, once `rules.check` let it through."""
 
@@ -145,7 +148,18 @@ def _catch_up(tx: Changes, now: float) -> None:
     raise FacilitationBug("deadlines settle", f"still firing after {_MAX_FIRINGS}")
 
 
+# Each pass that moves the format starts the next part or leaves the format (which lowers every
+# hand, so nothing starts it again), so a settle moves through at most every part once.
+_MAX_PART_MOVES = 100
+
+
 def _settle(tx: Changes, at: float) -> None:
-    self_led.settle(tx, at)
-    rounds.grant(tx, at)
-    rounds.auto_end(tx)
+    # parts.settle runs first so that a part whose time is up ends before the floor passes on.
+    for _ in range(_MAX_PART_MOVES):
+        moved = parts.settle(tx, at)
+        self_led.settle(tx, at)
+        rounds.grant(tx, at)
+        rounds.auto_end(tx)
+        if not moved and not parts.move_due(tx.state, at):
+            return
+    raise FacilitationBug("parts settle", f"still moving after {_MAX_PART_MOVES}")
