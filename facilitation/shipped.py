@@ -17,6 +17,22 @@ __all__ = ["SHIPPED_FORMATS", "SURVIVORS_CIRCLE", "TOOLS_MEETING", "TWELVE_STEP_
 
 _K = PartKind
 
+
+def _prose(source: str) -> str:
+    """Source text wrapped for this file, unwrapped for screens: paragraphs are separated by a
+    blank line, list items ("- ") start a line, every other line break becomes a space."""
+    paragraphs = []
+    for block in source.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if lines and not line.startswith("- "):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 # --- A. twelve-step-style text meeting (about 60 minutes) ------------------------------------
 
 _A_OPENING = """\
@@ -75,17 +91,17 @@ TWELVE_STEP_TEXT = Format(
     title="Twelve-step style text meeting",
     self_led=True,
     parts=(
-        Part.of(_K.READING, "Opening", minutes=3, text=_A_OPENING),
+        Part.of(_K.READING, "Opening", minutes=3, text=_prose(_A_OPENING)),
         Part.of(_K.OPEN_TALK, "A minute of quiet", posting=Posting.NOBODY, minutes=1,
-                text=_A_QUIET),
-        Part.of(_K.READING, "Readings", minutes=5, text=_A_READINGS),
-        Part.of(_K.OPEN_TALK, "Welcomes", minutes=2, text=_A_WELCOMES),
-        Part.of(_K.READING, "Topic", minutes=5, text=_A_TOPIC),
+                text=_prose(_A_QUIET)),
+        Part.of(_K.READING, "Readings", minutes=5, text=_prose(_A_READINGS)),
+        Part.of(_K.OPEN_TALK, "Welcomes", minutes=2, text=_prose(_A_WELCOMES)),
+        Part.of(_K.READING, "Topic", minutes=5, text=_prose(_A_TOPIC)),
         Part.of(_K.SHARE_ROUND, "Shares", order=Order.HANDS, share_seconds=180, minutes=35,
-                text=_A_SHARES),
-        Part.of(_K.ANNOUNCEMENTS, "Self-support", minutes=2, text=_A_SUPPORT),
-        Part.of(_K.ANNOUNCEMENTS, "Announcements", minutes=2, text=_A_ANNOUNCEMENTS),
-        Part.of(_K.CLOSING, "Closing", crosstalk=True, minutes=3, text=_A_CLOSING),
+                text=_prose(_A_SHARES)),
+        Part.of(_K.ANNOUNCEMENTS, "Self-support", minutes=2, text=_prose(_A_SUPPORT)),
+        Part.of(_K.ANNOUNCEMENTS, "Announcements", minutes=2, text=_prose(_A_ANNOUNCEMENTS)),
+        Part.of(_K.CLOSING, "Closing", crosstalk=True, minutes=3, text=_prose(_A_CLOSING)),
     ),
 )  # fmt: skip
 """MEETINGS.md §2 A: opening, quiet, readings, welcomes, topic, shares, support, closing."""
@@ -125,15 +141,15 @@ TOOLS_MEETING = Format(
     title="Tools-based recovery meeting",
     self_led=True,
     parts=(
-        Part.of(_K.READING, "Welcome", minutes=5, text=_B_WELCOME),
+        Part.of(_K.READING, "Welcome", minutes=5, text=_prose(_B_WELCOME)),
         Part.of(_K.SHARE_ROUND, "Check-in", posting=Posting.IN_TURN, share_seconds=120,
-                minutes=15, text=_B_CHECK_IN),
+                minutes=15, text=_prose(_B_CHECK_IN)),
         Part.of(_K.OPEN_TALK, "Agenda", posting=Posting.FACILITATOR, crosstalk=True, minutes=3,
-                text=_B_AGENDA),
-        Part.of(_K.OPEN_TALK, "Working time", minutes=45, text=_B_WORKING),
-        Part.of(_K.ANNOUNCEMENTS, "Passing the hat", minutes=3, text=_B_HAT),
+                text=_prose(_B_AGENDA)),
+        Part.of(_K.OPEN_TALK, "Working time", minutes=45, text=_prose(_B_WORKING)),
+        Part.of(_K.ANNOUNCEMENTS, "Passing the hat", minutes=3, text=_prose(_B_HAT)),
         Part.of(_K.SHARE_ROUND, "Check-out", posting=Posting.IN_TURN, share_seconds=60,
-                minutes=15, text=_B_CHECK_OUT),
+                minutes=15, text=_prose(_B_CHECK_OUT)),
     ),
 )  # fmt: skip
 """MEETINGS.md §2 B: the six elements; crosstalk off in check-in, welcome in working time."""
@@ -184,16 +200,16 @@ SURVIVORS_CIRCLE = Format(
     title="Survivors' peer circle",
     self_led=False,
     parts=(
-        Part.of(_K.READING, "Opening", minutes=5, text=_C_OPENING),
-        Part.of(_K.READING, "Guidelines", minutes=5, text=_C_GUIDELINES),
+        Part.of(_K.READING, "Opening", minutes=5, text=_prose(_C_OPENING)),
+        Part.of(_K.READING, "Guidelines", minutes=5, text=_prose(_C_GUIDELINES)),
         Part.of(_K.SHARE_ROUND, "Check-in", posting=Posting.IN_TURN, share_seconds=60,
-                minutes=15, text=_C_CHECK_IN),
+                minutes=15, text=_prose(_C_CHECK_IN)),
         Part.of(_K.SHARE_ROUND, "Shares", order=Order.HANDS, share_seconds=360, minutes=40,
-                text=_C_SHARES, content_notes=True),
+                text=_prose(_C_SHARES), content_notes=True),
         Part.of(_K.OPEN_TALK, "Topic or exercise", posting=Posting.FACILITATOR, crosstalk=True,
-                minutes=10, text=_C_EXERCISE),
-        Part.of(_K.READING, "Grounding", minutes=5, text=_C_GROUNDING),
-        Part.of(_K.CLOSING, "Closing", minutes=5, text=_C_CLOSING),
+                minutes=10, text=_prose(_C_EXERCISE)),
+        Part.of(_K.READING, "Grounding", minutes=5, text=_prose(_C_GROUNDING)),
+        Part.of(_K.CLOSING, "Closing", minutes=5, text=_prose(_C_CLOSING)),
     ),
 )  # fmt: skip
 """MEETINGS.md §2 C; §3: it should not run self-led, so it holds without a facilitator."""

@@ -177,3 +177,10 @@ def test_the_stored_form_carries_the_format_and_the_part() -> None:
     stored = json.loads(json.dumps(fx.to_dict(state)))
     assert stored["meeting_format"]["key"] == "survivors-circle"
     assert fx.from_dict(stored) == state
+
+
+@pytest.mark.parametrize("fmt", SHIPPED_FORMATS.values(), ids=lambda f: f.key)
+def test_shipped_texts_wrap_on_the_screen_not_in_the_source(fmt: fx.Format) -> None:
+    for part in fmt.parts:
+        for line in part.text.split("\n"):
+            assert line == "" or line[0].isupper() or line.startswith("- "), (part.title, line)
