@@ -197,7 +197,8 @@ class Format:
                 if part.minutes is None:
                     raise FormatError(
                         f"parts[{i}].minutes",
-                        "a format that may run self-led needs planned minutes for every part",
+                        "a format that may run self-led needs planned minutes for every part "
+                        "(or self_led = false)",
                     )
 
     def to_mapping(self) -> dict[str, Any]:
