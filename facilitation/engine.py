@@ -8,8 +8,9 @@ the clock):
 2. Check the command against the rule tables (`rules.check`); a refusal ends here and returns
    `Refused`. Nothing changed: states are immutable and `Refused` carries none.
 3. Apply the command's effect (`HANDLERS`), which may still refuse on the state it finds.
-4. Settle the meeting: self-led hand-off and self-opened rounds, floor to the head of the queue,
-   empty rounds ending by themselves (`_settle`). Then catch up again, in case the command made
+4. Settle the meeting: a format that runs itself starts or moves on (parts.py), self-led
+   hand-off and self-opened rounds, floor to the head of the queue, empty rounds ending by
+   themselves, repeated until the format stops moving (`_settle`). Then catch up again, in case the command made
    a deadline due at once.
 5. If the public meeting view (ignoring the ticking `remaining_ms`) changed, append exactly one
    `meeting.state` event, last. Check the invariants; a broken one raises `FacilitationBug`.
