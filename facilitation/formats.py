@@ -96,6 +96,14 @@ class Part:
         )
 
     def __post_init__(self) -> None:
+        # Built in code rather than by `of`: the enums must be enums, not their string values.
+        for where, value, kind in (
+            ("kind", self.kind, PartKind),
+            ("posting", self.posting, Posting),
+            ("order", Order.HANDS if self.order is None else self.order, Order),
+        ):
+            if not isinstance(value, kind):
+                raise FormatError(where, f"{value!r} is not a {kind.__name__}")
         _check_text(self.title, "title", required=True)
         _check_text(self.text, "text")
         rules = POSTING_BY_PART[self.kind]

@@ -163,6 +163,8 @@ def test_parts_built_in_code_are_checked_too() -> None:
         fx.Part(K.SHARE_ROUND, "Shares", P.FLOOR, True, fx.Order.HANDS)
     with pytest.raises(fx.FormatError, match="minutes"):
         fx.Format("ours", "Ours", (fx.Part.of(K.READING, "R"),), self_led=True)
+    with pytest.raises(fx.FormatError, match="not a PartKind"):
+        fx.Part("reading", "R", P.FACILITATOR, False)  # type: ignore[arg-type]
 
 
 def test_a_state_stored_before_formats_existed_still_loads() -> None:
