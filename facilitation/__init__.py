@@ -16,12 +16,15 @@ from facilitation.commands import (
     Disconnected,
     EndRound,
     Extend,
+    FormatEnd,
     Handover,
     Join,
     Leave,
     LowerHand,
     Mute,
     OpenRound,
+    PartGoto,
+    PartNext,
     Pass,
     PauseRoom,
     PauseRound,
@@ -48,12 +51,13 @@ from facilitation.commands import (
 )
 from facilitation.deadlines import next_deadline
 from facilitation.engine import Accepted, decide
-from facilitation.errors import FacilitationBug, FacilitationError, Refusal, Refused
+from facilitation.errors import FacilitationBug, FacilitationError, FormatError, Refusal, Refused
 from facilitation.events import (
     Audience,
     ChatRemoved,
     Event,
     FloorGranted,
+    FormatEnded,
     HandLowered,
     HandRaised,
     LobbyAdmitted,
@@ -66,6 +70,7 @@ from facilitation.events import (
     MemberLeft,
     MemberUpdated,
     Moderation,
+    PartStarted,
     RaidAlert,
     ReportFiled,
     RoomReset,
@@ -78,6 +83,7 @@ from facilitation.events import (
     ShareWarning,
     to_wire,
 )
+from facilitation.formats import Format, Part
 from facilitation.invariants import check_invariants
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.serialize import from_dict, to_dict
@@ -88,6 +94,8 @@ from facilitation.state import (
     Mode,
     Order,
     Participant,
+    PartKind,
+    Posting,
     Role,
     RoomSettings,
     Round,
@@ -96,6 +104,7 @@ from facilitation.state import (
 from facilitation.views import (
     MeetingView,
     MemberView,
+    PartView,
     PostAllowed,
     admission,
     may_post,
@@ -125,6 +134,10 @@ __all__ = [
     "FacilitationError",
     "Floor",
     "FloorGranted",
+    "Format",
+    "FormatEnd",
+    "FormatEnded",
+    "FormatError",
     "HandLowered",
     "HandRaised",
     "Handover",
@@ -149,11 +162,18 @@ __all__ = [
     "Mute",
     "OpenRound",
     "Order",
+    "Part",
+    "PartGoto",
+    "PartKind",
+    "PartNext",
+    "PartStarted",
+    "PartView",
     "Participant",
     "Pass",
     "PauseRoom",
     "PauseRound",
     "PostAllowed",
+    "Posting",
     "QueueMove",
     "QueueRemove",
     "RaidAlert",

@@ -32,12 +32,15 @@ __all__ = [
     "Disconnected",
     "EndRound",
     "Extend",
+    "FormatEnd",
     "Handover",
     "Join",
     "Leave",
     "LowerHand",
     "Mute",
     "OpenRound",
+    "PartGoto",
+    "PartNext",
     "Pass",
     "PauseRoom",
     "PauseRound",
@@ -325,3 +328,29 @@ class Reconnected(Command):
 @dataclass(frozen=True, slots=True)
 class Tick(Command):
     """Fire the deadlines that are due; the server sends it at `next_deadline(state)`."""
+
+
+# --- meeting formats (protocol.md §3.5; parts.py) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartNext(Command):
+    """Move to the next part of the room's format (with no part running: start at the first;
+    after the last: the meeting ends)."""
+
+    WIRE = "part.next"
+
+
+@dataclass(frozen=True, slots=True)
+class PartGoto(Command):
+    """Move to the part at `index` (0-based), skipping or going back."""
+
+    WIRE = "part.goto"
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class FormatEnd(Command):
+    """Stop following the format: the meeting leaves its parts (any round ends)."""
+
+    WIRE = "format.end"

@@ -16,7 +16,8 @@ from facilitation.changes import Changes
 from facilitation.errors import FacilitationBug
 from facilitation.events import ShareWarning
 from facilitation.lobby import drop_ticket
-from facilitation.rules import LeaveReason, ShareEndHow
+from facilitation.parts import planned_end
+from facilitation.rules import LeaveReason, ShareEndHow, runs_itself
 from facilitation.state import MeetingState
 
 __all__ = ["DEADLINES", "Deadline", "DeadlineKind", "due", "fire", "next_deadline", "pending"]
@@ -32,6 +33,7 @@ class DeadlineKind(StrEnum):
     MUTE_END = "mute end"
     BAN_END = "ban end"
     LOBBY_TICKET = "lobby ticket"
+    PART_END = "part end"
 
 
 DEADLINES: dict[DeadlineKind, tuple[str, str]] = {
@@ -56,6 +58,11 @@ DEADLINES: dict[DeadlineKind, tuple[str, str]] = {
     DeadlineKind.LOBBY_TICKET: (
         "started waiting + `lobby_ticket_seconds`",
         "`lobby.denied`: the server turns the newcomer away",
+    ),
+    DeadlineKind.PART_END: (
+        "part started + its planned minutes (only while the format runs itself and nobody "
+        "holds the floor)",
+        "`part.started` for the next part (`format.ended` after the last); any round ends",
     ),
 }
 """When each deadline falls, and what happens then."""
@@ -98,6 +105,16 @@ def pending(state: MeetingState) -> Iterator[Deadline]:
         yield Deadline(ban.until, DeadlineKind.BAN_END)
     for w in state.waiting:
         yield Deadline(w.since + settings.lobby_ticket_seconds, DeadlineKind.LOBBY_TICKET, w.ticket)
+    part_end = _part_end(state)
+    if part_end is not None:
+        yield Deadline(part_end, DeadlineKind.PART_END)
+
+
+def _part_end(state: MeetingState) -> float | None:
+    """A part that runs itself ends at its planned end; a share in progress ends first."""
+    if state.floor is not None or not runs_itself(state):
+        return None
+    return planned_end(state)
 
 
 def next_deadline(state: MeetingState) -> float | None:
@@ -105,7 +122,8 @@ def next_deadline(state: MeetingState) -> float | None:
 
     Returns:
         The earliest of: share warning, share end, speaker grace expiry, seat-hold expiry of
-        away members, mute ends, ban ends and lobby ticket expiry. (Raid counting needs no
+        away members, mute ends, ban ends, lobby ticket expiry and the planned end of a part
+        of a format that runs itself. (Raid counting needs no
         wake-up: old joins are forgotten when the next join is counted.)
     """
     # The same instants as `pending`, without building a Deadline for each: this runs on every
@@ -131,6 +149,9 @@ def next_deadline(state: MeetingState) -> float | None:
         times.append(min(b.until for b in state.bans))
     if state.waiting:
         times.append(min(w.since for w in state.waiting) + settings.lobby_ticket_seconds)
+    part_end = _part_end(state)
+    if part_end is not None:
+        times.append(part_end)
     return min(times, default=None)
 
 
@@ -167,3 +188,5 @@ def fire(tx: Changes, deadline: Deadline) -> None:
             tx.state = replace(state, bans=tuple(b for b in state.bans if b.until > at))
         case DeadlineKind.LOBBY_TICKET:
             drop_ticket(tx, deadline.key)
+        case DeadlineKind.PART_END:
+            pass  # the engine's settle step that follows moves the part on (parts.settle)

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from facilitation import deadlines, events, rules, state
+from facilitation import deadlines, events, formats, rules, state
 from facilitation.commands import Command
 
 __all__ = ["DOC_PATH", "END", "START", "main", "render", "splice"]
@@ -154,6 +154,48 @@ def _moderation() -> list[str]:
     ]
 
 
+def _parts() -> list[str]:
+    def options(values: Sequence[object]) -> str:
+        return ", ".join(_code(v) for v in values) + (" (default first)" if len(values) > 1 else "")
+
+    def crosstalk(values: Sequence[bool]) -> str:
+        fixed: dict[tuple[bool, ...], str] = {(False,): "never", (True,): "always"}
+        return fixed.get(tuple(values)) or (
+            "on or off, " + ("on" if values[0] else "off") + " by default"
+        )
+
+    kinds = [
+        [_code(kind), options(r.postings), crosstalk(r.crosstalk)]
+        for kind, r in rules.POSTING_BY_PART.items()
+    ]
+    voices = [
+        [
+            _code(posting),
+            voice.who,
+            crosstalk(rules.CROSSTALK_BY_POSTING[posting]),
+            options(rules.ORDER_BY_POSTING.get(posting, ())) or "no round",
+        ]
+        for posting, voice in rules.POSTING_VOICES.items()
+    ]
+    limits = [[_code(f), f"at most {n} characters"] for f, n in formats.FORMAT_TEXT_LIMITS.items()]
+    limits += [[_code(f), f"{lo}–{hi}"] for f, (lo, hi) in formats.FORMAT_NUMBER_LIMITS.items()]
+    return [
+        "### Meeting formats: what each kind of part allows",
+        "",
+        *_table(["kind", "who has the word (`posting`)", "crosstalk"], kinds),
+        "### Who has the word, and whether a share round runs",
+        "",
+        *_table(["posting", "who may post (crosstalk off)", "crosstalk", "round order"], voices),
+        "### Format limits (otherwise `FormatError`)",
+        "",
+        *_table(["field", "allowed"], limits),
+        "`Part` and `Format` fields:",
+        "",
+        *_table(["field", "type", "meaning"], _attribute_docs(formats.Part)),
+        *_table(["field", "type", "meaning"], _attribute_docs(formats.Format)),
+    ]
+
+
 def _attribute_docs(cls: type) -> list[list[str]]:
     tree = ast.parse(inspect.getsource(cls))
     body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
@@ -185,13 +227,17 @@ def render() -> str:
         *_limits(),
         *_targets(),
         *_person_rules("### Who may raise a hand (first matching row refuses)", rules.FLOOR_RULES),
-        *_person_rules("### Who may post (first matching row refuses)", rules.POSTING_RULES),
+        *_person_rules(
+            "### Who may post (first matching row refuses)",
+            (*rules.POSTING_RULES, *rules.PART_POSTING_RULES),
+        ),
         "Facilitators are exempt from slow mode.",
         "",
         *_shares(),
         *_deadlines(),
         *_events(),
         *_moderation(),
+        *_parts(),
         *_state(),
     ]
     return "\n".join(lines).rstrip() + "\n"

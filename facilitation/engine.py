@@ -8,8 +8,9 @@ the clock):
 2. Check the command against the rule tables (`rules.check`); a refusal ends here and returns
    `Refused`. Nothing changed: states are immutable and `Refused` carries none.
 3. Apply the command's effect (`HANDLERS`), which may still refuse on the state it finds.
-4. Settle the meeting: self-led hand-off and self-opened rounds, floor to the head of the queue,
-   empty rounds ending by themselves (`_settle`). Then catch up again, in case the command made
+4. Settle the meeting: a format that runs itself starts or moves on (parts.py), self-led
+   hand-off and self-opened rounds, floor to the head of the queue, empty rounds ending by
+   themselves, repeated until the format stops moving (`_settle`). Then catch up again, in case the command made
    a deadline due at once.
 5. If the public meeting view (ignoring the ticking `remaining_ms`) changed, append exactly one
    `meeting.state` event, last. Check the invariants; a broken one raises `FacilitationBug`.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitation import commands as c
-from facilitation import lobby, moderation, presence, rounds, self_led
+from facilitation import lobby, moderation, parts, presence, rounds, self_led
 from facilitation.changes import Changes
 from facilitation.commands import Actor, Command
 from facilitation.deadlines import due, fire
@@ -58,7 +59,7 @@ HANDLERS: dict[type[Command], Handler] = {
     c.ShareDone: rounds.share_done,
     c.SetListenOnly: moderation.set_listen_only,
     c.Report: moderation.report,
-    c.OpenRound: rounds.open_round,
+    c.OpenRound: parts.open_round,
     c.EndRound: rounds.end_round,
     c.PauseRound: rounds.pause_round,
     c.ResumeRound: rounds.resume_round,
@@ -88,6 +89,9 @@ HANDLERS: dict[type[Command], Handler] = {
     c.Disconnected: presence.disconnected,
     c.Reconnected: presence.reconnected,
     c.Tick: _tick,
+    c.PartNext: parts.part_next,
+    c.PartGoto: parts.part_goto,
+    c.FormatEnd: parts.format_end,
 }
 """The effect of each command, once `rules.check` let it through."""
 
@@ -145,7 +149,18 @@ def _catch_up(tx: Changes, now: float) -> None:
     raise FacilitationBug("deadlines settle", f"still firing after {_MAX_FIRINGS}")
 
 
+# Each pass that moves the format starts the next part or leaves the format (which lowers every
+# hand, so nothing starts it again), so a settle moves through at most every part once.
+_MAX_PART_MOVES = 100
+
+
 def _settle(tx: Changes, at: float) -> None:
-    self_led.settle(tx, at)
-    rounds.grant(tx, at)
-    rounds.auto_end(tx)
+    # parts.settle runs first so that a part whose time is up ends before the floor passes on.
+    for _ in range(_MAX_PART_MOVES):
+        moved = parts.settle(tx, at)
+        self_led.settle(tx, at)
+        rounds.grant(tx, at)
+        rounds.auto_end(tx)
+        if not moved and not parts.move_due(tx.state, at):
+            return
+    raise FacilitationBug("parts settle", f"still moving after {_MAX_PART_MOVES}")

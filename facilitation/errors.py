@@ -5,8 +5,10 @@ Expected outcomes are values, bugs are exceptions::
     Refused(code: Refusal, detail)     a value: the command was not allowed; nothing changed.
                                        `code` goes on the wire as-is (docs/protocol.md §5).
     FacilitationError (Exception)
-    └── FacilitationBug                an invariant broke: a bug on our side, never the client's
-                                       fault (the server answers `internal`, sends no details)
+    ├── FacilitationBug                an invariant broke: a bug on our side, never the client's
+    │                                  fault (the server answers `internal`, sends no details)
+    └── FormatError (also ValueError)  a meeting format (room config, admin API) is invalid;
+                                       `where` names the field, `problem` says what is wrong
 
 Every `Refusal` value is a protocol error code; a test checks that each one is listed in
 docs/protocol.md §5, so a refusal can never invent a code the clients do not know.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["FacilitationBug", "FacilitationError", "Refusal", "Refused"]
+__all__ = ["FacilitationBug", "FacilitationError", "FormatError", "Refusal", "Refused"]
 
 
 class Refusal(StrEnum):
@@ -77,3 +79,21 @@ class FacilitationBug(FacilitationError):
         if self.detail:
             return f"facilitation invariant broken: {self.invariant} ({self.detail})"
         return f"facilitation invariant broken: {self.invariant}"
+
+
+class FormatError(FacilitationError, ValueError):
+    """A meeting format given as data is invalid (a configuration error, never a bug)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(where, problem)
+        self.where = where
+        """The field at fault, e.g. `parts[2].posting` (empty for the format as a whole)."""
+        self.problem = problem
+        """What is wrong, in words."""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}" if self.where else self.problem
+
+    def inside(self, outer: str) -> FormatError:
+        """The same error, located inside `outer` (e.g. `parts[2]`)."""
+        return FormatError(f"{outer}.{self.where}" if self.where else outer, self.problem)

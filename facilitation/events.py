@@ -16,13 +16,14 @@ from typing import ClassVar, Literal
 
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.state import Order
-from facilitation.views import MeetingView, MemberView, ms
+from facilitation.views import MeetingView, MemberView, PartView, ms
 
 __all__ = [
     "Audience",
     "ChatRemoved",
     "Event",
     "FloorGranted",
+    "FormatEnded",
     "HandLowered",
     "HandRaised",
     "LobbyAdmitted",
@@ -35,6 +36,7 @@ __all__ = [
     "MemberLeft",
     "MemberUpdated",
     "Moderation",
+    "PartStarted",
     "RaidAlert",
     "ReportFiled",
     "RoomReset",
@@ -195,6 +197,24 @@ class ShareEnded(Event):
     how: ShareEndHow
 
 
+@dataclass(frozen=True, slots=True)
+class PartStarted(Event):
+    """The meeting entered a part of its format; clients show (the server posts) its text."""
+
+    NAME = "part.started"
+    part: PartView
+    by: str | None
+    """The facilitator, or None when the format moved on by itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormatEnded(Event):
+    """The meeting left its format (after the last part, or a facilitator stopped it)."""
+
+    NAME = "format.ended"
+    by: str | None
+
+
 # --- facilitators only (§4.4) ---------------------------------------------------------------
 
 
@@ -281,7 +301,7 @@ def to_wire(event: Event) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, MemberView | MeetingView):
+    if isinstance(value, MemberView | MeetingView | PartView):
         return value.to_wire()
     if isinstance(value, Enum):
         return str(value.value)

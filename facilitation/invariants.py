@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
-from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, can_speak, leads_itself
+from facilitation.rules import (
+    ENDS_WHEN_QUEUE_EMPTY,
+    can_speak,
+    hands_open_rounds,
+    leads_itself,
+    runs_itself,
+)
 from facilitation.state import MeetingState, Mode
 
 __all__ = ["check_invariants"]
@@ -93,9 +99,10 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
             "a round is self-led exactly when nobody leads",
         ),
         (
-            rnd is None and bool(state.queue) and leads_itself(state),
+            rnd is None and bool(state.queue) and hands_open_rounds(state),
             "a hand in a room that leads itself opens a round",
         ),
+        *_part_checks(state),
         (len({w.ticket for w in state.waiting}) != len(state.waiting), "tickets are unique"),
         (any(w.member in seated for w in state.waiting), "nobody both waits and sits"),
         (
@@ -113,3 +120,26 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
 def _overdue(state: MeetingState, now: float) -> bool:
     nxt = next_deadline(state)
     return nxt is not None and nxt <= now
+
+
+def _part_checks(state: MeetingState) -> list[tuple[bool, str]]:
+    fmt, index, part = state.format, state.part, state.current_part()
+    return [
+        (
+            index is not None and (fmt is None or not 0 <= index < len(fmt.parts)),
+            "the part index is within the format",
+        ),
+        ((index is None) != (state.part_started_at is None), "a running part has a start time"),
+        (
+            index is not None and state.round is not None and not (part and part.share_round),
+            "while a part runs, rounds run only in share parts",
+        ),
+        (part is not None and part.share_round and part.crosstalk, "a share part has no crosstalk"),
+        (
+            index is None
+            and bool(state.queue)
+            and runs_itself(state)
+            and state.base_mode is Mode.OPEN,
+            "a hand in a room that runs its format itself starts the meeting",
+        ),
+    ]

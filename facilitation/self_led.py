@@ -8,6 +8,8 @@ Rules (only for rooms created with `self_led=True`; other rooms simply wait for 
   default share time, `hands` order, opened by nobody (`round.opened` with `by` null). The head
   of the queue (usually the person who raised their hand) gets the floor at once.
 - Turns then run on the clock, and the round ends by itself when the queue empties.
+- In a room with a meeting format, hands open rounds only in a share part of a format that runs
+  itself (with the part's share time); see parts.py and `rules.hands_open_rounds`.
 - Nobody gains facilitator powers: facilitator commands are refused with `not_facilitator`.
 - When a facilitator becomes present, a running self-led round becomes theirs (`self_led`
   false: it no longer ends by itself unless its order says so). When the last present
@@ -20,8 +22,8 @@ from dataclasses import replace
 
 from facilitation.changes import Changes
 from facilitation.rounds import start_round
-from facilitation.rules import leads_itself
-from facilitation.state import Mode, Order
+from facilitation.rules import hands_open_rounds, leads_itself
+from facilitation.state import Order
 
 __all__ = ["settle"]
 
@@ -34,6 +36,7 @@ def settle(tx: Changes, at: float) -> None:
     if rnd is not None:
         if rnd.self_led != alone:
             tx.state = replace(state, round=replace(rnd, self_led=alone))
-    elif alone and state.queue and state.base_mode is Mode.OPEN:
-        share = state.settings.default_share_seconds
-        start_round(tx, "", share, Order.HANDS, by=None, at=at)
+    elif state.queue and hands_open_rounds(state):
+        part = state.current_part()
+        share = (part and part.share_seconds) or state.settings.default_share_seconds
+        start_round(tx, part.title if part else "", share, Order.HANDS, by=None, at=at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from facilitation.formats import Format
 from facilitation.state import (
     BanEntry,
     Floor,
@@ -63,7 +64,26 @@ def to_dict(state: MeetingState) -> Plain:
         "waiting": [_waiting(w) for w in state.waiting],
         "recent_joins": list(state.recent_joins),
         "next_join_index": state.next_join_index,
+        "meeting_format": None if state.format is None else _format(state.format),
+        "part": state.part,
+        "part_started_at": state.part_started_at,
     }
+
+
+_FORMAT_SEEN: dict[int, tuple[Format, Plain]] = {}
+"""Plain forms of formats already written, by identity: a room's format (texts included) is the
+same object in every state, so it is turned into plain data once, not on every command."""
+
+
+def _format(fmt: Format) -> Plain:
+    hit = _FORMAT_SEEN.get(id(fmt))
+    if hit is not None and hit[0] is fmt:
+        return hit[1]
+    if len(_FORMAT_SEEN) > 1000:
+        _FORMAT_SEEN.clear()
+    plain = fmt.to_mapping()
+    _FORMAT_SEEN[id(fmt)] = (fmt, plain)
+    return plain
 
 
 _SEEN: dict[int, tuple[Participant, Plain]] = {}
@@ -136,7 +156,8 @@ def from_dict(data: Mapping[str, Any]) -> MeetingState:
     """Rebuild a state written by `to_dict`.
 
     Raises:
-        ValueError: unknown format or enum value; KeyError: a field is missing.
+        ValueError: unknown format or enum value, or an invalid meeting format (`FormatError`);
+        KeyError: a field is missing.
     """
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown meeting state format {data.get('format')!r}")
@@ -160,6 +181,12 @@ def from_dict(data: Mapping[str, Any]) -> MeetingState:
         waiting=tuple(_read_waiting(w) for w in data["waiting"]),
         recent_joins=tuple(data["recent_joins"]),
         next_join_index=data["next_join_index"],
+        # States stored before meeting formats existed have none of these three fields.
+        format=None
+        if data.get("meeting_format") is None
+        else Format.from_mapping(data["meeting_format"]),
+        part=data.get("part"),
+        part_started_at=data.get("part_started_at"),
     )
 
 

@@ -17,7 +17,10 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
+
+if TYPE_CHECKING:
+    from facilitation.formats import Format, Part
 
 __all__ = [
     "BanEntry",
@@ -25,7 +28,9 @@ __all__ = [
     "MeetingState",
     "Mode",
     "Order",
+    "PartKind",
     "Participant",
+    "Posting",
     "Role",
     "RoomSettings",
     "Round",
@@ -57,6 +62,26 @@ class Order(StrEnum):
 
     HANDS = "hands"
     ROUND_ROBIN = "round_robin"
+
+
+class PartKind(StrEnum):
+    """What a part of a meeting format is (formats.py; its rules: rules.POSTING_BY_PART)."""
+
+    OPEN_TALK = "open_talk"
+    READING = "reading"
+    SHARE_ROUND = "share_round"
+    ANNOUNCEMENTS = "announcements"
+    CLOSING = "closing"
+
+
+class Posting(StrEnum):
+    """Who a part gives the word to (rules.POSTING_VOICES says who that is)."""
+
+    NOBODY = "nobody"
+    FACILITATOR = "facilitator"
+    FLOOR = "floor"
+    IN_TURN = "in_turn"
+    EVERYONE = "everyone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +257,12 @@ class MeetingState:
     """Times of recent joins of new identities, for raid detection."""
     next_join_index: int = 0
     """The `joined_seq` of the next participant."""
+    format: Format | None = None
+    """The room's meeting format (its parts, in order), or None for a room without one."""
+    part: int | None = None
+    """Index of the current part of `format`; None while no meeting follows the format."""
+    part_started_at: float | None = None
+    """When the current part started (its planned end counts from here)."""
 
     @classmethod
     def new(
@@ -241,6 +272,7 @@ class MeetingState:
         locked: bool = False,
         slow_seconds: int = 0,
         lobby: bool = False,
+        format: Format | None = None,
         **settings: Unpack[SettingsArgs],
     ) -> MeetingState:
         """A fresh meeting: nobody seated, no round.
@@ -248,6 +280,7 @@ class MeetingState:
         Args:
             base_mode: `open` or `listen_only`.
             locked, slow_seconds, lobby: initial room controls.
+            format: the room's meeting format (formats.py); the meeting starts outside it.
             **settings: any field of `RoomSettings`.
 
         Raises:
@@ -262,7 +295,12 @@ class MeetingState:
         if not 0 <= slow_seconds <= 3600:
             raise ValueError("slow_seconds must be within 0..3600")
         return cls(
-            settings=room, base_mode=mode, locked=locked, slow_seconds=slow_seconds, lobby=lobby
+            settings=room,
+            base_mode=mode,
+            locked=locked,
+            slow_seconds=slow_seconds,
+            lobby=lobby,
+            format=format,
         )
 
     def participant(self, member: str) -> Participant | None:
@@ -292,6 +330,12 @@ class MeetingState:
         """The member holding the floor, if any."""
         floor = self.floor
         return floor.member if floor is not None else None
+
+    def current_part(self) -> Part | None:
+        """The part of the format the meeting is in, if any."""
+        if self.format is None or self.part is None:
+            return None
+        return self.format.parts[self.part]
 
     def with_participant(self, new: Participant) -> MeetingState:
         """Replace the participant with `new.member`, keeping join order."""

@@ -14,13 +14,22 @@ from dataclasses import dataclass, replace
 
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
-from facilitation.rules import POSTING_RULES, ban_refusal, leads_itself, may_join_locked
+from facilitation.rules import (
+    PART_POSTING_RULES,
+    POSTING_RULES,
+    ban_refusal,
+    format_holds,
+    leads_itself,
+    may_join_locked,
+)
 from facilitation.state import MeetingState, Participant
 
 __all__ = [
     "FloorView",
+    "FormatView",
     "MeetingView",
     "MemberView",
+    "PartView",
     "PostAllowed",
     "RoundView",
     "admission",
@@ -127,6 +136,10 @@ class MeetingView:
     hands: tuple[str, ...]
     """Raised hands in order, whether or not a round runs (equal to `round.queue` in a round)."""
     round: RoundView | None
+    format: FormatView | None = None
+    """The room's format, if it has one."""
+    part: PartView | None = None
+    """The part the meeting is in, while it follows the format."""
 
     @classmethod
     def of(cls, state: MeetingState, now: float) -> MeetingView:
@@ -141,6 +154,8 @@ class MeetingView:
             paused_room=state.paused_room,
             hands=state.queue,
             round=_round_view(state, now),
+            format=FormatView.of(state),
+            part=PartView.of(state),
         )
 
     def timeless(self) -> MeetingView:
@@ -162,6 +177,96 @@ class MeetingView:
             "paused_room": self.paused_room,
             "hands": list(self.hands),
             "round": None if self.round is None else self.round.to_wire(),
+            "format": None if self.format is None else self.format.to_wire(),
+            "part": None if self.part is None else self.part.to_wire(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FormatView:
+    """The room's format in brief (the parts themselves appear one at a time, as `part`)."""
+
+    key: str
+    title: str
+    self_led: bool
+    parts: int
+
+    @classmethod
+    def of(cls, state: MeetingState) -> FormatView | None:
+        fmt = state.format
+        if fmt is None:
+            return None
+        return cls(fmt.key, fmt.title, fmt.self_led, len(fmt.parts))
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "self_led": self.self_led,
+            "parts": self.parts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PartView:
+    """The current part and its rules, as clients show it (and the join card explains it)."""
+
+    index: int
+    count: int
+    kind: str
+    title: str
+    posting: str
+    crosstalk: bool
+    order: str | None
+    share_seconds: int | None
+    """The share length its round uses (the room default filled in); None without a round."""
+    minutes: int | None
+    text: str
+    content_notes: bool
+    started_at: float
+    planned_end: float | None
+    holds: bool
+    """The format needs a facilitator and none is present: the meeting waits, members listen."""
+
+    @classmethod
+    def of(cls, state: MeetingState) -> PartView | None:
+        part, index, started = state.current_part(), state.part, state.part_started_at
+        if part is None or index is None or started is None or state.format is None:
+            return None
+        share = part.share_seconds or state.settings.default_share_seconds
+        return cls(
+            index=index,
+            count=len(state.format.parts),
+            kind=str(part.kind),
+            title=part.title,
+            posting=str(part.posting),
+            crosstalk=part.crosstalk,
+            order=None if part.order is None else str(part.order),
+            share_seconds=share if part.share_round else None,
+            minutes=part.minutes,
+            text=part.text,
+            content_notes=part.content_notes,
+            started_at=started,
+            planned_end=None if part.minutes is None else started + part.minutes * 60,
+            holds=format_holds(state),
+        )
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "count": self.count,
+            "kind": self.kind,
+            "title": self.title,
+            "posting": self.posting,
+            "crosstalk": self.crosstalk,
+            "order": self.order,
+            "share_seconds": self.share_seconds,
+            "minutes": self.minutes,
+            "text": self.text,
+            "content_notes": self.content_notes,
+            "started_at": ms(self.started_at),
+            "planned_end": None if self.planned_end is None else ms(self.planned_end),
+            "holds": self.holds,
         }
 
 
@@ -209,7 +314,7 @@ class PostAllowed:
 def may_post(state: MeetingState, actor: Actor, now: float) -> Refused | PostAllowed:
     """Whether `actor` may post a chat message now (protocol.md §3.4, rules.POSTING_RULES)."""
     who = None if actor.observer else state.participant(actor.member)
-    for rule in POSTING_RULES:
+    for rule in (*POSTING_RULES, *PART_POSTING_RULES):
         if rule.applies(state, actor, who, now):
             return Refused(rule.refusal, rule.detail)
     assert who is not None  # POSTING_RULES refuse anyone not seated

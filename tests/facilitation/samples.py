@@ -41,4 +41,7 @@ SAMPLES: dict[type[fx.Command], fx.Command] = {
     fx.Disconnected: fx.Disconnected("a"),
     fx.Reconnected: fx.Reconnected("a"),
     fx.Tick: fx.Tick(),
+    fx.PartNext: fx.PartNext(),
+    fx.PartGoto: fx.PartGoto(0),
+    fx.FormatEnd: fx.FormatEnd(),
 }

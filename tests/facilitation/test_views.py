@@ -22,6 +22,8 @@ def test_the_public_view_has_the_protocol_shape() -> None:
         "paused_room": False,
         "hands": [],
         "round": None,
+        "format": None,
+        "part": None,
     }
     m.send(fx.RaiseHand(), "a")
     m.send(fx.RaiseHand(), "b")
@@ -50,6 +52,8 @@ def test_the_public_view_has_the_protocol_shape() -> None:
                 "warned": False,
             },
         },
+        "format": None,
+        "part": None,
     }
     json.dumps(m.view())
 
