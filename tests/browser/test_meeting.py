@@ -309,7 +309,7 @@ def test_the_reconnect_policy_follows_the_close_codes(open_tab: OpenTab) -> None
     tab = open_tab()
     result = tab.page.evaluate(
         """async () => {
-          const c = await import("/connection.js");
+          const c = await import("/protocol/index.js");
           const low = () => 0, high = () => 0.999999;
           return {
             first: [c.backoffDelay(0, low), c.backoffDelay(0, high)],
@@ -344,7 +344,7 @@ def test_the_stream_position_drops_repeats_and_notices_holes(open_tab: OpenTab) 
     tab = open_tab()
     verdicts = tab.page.evaluate(
         """async () => {
-          const { StreamPosition } = await import("/stream.js");
+          const { StreamPosition } = await import("/protocol/index.js");
           const p = new StreamPosition();
           p.reset("e1");
           const ev = (seq, epoch = "e1", event = "chat.message") => ({ seq, epoch, event });

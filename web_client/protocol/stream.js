@@ -48,17 +48,23 @@ export class StreamPosition {
  * is the best estimate.
  */
 export class ServerClock {
-  constructor(samples = 20) {
+  constructor(samples = 20, localNow = Date.now) {
     this.samples = samples;
+    this.localNow = localNow;
     this.offsets = [];
   }
 
   note(ts) {
-    this.offsets.push(ts - Date.now());
+    this.offsets.push(ts - this.localNow());
     if (this.offsets.length > this.samples) this.offsets.shift();
   }
 
+  /** How far the server's clock is ahead of ours, in ms. */
+  offset() {
+    return this.offsets.length ? Math.max(...this.offsets) : 0;
+  }
+
   now() {
-    return this.offsets.length ? Date.now() + Math.max(...this.offsets) : Date.now();
+    return this.localNow() + this.offset();
   }
 }
