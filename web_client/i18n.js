@@ -1,5 +1,5 @@
 // Every word the page says comes from one catalog (catalog/en.js), looked up by key:
-// t("people.count", {count: 3}). A value is a string with {name} placeholders, or an object of
+// t("people.title", {count: 3}). A value is a string with {name} placeholders, or an object of
 // plural forms chosen by Intl.PluralRules for `params.count` ("=0" for an exact count first). Times and durations are formatted
 // for the locale by Intl. Server errors are looked up by their stable `code`; the server's own
 // sentence is the fallback for a code the catalog does not know yet.

@@ -13,7 +13,8 @@ export function createStore(reduce, initial) {
   function apply(action) {
     const previous = state;
     state = reduce(state, action);
-    if (state === previous) return;
+    // Subscribers hear every action, also one that changed nothing: effects still follow an
+    // event like round.paused, whose meeting.state comes separately. Views skip unchanged slices.
     for (const fn of [...subscribers]) fn(previous, state, action);
   }
 

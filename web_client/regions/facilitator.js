@@ -197,6 +197,7 @@ function renderRoom(f, state, ctx) {
     type: "button", class: "secondary small", "aria-pressed": String(Boolean(on)), dataset: { key },
     onclick: () => ctx.act(command, fields, s),
   }, label);
+  const pause = meeting.paused_room ? "room.unpause" : "room.pause";
   if (document.activeElement !== f.slowTime) f.slowTime.value = String(meeting.slow_seconds ?? 0);
   if (!f.slowTime.value) f.slowTime.value = "0";
   keepFocus(f.roomToggles, () => fill(f.roomToggles,
@@ -204,7 +205,7 @@ function renderRoom(f, state, ctx) {
       { mode: meeting.base_mode === "listen_only" ? "open" : "listen_only" }),
     toggle("lock", t("facilitator.lock"), meeting.locked, "lock.set", { on: !meeting.locked }),
     toggle("lobby", t("facilitator.waiting_room"), meeting.lobby, "lobby.set", { on: !meeting.lobby }),
-    toggle("pause", t("facilitator.pause_room"), meeting.paused_room, meeting.paused_room ? "room.unpause" : "room.pause", {})));
+    toggle("pause", t("facilitator.pause_room"), meeting.paused_room, pause, {})));
 }
 
 function renderWaiting(f, state, ctx) {
