@@ -283,7 +283,7 @@ export class Session extends Emitter {
     this._join = null;
     if (!join) return;
     if (frame.type === "error") {
-      this._closeTransport(1000, "join refused");
+      this._closeTransport(1000, "join_refused");
       this._setState("idle");
       join.reject(new ServerError(frame));
     } else if (frame.lobby) {

@@ -65,7 +65,7 @@ export class Transport {
 
   /** Send a frame exactly as given; resolves with the reply to its id (if it has one). */
   sendRaw(frame) {
-    if (!this.ready) return Promise.reject(new Error("not connected"));
+    if (!this.ready) return Promise.reject(new Error("offline"));
     return new Promise((resolve) => {
       if (frame.id !== undefined && frame.id !== null) {
         this.pending.set(frame.id, { onReply: resolve, onLost: () => resolve(null) });
