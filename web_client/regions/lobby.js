@@ -81,7 +81,7 @@ function card(lobby, room, invite) {
     ? h("button", { type: "button", class: "secondary", "aria-label": t("lobby.join.room", { name: room.name }), onclick: () => choose(lobby, room.slug) },
       t("lobby.join"))
     : h("p", { class: "muted small" }, t("lobby.needs_invite"));
-  return h("li", { class: "room-card", dataset: { slug: room.slug } },
+  return h("li", { class: "room-card", dataset: { slug: room.slug, testid: "room-card" } },
     h("h3", {}, room.name),
     h("p", { class: "room-desc" }, room.description || ""),
     h("p", { class: "room-badges" }, badges),

@@ -8,7 +8,7 @@ import { nameOf } from "../selectors.js";
 const MAX_SHOWN = 100;
 
 export function mount(root) {
-  const list = h("ol", { class: "modlog", "aria-labelledby": "fac-log" });
+  const list = h("ol", { class: "modlog", "aria-labelledby": "fac-log", dataset: { testid: "modlog" } });
   const empty = h("p", { class: "muted small" }, t("log.empty"));
   root.append(h("h3", { id: "fac-log" }, t("log.title")), empty, list);
   return function update(state, prev) {
