@@ -24,6 +24,7 @@ import * as composer from "./regions/composer.js";
 import * as facilitator from "./regions/facilitator.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
+const ARMED_MS = 6000; // how long a two-press button waits for its second press
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
@@ -82,6 +83,11 @@ const ctx = {
   chooseMember(id, focus = true) {
     store.dispatch({ type: "select", member: id });
     if (focus) ctx.focusMemberSelect?.();
+  },
+  /** Arm a two-press button (its key) until it is pressed again or ARMED_MS pass. */
+  arm(key) {
+    store.dispatch({ type: "arm", key });
+    setTimeout(() => store.dispatch({ type: "disarm", key }), ARMED_MS);
   },
   slowFor(ms) {
     const now = session.serverNow();

@@ -1,6 +1,6 @@
 // The page's state and the pure function that changes it: reduce(state, action) -> state.
 // Actions are protocol happenings (snapshot, resumed, event, conn, terminal, lobby) and local
-// ones (tick, note, slow, select, screen, leave). Room events are applied the same whether
+// ones (tick, note, slow, select, sending, arm/disarm, screen, leave). Room events are applied the same whether
 // replayed or live; whether anything is *said* about them is effects.js's business.
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
 
@@ -37,6 +37,8 @@ function emptyRoom() {
     historyLost: false,
     slowUntil: 0, // server time before which slow mode holds my next post
     selected: null, // the member a facilitator chose
+    sending: false, // a post is on its way
+    armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
   };
 }
 
@@ -62,6 +64,9 @@ const ACTIONS = {
   note: (state, a) => withNote(state, a.label, a.params),
   slow: (state, a) => ({ ...state, slowUntil: a.until }),
   select: (state, a) => ({ ...state, selected: a.member }),
+  sending: (state, a) => ({ ...state, sending: a.on }),
+  arm: (state, a) => ({ ...state, armed: a.key }),
+  disarm: (state, a) => (state.armed === a.key ? { ...state, armed: null } : state),
   event: (state, a) => (EVENTS[a.frame.event]?.(state, a.frame) ?? state),
 };
 

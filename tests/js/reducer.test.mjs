@@ -117,3 +117,18 @@ test("unknown events and hidden placeholders change nothing", () => {
   assert.equal(reduce(s, ev(101, "hidden")), s);
   assert.equal(reduce(s, ev(102, "something.new")), s);
 });
+
+test("a two-press button stays armed until pressed again or disarmed by its own key", () => {
+  let s = run(seat, { type: "arm", key: "reset" });
+  assert.equal(s.armed, "reset");
+  s = reduce(s, { type: "disarm", key: "remove-7" });
+  assert.equal(s.armed, "reset", "another button's timer does not disarm this one");
+  s = reduce(s, { type: "disarm", key: "reset" });
+  assert.equal(s.armed, null);
+});
+
+test("a post on its way and slow mode's wait are state, on the server's clock", () => {
+  const s = run(seat, { type: "sending", on: true }, { type: "slow", until: 42_000, now: 40_000 });
+  assert.deepEqual([s.sending, s.slowUntil, s.now], [true, 42_000, 40_000]);
+  assert.equal(reduce(s, { type: "sending", on: false }).sending, false);
+});

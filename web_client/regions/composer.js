@@ -14,14 +14,14 @@ export function mount(root, ctx) {
   const error = root.querySelector("#composer-error");
   const controls = root.querySelector("#my-controls");
   const controlsStatus = h("p", { class: "inline-error", "aria-live": "polite" });
-  let sending = false;
   let lastBlock = null;
 
   const render = () => {
-    const block = postBlock(ctx.store.getState());
+    const state = ctx.store.getState();
+    const block = postBlock(state);
     lastBlock = block;
     text.disabled = Boolean(block?.hard);
-    send.disabled = Boolean(block) || sending;
+    send.disabled = Boolean(block) || state.sending;
     setText(reason, block ? blockText(block) : "");
     reason.hidden = !block;
     reason.dataset.reason = block?.reason ?? "";
@@ -30,14 +30,13 @@ export function mount(root, ctx) {
 
   async function post() {
     const body = text.value.trim();
-    if (!body || sending) return;
+    if (!body || ctx.store.getState().sending) return;
     if (lastBlock) {
       setText(error, "");
       reason.hidden = false;
       return;
     }
-    sending = true;
-    render();
+    ctx.store.dispatch({ type: "sending", on: true });
     try {
       const ack = await ctx.act("post", { text: body }, error, (err) => {
         if (err.retryAfterMs) ctx.slowFor(err.retryAfterMs);
@@ -49,8 +48,7 @@ export function mount(root, ctx) {
         if (slow > 0 && !isFacilitator(state)) ctx.slowFor(slow * 1000);
       }
     } finally {
-      sending = false;
-      render();
+      ctx.store.dispatch({ type: "sending", on: false });
     }
   }
 
@@ -72,10 +70,16 @@ export function mount(root, ctx) {
     }
     if (changed(prev, state, (s) => s.hello) && state.hello?.max_text_chars) text.maxLength = state.hello.max_text_chars;
     const block = postBlock(state);
-    if (JSON.stringify(block) !== JSON.stringify(lastBlock) || !prev) render();
-    const mine = JSON.stringify(myControls(state));
-    if (!prev || mine !== JSON.stringify(myControls(prev))) renderControls(controls, controlsStatus, state, ctx);
+    if (!prev || state.sending !== prev.sending || !sameBlock(block, lastBlock)) render();
+    if (changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.conn, (s) => s.myId, (s) => s.observer)) {
+      renderControls(controls, controlsStatus, state, ctx);
+    }
   };
+}
+
+function sameBlock(a, b) {
+  if (!a || !b) return a === b;
+  return a.reason === b.reason && a.hard === b.hard && Object.keys(a.params).every((k) => a.params[k] === b.params[k]);
 }
 
 function blockText({ reason, params }) {

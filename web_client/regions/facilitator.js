@@ -50,6 +50,7 @@ export function mount(root, ctx) {
     renderPeople(f, state, since, ctx);
     if (changed(since, state, (s) => s.meeting)) renderRoom(f, state, ctx);
     if (changed(since, state, (s) => s.waiting)) renderWaiting(f, state, ctx);
+    if (changed(since, state, (s) => s.armed)) setText(f.resetButton, t(state.armed === "reset" ? "facilitator.reset.confirm" : "facilitator.reset"));
     logUpdate(state, since);
   };
 }
@@ -74,7 +75,7 @@ function build(root, ctx) {
     roomToggles: h("div", { class: "row wrap" }),
     waitingBox: h("div", {}),
     logRoot: h("section", { class: "fac-section", "aria-labelledby": "fac-log" }),
-    memberSig: null,
+    memberDrawn: null, // [member, muted] the member actions were drawn for
   };
   f.openForm = h("form", { class: "stack" },
     labelled(t("facilitator.topic"), f.topic),
@@ -151,9 +152,9 @@ function renderPeople(f, state, prev, ctx) {
   }
   f.memberSelect.value = state.selected ?? "";
   const chosen = state.selected ? member(state, state.selected) : null;
-  const sig = JSON.stringify([chosen, chosen && isMuted(state, chosen)]);
-  if (sig === f.memberSig) return;
-  f.memberSig = sig;
+  const drawn = [chosen, chosen && isMuted(state, chosen)];
+  if (f.memberDrawn && drawn.every((v, i) => v === f.memberDrawn[i])) return;
+  f.memberDrawn = drawn;
   keepFocus(f.memberActions, () => fill(f.memberActions, memberActions(f, state, chosen, ctx)), () => f.memberSelect);
 }
 
@@ -223,21 +224,14 @@ function renderWaiting(f, state, ctx) {
 }
 
 function resetButton(f, ctx) {
-  // Two presses: the first arms it for 6 s, the second clears the history for everyone.
-  let armed = null;
-  const node = button(t("facilitator.reset"), () => {
-    if (!armed) {
-      setText(node, t("facilitator.reset.confirm"));
-      armed = setTimeout(() => {
-        armed = null;
-        setText(node, t("facilitator.reset"));
-      }, 6000);
+  // Two presses: the first arms it (state.armed, for a few seconds), the second clears the
+  // history for everyone.
+  return button(t("facilitator.reset"), () => {
+    if (ctx.store.getState().armed !== "reset") {
+      ctx.arm("reset");
       return;
     }
-    clearTimeout(armed);
-    armed = null;
-    setText(node, t("facilitator.reset"));
+    ctx.store.dispatch({ type: "disarm", key: "reset" });
     ctx.act("room.reset", {}, f.roomStatus);
   }, { class: "quiet small danger", dataset: { testid: "reset-history" } });
-  return node;
 }

@@ -28,7 +28,7 @@ export function mount(root, ctx) {
 
   const render = (item) => renderItem(item, ctx);
   return function update(state, prev) {
-    if (!changed(prev, state, (s) => s.messages, (s) => s.members, (s) => s.myId, (s) => s.observer)) return;
+    if (!changed(prev, state, (s) => s.messages, (s) => s.members, (s) => s.myId, (s) => s.observer, (s) => s.armed)) return;
     const stick = pinned;
     const fac = isFacilitator(state);
     const items = state.messages.map((m) => view(state, m, fac));
@@ -45,7 +45,8 @@ function view(state, m, fac) {
   const mine = m.from === state.myId;
   const menu = { react: !state.observer, report: !state.observer && !mine, remove: fac };
   const badge = author?.role === "facilitator";
-  return { key: m.key, m, mine, badge, menu, myId: state.myId, shape: JSON.stringify([mine, badge, menu]) };
+  const armed = state.armed === `remove-${m.mid}`;
+  return { key: m.key, m, mine, badge, menu, armed, myId: state.myId, shape: `${mine} ${badge} ${menu.react} ${menu.report} ${menu.remove}` };
 }
 
 function renderItem(item, ctx) {
@@ -67,6 +68,8 @@ function renderItem(item, ctx) {
 }
 
 function patchReactions(li, item) {
+  const remove = li.querySelector("[data-remove]");
+  if (remove) setText(remove, t(item.armed ? "messages.remove.confirm" : "messages.remove"));
   const line = li.querySelector(".msg-reactions");
   if (!line) return;
   const reactions = item.m.reactions;
@@ -152,20 +155,18 @@ function reportForm(m, status, ctx) {
 }
 
 function removeButton(m, status, ctx) {
-  // Two presses: the first arms the button (for 6 s), the second removes for everyone.
-  let armed = null;
-  const button = h("button", { type: "button", class: "quiet small danger" }, t("messages.remove"));
-  button.addEventListener("click", async () => {
-    if (!armed) {
-      setText(button, t("messages.remove.confirm"));
-      armed = setTimeout(() => {
-        armed = null;
-        setText(button, t("messages.remove"));
-      }, 6000);
-      return;
-    }
-    clearTimeout(armed);
-    await ctx.act("message.remove", { mid: m.mid }, status);
-  });
-  return button;
+  // Two presses: the first arms it (state.armed, for a few seconds), the second removes the
+  // message for everyone.
+  const key = `remove-${m.mid}`;
+  return h("button", {
+    type: "button", class: "quiet small danger", dataset: { remove: m.mid },
+    onclick: () => {
+      if (ctx.store.getState().armed !== key) {
+        ctx.arm(key);
+        return;
+      }
+      ctx.store.dispatch({ type: "disarm", key });
+      ctx.act("message.remove", { mid: m.mid }, status);
+    },
+  }, t("messages.remove"));
 }
