@@ -6,9 +6,9 @@
 import { Session } from "./protocol/index.js";
 import { createStore } from "./store.js";
 import { initialState, reduce } from "./reducer.js";
-import { effectsOf } from "./effects.js";
+import { runEffects } from "./effects.js";
 import { deadlineLive } from "./selectors.js";
-import { bindSession, runEffects } from "./bridge.js";
+import { bindSession } from "./bridge.js";
 import { t, errorText, translatePage } from "./i18n.js";
 import { Announcer } from "./announce.js";
 import { setText } from "./dom.js";
@@ -200,7 +200,7 @@ setupTheme();
 setupChrome();
 loadConfig();
 mountRegions();
-runEffects(store, effectsOf, { say: (text, kind) => announcer.say(text, kind), t });
+runEffects(store, { say: (text, kind) => announcer.say(text, kind), t });
 bindSession(session, store);
 
 const stored = storage.loadSession();

@@ -17,13 +17,3 @@ export function bindSession(session, store) {
   ];
   return () => offs.forEach((off) => off());
 }
-
-/** Drive `announce(text, kind)` and notes from the store's changes (effects.js decides what). */
-export function runEffects(store, effectsOf, { say, t }) {
-  return store.subscribe((previous, next, action) => {
-    for (const effect of effectsOf(previous, next, action)) {
-      if (effect.say) say(t(effect.say, effect.params), effect.kind);
-      if (effect.note) store.dispatch({ type: "note", label: effect.note, params: effect.params });
-    }
-  });
-}

@@ -3,8 +3,8 @@
 // each entry looks at (previous, next, frame) and returns effects as data:
 //   {say: key, params, kind}   an announcement ("message" items are summed up in bursts)
 //   {note: key, params}        a line in the conversation
-// Pure: the app's effects runner turns them into words and DOM. Replayed events (a resume's
-// backlog) never come here, so old turns are never announced again.
+// The table and effectsOf are pure; runEffects carries them out through the functions it is
+// given. Replayed events (a resume's backlog) give none, so old turns are never announced again.
 
 import { me, nameOf } from "./selectors.js";
 
@@ -50,4 +50,17 @@ export function effectsOf(prev, next, action) {
   if (action.type === "snapshot" && action.reason === "admitted") return [say("announce.admitted", { room: next.room?.name ?? "" })];
   if (action.type === "snapshot" && next.historyLost) return [say("announce.resync")];
   return [];
+}
+
+/**
+ * Carry out the effects of every store change: `say(text, kind)` for announcements (the app's
+ * announcer), a `note` action for notes. Returns the function that stops it.
+ */
+export function runEffects(store, { say, t }) {
+  return store.subscribe((previous, next, action) => {
+    for (const effect of effectsOf(previous, next, action)) {
+      if (effect.say) say(t(effect.say, effect.params), effect.kind);
+      if (effect.note) store.dispatch({ type: "note", label: effect.note, params: effect.params });
+    }
+  });
 }

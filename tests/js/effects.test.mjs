@@ -2,10 +2,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { effectsOf, EFFECTS } from "../../web_client/effects.js";
+import { effectsOf, EFFECTS, runEffects } from "../../web_client/effects.js";
 import { initialState, reduce } from "../../web_client/reducer.js";
 import { createStore } from "../../web_client/store.js";
-import { runEffects } from "../../web_client/bridge.js";
 import { EPOCH, joinAck, member } from "./fake_socket.mjs";
 
 const ME = member("m_me", "River");
@@ -50,7 +49,7 @@ test("changes to me are said in words", () => {
 test("notes from effects land in state through the store, after every subscriber saw the event", () => {
   const store = createStore(reduce, seated);
   const seen = [];
-  runEffects(store, effectsOf, { say: () => {}, t: (k) => k });
+  runEffects(store, { say: () => {}, t: (k) => k });
   store.subscribe((prev, next, action) => seen.push(action.type));
   store.dispatch({ type: "event", frame: frame("round.ended", { by: null }), replayed: false });
   store.dispatch({ type: "event", frame: frame("round.ended", { by: null, seq: 102 }), replayed: true });

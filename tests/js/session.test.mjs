@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { Session, ClientError, ServerError } from "../../web_client/protocol/index.js";
 import { createStore } from "../../web_client/store.js";
 import { initialState, reduce } from "../../web_client/reducer.js";
-import { effectsOf } from "../../web_client/effects.js";
-import { bindSession, runEffects } from "../../web_client/bridge.js";
+import { runEffects } from "../../web_client/effects.js";
+import { bindSession } from "../../web_client/bridge.js";
 import { FakeSocket, EPOCH, joinAck, member } from "./fake_socket.mjs";
 
 const ME = member("m_me", "River");
@@ -32,7 +32,7 @@ async function seated() {
   const store = createStore(reduce, initialState());
   const said = [];
   bindSession(session, store);
-  runEffects(store, effectsOf, { say: (text) => said.push(text), t: (key, params) => `${key}${params.name ? `:${params.name}` : ""}` });
+  runEffects(store, { say: (text) => said.push(text), t: (key, params) => `${key}${params.name ? `:${params.name}` : ""}` });
   const joined = session.join({ room: "night-owls", name: "River" });
   const ws = FakeSocket.last;
   ws.hello();
