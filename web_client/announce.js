@@ -1,6 +1,8 @@
-// One polite live region for things worth saying out loud: new messages and turn changes.
-// Presence blips are never announced. Bursts (a resume replaying missed events) are summed up
-// instead of read one by one.
+// One polite live region for things worth saying out loud (effects.js decides what): new
+// messages and turn changes, never presence blips. Bursts of messages are summed up instead of
+// read one by one.
+
+import { t } from "./i18n.js";
 
 const FLUSH_MS = 350;
 const MAX_ITEMS = 3;
@@ -25,7 +27,7 @@ export class Announcer {
     const messages = items.filter((i) => i.kind === "message");
     const notes = items.filter((i) => i.kind !== "message").map((i) => i.text);
     const parts = messages.length > MAX_ITEMS
-      ? [`${messages.length} new messages.`, ...notes]
+      ? [t("announce.burst", { count: messages.length }), ...notes]
       : items.map((i) => i.text);
     if (!parts.length) return;
     // Clearing first makes a repeated sentence count as new for screen readers.

@@ -1,46 +1,37 @@
-// Entry point: the crisis line, the theme, the screens (lobby, room, notice), the session on
-// this device, and the connection that ties them together.
+// Entry point: builds the one store, binds the protocol session to it, mounts every region on
+// it, runs the effects and the clock, and keeps the session on this device (storage.js).
+// Views get state, never the session: they act through ctx.act, which sends a command and
+// shows a refusal in the catalog's words.
 
-import { Connection } from "./connection.js";
+import { Session } from "./protocol/index.js";
+import { createStore } from "./store.js";
+import { initialState, reduce } from "./reducer.js";
+import { runEffects } from "./effects.js";
+import { deadlineLive } from "./selectors.js";
+import { bindSession } from "./bridge.js";
+import { t, errorText, translatePage } from "./i18n.js";
 import { Announcer } from "./announce.js";
-import { Lobby } from "./lobby.js";
-import { RoomView } from "./room.js";
-import { setText } from "./render.js";
+import { setText } from "./dom.js";
 import * as storage from "./storage.js";
+import * as screens from "./regions/screens.js";
+import * as notice from "./regions/notice.js";
+import * as lobby from "./regions/lobby.js";
+import * as roomhead from "./regions/roomhead.js";
+import * as messages from "./regions/messages.js";
+import * as round from "./regions/round.js";
+import * as people from "./regions/people.js";
+import * as composer from "./regions/composer.js";
+import * as facilitator from "./regions/facilitator.js";
+
+const TICK_MS = 250; // 4 Hz, only while something on screen counts down
+const ARMED_MS = 6000; // how long a two-press button waits for its second press
 
 const $ = (id) => document.getElementById(id);
-
-const STATE_WORDS = {
-  connecting: "Connecting…",
-  waiting: "In the waiting room",
-  connected: "Connected",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
-  closed: "Disconnected",
-};
-
-// Said kindly, because the person reading it may be having the worst night of their year.
-const NOTICES = {
-  removed: ["You've been asked to leave this room",
-    "A facilitator removed you from this room. It doesn't have to define your night: the other rooms are still open to you."],
-  banned: ["You can't come back to this room for a while",
-    "A facilitator has paused your access to this room for a time. The other rooms are still open to you."],
-  session_invalid: ["Your session has ended", "It only takes a moment to join again."],
-  seat_lost: ["Your seat was given up while you were away",
-    "Someone else is using your name now. You're welcome to join again with another name."],
-  room_gone: ["This room isn't here any more", "Have a look at the other rooms."],
-  lobby: ["This room has a waiting room", "A facilitator lets people in one by one. Please try again in a little while."],
-  not_admitted: ["You weren't let in this time",
-    "The facilitators didn't let anyone new in just now. That is often about the room, not about you. The other rooms are open, and you can try again later."],
-  lobby_lost: ["Your place in the waiting room was lost",
-    "The connection closed while you were waiting. You're welcome to ask to come in again."],
-  client_error: ["Something went wrong on our side", "Please reload the page and join again."],
-};
-
-const conn = new Connection();
+const session = new Session();
+const store = createStore(reduce, initialState());
 const announcer = new Announcer($("announcer"));
-const room = new RoomView({ conn, announcer });
 let remember = false;
+let invite = readInvite();
 
 // -- invites from the link's fragment (#room=SLUG&invite=TOKEN or &facilitator=TOKEN) ----------
 
@@ -48,9 +39,9 @@ function readInvite() {
   const params = new URLSearchParams(location.hash.slice(1));
   const slug = params.get("room");
   if (slug) {
-    const invite = { room: slug, invite: params.get("invite"), facilitator: params.get("facilitator") };
-    storage.saveInvite(invite);
-    if (invite.invite || invite.facilitator) {
+    const found = { room: slug, invite: params.get("invite"), facilitator: params.get("facilitator") };
+    storage.saveInvite(found);
+    if (found.invite || found.facilitator) {
       // Keep the token out of the address bar and history; this tab remembers it.
       history.replaceState(null, "", `${location.pathname}${location.search}#room=${encodeURIComponent(slug)}`);
     }
@@ -60,90 +51,73 @@ function readInvite() {
   return saved;
 }
 
-const lobby = new Lobby({ onJoin: join, invite: readInvite() });
+// -- what regions may do --------------------------------------------------------------------------
 
-// -- screens --------------------------------------------------------------------------------
+const ctx = {
+  store,
+  invite: () => invite,
+  /** Send a command; on refusal say why in `status` (calmly, inline). Resolves with the ack or null. */
+  async act(type, fields, status, onError) {
+    if (status) setText(status, "");
+    try {
+      return await session.command(type, fields);
+    } catch (err) {
+      if (status) setText(status, errorText(err));
+      onError?.(err);
+      return null;
+    }
+  },
+  async join(fields) {
+    remember = Boolean(fields.remember);
+    return session.join(fields); // a refusal rejects with the server's code
+  },
+  async leave() {
+    await session.leave();
+    storage.clearSession();
+    store.dispatch({ type: "leave" });
+  },
+  async noticeAction(current) {
+    if (current?.kind === "waiting") await session.leave();
+    store.dispatch({ type: "leave" });
+  },
+  chooseMember(id, focus = true) {
+    store.dispatch({ type: "select", member: id });
+    if (focus) ctx.focusMemberSelect?.();
+  },
+  /** Arm a two-press button (its key) until it is pressed again or ARMED_MS pass. */
+  arm(key) {
+    store.dispatch({ type: "arm", key });
+    setTimeout(() => store.dispatch({ type: "disarm", key }), ARMED_MS);
+  },
+  slowFor(ms) {
+    const now = session.serverNow();
+    store.dispatch({ type: "slow", until: now + ms, now });
+  },
+};
 
-function showScreen(name) {
-  for (const screen of ["lobby", "room", "notice"]) $(`${screen}-screen`).hidden = screen !== name;
-  $("leave-button").hidden = name !== "room";
-  document.body.classList.toggle("in-room", name === "room");
-  if (name === "lobby") lobby.start();
-  else lobby.stop();
-}
+// -- the session on this device ---------------------------------------------------------------------
 
-/** A calm full-page message with one way forward. */
-function showNotice(title, text, action = "Back to the rooms", onAction = backToLobby) {
-  setText($("notice-title"), title);
-  setText($("notice-text"), text);
-  const button = $("notice-action");
-  setText(button, action);
-  button.onclick = onAction;
-  showScreen("notice");
-  $("notice-title").focus();
-}
+session.on("snapshot", ({ ack, reason }) => {
+  if (reason !== "resync") storage.saveSession({ room: ack.room.slug, token: ack.token, remember });
+});
+session.on("token", ({ token }) => {
+  if (session.session) storage.saveSession({ room: session.session.room, token, remember });
+});
+session.on("terminal", () => storage.clearSession());
 
-function backToLobby() {
-  showScreen("lobby");
-  $("lobby-title").focus();
-}
+// -- the clock: one tick source for countdowns, mute and slow-mode waits -----------------------------
 
-// -- joining and leaving ----------------------------------------------------------------------
-
-async function join(fields) {
-  remember = Boolean(fields.remember);
-  const ack = await conn.join(fields); // throws ServerError with the server's own message
-  if (ack.lobby) {
-    showNotice("You're in the waiting room",
-      `A facilitator of ${ack.room?.name ?? "the room"} lets people in one at a time. ` +
-      "You don't need to do anything: the room opens here as soon as they do.",
-      "Stop waiting", stopWaiting);
+let ticker = null;
+function tickWhileNeeded(previous, next) {
+  const live = deadlineLive(next);
+  if (live && !ticker) ticker = setInterval(() => store.dispatch({ type: "tick", now: session.serverNow() }), TICK_MS);
+  else if (!live && ticker) {
+    clearInterval(ticker);
+    ticker = null;
   }
 }
 
-async function stopWaiting() {
-  await conn.leave();
-  backToLobby();
-}
-
-// Seated: by a join, or let in from the waiting room.
-conn.addEventListener("snapshot", (e) => {
-  const { ack, reason } = e.detail;
-  if (reason === "resync") return;
-  storage.saveSession({ room: ack.room.slug, token: ack.token, remember });
-  showScreen("room");
-  room.focusStart();
-  if (reason === "admitted") announcer.say(`You're in. Welcome to ${ack.room.name}.`);
-});
-
-async function leave() {
-  $("leave-button").disabled = true;
-  await conn.leave();
-  $("leave-button").disabled = false;
-  storage.clearSession();
-  room.leave();
-  backToLobby();
-}
-
-conn.addEventListener("token", (e) => {
-  if (conn.session) storage.saveSession({ room: conn.session.room, token: e.detail.token, remember });
-});
-
-conn.addEventListener("terminal", (e) => {
-  storage.clearSession();
-  const [title, text] = NOTICES[e.detail.kind] ?? NOTICES.session_invalid;
-  showNotice(title, text);
-});
-
-conn.addEventListener("state", (e) => {
-  const el = $("conn-state");
-  const { state } = e.detail;
-  el.hidden = state === "idle";
-  el.dataset.state = state;
-  setText(el, STATE_WORDS[state] ?? "");
-});
-
-// -- page chrome --------------------------------------------------------------------------------
+// -- page chrome --------------------------------------------------------------------------------------
 
 async function loadConfig() {
   try {
@@ -156,7 +130,7 @@ async function loadConfig() {
     if (number) {
       setText(link, number);
       link.href = `tel:${number.replace(/[^0-9+*#]/g, "")}`;
-      link.setAttribute("aria-label", `Crisis line: ${number}`);
+      link.setAttribute("aria-label", t("crisis.number", { number }));
     }
     link.hidden = !number;
   } catch {
@@ -183,35 +157,55 @@ function setupChrome() {
     e.preventDefault(); // the fragment carries invites; do not touch it
     $("main").focus();
   });
-  $("leave-button").addEventListener("click", leave);
   addEventListener("hashchange", () => {
-    if (!$("lobby-screen").hidden && location.hash.includes("room=")) {
-      lobby.invite = readInvite();
-      lobby.start();
+    if (store.getState().screen === "lobby" && location.hash.includes("room=")) {
+      invite = readInvite();
+      ctx.refreshLobby?.();
     }
   });
 }
 
+function mountRegions() {
+  const room = $("room-screen");
+  const updates = [
+    screens.mount(document, ctx),
+    notice.mount(document, ctx),
+    lobby.mount($("lobby-screen"), ctx),
+    roomhead.mount(document),
+    round.mount($("round-panel"), ctx),
+    messages.mount(room, ctx),
+    people.mount($("people"), ctx),
+    composer.mount(room, ctx),
+    facilitator.mount($("facilitator-panel"), ctx),
+  ];
+  const render = (previous, next) => updates.forEach((update) => update(next, previous));
+  store.subscribe(render);
+  store.subscribe(tickWhileNeeded);
+  render(null, store.getState());
+}
+
 // Test-only hook (tests/browser): set window.__SHARECIRCLE_TEST__ before the page loads to get
-// raw access to the socket. Never present for ordinary visitors.
+// raw access to the socket and the state. Never present for ordinary visitors.
 if (globalThis.__SHARECIRCLE_TEST__ === true) {
   globalThis.__sharecircle = {
-    send: (frame) => conn.raw(frame),
-    drop: () => conn.drop(),
-    info: () => ({ state: conn.state, lastSeq: conn.lastSeq, epoch: conn.epoch, ...conn.stats }),
+    send: (frame) => session.raw(frame),
+    drop: () => session.drop(),
+    info: () => ({ state: session.state, lastSeq: session.lastSeq, epoch: session.epoch, ...session.stats }),
+    state: () => store.getState(),
   };
 }
 
+translatePage(document);
 setupTheme();
 setupChrome();
 loadConfig();
+mountRegions();
+runEffects(store, { say: (text, kind) => announcer.say(text, kind), t });
+bindSession(session, store);
 
 const stored = storage.loadSession();
 if (stored) {
   remember = Boolean(stored.remember);
-  room.placeholder(stored.room);
-  showScreen("room");
-  conn.resumeSession({ token: stored.token, room: stored.room });
-} else {
-  showScreen("lobby");
+  store.dispatch({ type: "returning", room: stored.room });
+  session.resumeSession({ token: stored.token, room: stored.room });
 }

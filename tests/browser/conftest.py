@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import SharedClock
 from tests.support.nodes import NodeProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,10 +71,22 @@ class Tab:
 
 
 @pytest.fixture(scope="session")
-def node() -> Iterator[NodeProcess]:
+def shared_clock() -> Iterator[SharedClock]:
+    """The node's clock: `advance(seconds)` moves it, so a share ends without anyone sleeping."""
+    clock = SharedClock()
+    yield clock
+    clock.close()
+
+
+@pytest.fixture(scope="session")
+def node(shared_clock: SharedClock) -> Iterator[NodeProcess]:
     # A short heartbeat, so every test also runs the client's ping/pong loop many times.
     server = NodeProcess(
-        None, grace_seconds=5, heartbeat_ms=1000, crisis_line_number=CRISIS_NUMBER
+        None,
+        grace_seconds=5,
+        heartbeat_ms=1000,
+        crisis_line_number=CRISIS_NUMBER,
+        test_clock_file=str(shared_clock.path),
     ).start()
     try:
         yield server

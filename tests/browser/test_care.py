@@ -18,8 +18,19 @@ if not Path("/usr/bin/chromium").exists():
 
 from playwright.sync_api import expect
 
+from tests.browser.catalog import text
 from tests.browser.conftest import Room, Tab
-from tests.browser.steps import expect_message_once, join, post, round_panel
+from tests.browser.steps import (
+    button,
+    composer,
+    expect_connected,
+    expect_message_once,
+    join,
+    open_round,
+    people,
+    post,
+    round_panel,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,28 +74,29 @@ def test_keyboard_alone_is_enough_to_join_and_post(open_tab: OpenTab, make_room:
     room = make_room()
     tab = open_tab()
     page = tab.page
-    expect(page.get_by_role("button", name=f"Join {room.name}")).to_be_visible()
-    _tab_to(tab, f"Join {room.name}")
+    join_label = text("lobby.join.room", name=room.name)
+    expect(page.get_by_test_id("room-card").get_by_role("button", name=join_label)).to_be_visible()
+    _tab_to(tab, join_label)
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none", "the focused control shows no focus ring"
     page.keyboard.press("Enter")
-    expect(page.get_by_label("Display name")).to_be_focused()
+    expect(page.get_by_label(text("lobby.name"))).to_be_focused()
     page.keyboard.type("Keys")
     page.keyboard.press("Enter")
-    expect(page.locator("#conn-state")).to_have_text("Connected")
-    expect(page.locator("#room-title")).to_have_text(room.name)
-    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    expect_connected(tab)
+    expect(page.get_by_role("heading", level=1, name=room.name)).to_be_visible()
+    expect(composer(tab)).to_be_focused()
     page.keyboard.type("typed by keyboard")
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("second line marker-k1")
     page.keyboard.press("Enter")
-    expect(page.locator("#messages .msg-text")).to_have_text(
+    expect(page.get_by_test_id("message").locator(".msg-text")).to_have_text(
         "typed by keyboard\nsecond line marker-k1"
     )
-    _tab_to(tab, "Raise hand")
+    _tab_to(tab, text("controls.raise"))
     page.keyboard.press("Enter")
-    expect(page.locator("#people")).to_contain_text("hand raised (1)")
-    expect(page.get_by_role("button", name="Lower hand")).to_be_focused()
+    expect(people(tab)).to_contain_text(text("people.hand", place=1))
+    expect(button(tab, "controls.lower")).to_be_focused()
 
 
 def test_no_request_leaves_the_machine(open_tab: OpenTab, make_room: MakeRoom) -> None:
@@ -93,9 +105,9 @@ def test_no_request_leaves_the_machine(open_tab: OpenTab, make_room: MakeRoom) -
     tab = open_tab()
     join(tab, room, "Local")
     post(tab, "only here marker-l1")
-    tab.page.get_by_role("button", name="Light theme").click()
+    button(tab, "page.theme").click()
     tab.page.reload()
-    expect(tab.page.locator("#conn-state")).to_have_text("Connected")
+    expect_connected(tab)
     assert tab.urls, "no requests were seen at all"
     for url in tab.urls:
         parts = urlsplit(url)
@@ -112,9 +124,9 @@ def test_a_small_phone_never_scrolls_sideways(open_tab: OpenTab, make_room: Make
     join(host, room, "Host")
     member = open_tab(width=360, height=740)
     join(member, room, "Someone with a long name")
-    member.page.get_by_role("button", name="Raise hand").click()
+    button(member, "controls.raise").click()
     post(member, "a" * 120 + " marker-p1")
-    host.page.get_by_role("button", name="Open share round").click()
+    open_round(host)
     for tab in (host, member):
         expect(round_panel(tab).get_by_role("timer")).to_be_visible()
         expect_message_once(tab, "a" * 120 + " marker-p1")
@@ -125,21 +137,21 @@ def test_every_control_has_a_name(open_tab: OpenTab, make_room: MakeRoom) -> Non
     """Lobby and a facilitator's room (menus open, round running): all controls are labelled."""
     room = make_room()
     host = open_tab(room.facilitator_link())
-    expect(host.page.locator(".room-card").first).to_be_visible()
+    expect(host.page.get_by_test_id("room-card").first).to_be_visible()
     _all_named(host)
     join(host, room, "Host")
     guest = open_tab()
     join(guest, room, "Guest")
-    guest.page.get_by_role("button", name="Raise hand").click()
+    button(guest, "controls.raise").click()
     post(guest, "label check marker-n1")
-    host.page.get_by_role("button", name="Open share round").click()
+    open_round(host)
     expect(round_panel(host).get_by_role("timer")).to_be_visible()
-    host.page.get_by_role("button", name="Facilitator options for Guest").click()
-    host.page.get_by_role("button", name="React to Guest's message, or more").click()
+    button(host, "people.options.label", name="Guest").click()
+    button(host, "messages.menu.label", name="Guest").click()
     _all_named(host)
-    guest.page.get_by_role("button", name="React to Guest's message, or more").click()
+    button(guest, "messages.menu.label", name="Guest").click()
     _all_named(guest)
-    assert host.page.locator("#announcer").get_attribute("aria-live") == "polite"
+    assert host.page.get_by_test_id("announcer").get_attribute("aria-live") == "polite"
 
 
 def test_the_session_stays_in_this_tab_unless_remembered(
@@ -153,20 +165,18 @@ def test_the_session_stays_in_this_tab_unless_remembered(
     stored = "k => [sessionStorage.getItem(k) !== null, localStorage.getItem(k) !== null]"
     assert page.evaluate(stored, "sharecircle.session") == [True, False]
     page.reload()
-    expect(page.locator("#conn-state")).to_have_text("Connected")
-    expect(page.locator("#people")).to_contain_text("Tabby (you)")
-    expect(page.locator("#history-note")).to_contain_text(
-        "Earlier messages are no longer available"
-    )
-    page.get_by_role("button", name="Leave room").click()
-    expect(page.locator("#lobby-screen")).to_be_visible()
+    expect_connected(tab)
+    expect(people(tab)).to_contain_text(text("people.you", name="Tabby"))
+    expect(page.get_by_test_id("history-note")).to_have_text(text("room.history_lost"))
+    button(tab, "page.leave").click()
+    expect(page.get_by_test_id("lobby")).to_be_visible()
     assert page.evaluate(stored, "sharecircle.session") == [False, False]
 
-    page.get_by_label("Remember me on this device").check()
+    page.get_by_label(text("lobby.remember")).check()
     join(tab, room, "Tabby")
     assert page.evaluate(stored, "sharecircle.session") == [False, True]
-    page.get_by_role("button", name="Leave room").click()
-    expect(page.locator("#lobby-screen")).to_be_visible()
+    button(tab, "page.leave").click()
+    expect(page.get_by_test_id("lobby")).to_be_visible()
     assert page.evaluate(stored, "sharecircle.session") == [False, False]
 
 
@@ -175,12 +185,10 @@ def test_the_light_theme_is_remembered(open_tab: OpenTab) -> None:
     tab = open_tab()
     html = tab.page.locator("html")
     expect(html).to_have_attribute("data-theme", "dark")
-    toggle = tab.page.get_by_role("button", name="Light theme")
+    toggle = button(tab, "page.theme")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.click()
     expect(html).to_have_attribute("data-theme", "light")
     tab.page.reload()
     expect(html).to_have_attribute("data-theme", "light")
-    expect(tab.page.get_by_role("button", name="Light theme")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    expect(button(tab, "page.theme")).to_have_attribute("aria-pressed", "true")

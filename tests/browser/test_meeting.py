@@ -17,8 +17,25 @@ if not Path("/usr/bin/chromium").exists():
 
 from playwright.sync_api import expect
 
+from tests.browser.catalog import text
 from tests.browser.conftest import Room, Tab
-from tests.browser.steps import expect_message_once, hook, join, message_texts, post, round_panel
+from tests.browser.steps import (
+    ask_to_join,
+    button,
+    choose_member,
+    composer,
+    expect_connected,
+    expect_message_once,
+    expect_notice,
+    facilitator_panel,
+    hook,
+    join,
+    message,
+    message_texts,
+    people,
+    post,
+    round_panel,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,19 +54,22 @@ def test_two_members_and_an_observer_see_the_same_room(
     join(quiet, room, None, observer=True)
 
     post(river, "first light marker-7f3a")
-    expect(sam.page.locator("#announcer")).to_contain_text("River: first light marker-7f3a")
+    expect(sam.page.get_by_test_id("announcer")).to_contain_text(
+        text("announce.message", name="River", text="first light marker-7f3a")
+    )
     for tab in (river, sam, quiet):
         expect_message_once(tab, "first light marker-7f3a")
-        people = tab.page.locator("#people")
-        expect(people.locator(".person-name")).to_have_count(2)
-        expect(people).to_contain_text("River")
-        expect(people).to_contain_text("Sam")
-        expect(people).to_contain_text("1 person is listening as observers")
+        here = people(tab)
+        expect(here.get_by_test_id("person")).to_have_count(2)
+        expect(here).to_contain_text("River")
+        expect(here).to_contain_text("Sam")
+        expect(here.get_by_test_id("observer-count")).to_have_attribute("data-count", "1")
 
-    composer = quiet.page.get_by_label("Message", exact=True)
-    expect(composer).to_be_disabled()
-    expect(quiet.page.locator("#composer-reason")).to_contain_text("observer")
-    expect(quiet.page.get_by_role("button", name="Raise hand")).to_have_count(0)
+    expect(composer(quiet)).to_be_disabled()
+    expect(quiet.page.get_by_test_id("composer-reason")).to_have_attribute(
+        "data-reason", "observer"
+    )
+    expect(button(quiet, "controls.raise")).to_have_count(0)
 
     # The heartbeat runs. (Polled from Python: Playwright's wait_for_function compiles its
     # predicate with eval, which the page's Content-Security-Policy rightly forbids.)
@@ -75,53 +95,57 @@ def test_a_facilitator_runs_a_round_everyone_sees(open_tab: OpenTab, make_room: 
     host = open_tab(room.facilitator_link())
     river, sam, quiet = open_tab(), open_tab(), open_tab()
     join(host, room, "Host")
-    expect(host.page.locator("#facilitator-panel")).to_be_visible()
+    expect(facilitator_panel(host)).to_be_visible()
     join(river, room, "River")
     join(sam, room, "Sam")
     join(quiet, room, None, observer=True)
-    expect(river.page.locator("#facilitator-panel")).to_be_hidden()
+    expect(facilitator_panel(river)).to_be_hidden()
 
-    river.page.get_by_role("button", name="Raise hand").click()
-    expect(host.page.locator("#people")).to_contain_text("hand raised (1)")
-    sam.page.get_by_role("button", name="Raise hand").click()
-    expect(host.page.locator("#people")).to_contain_text("hand raised (2)")
+    river.page.get_by_role("button", name=text("controls.raise")).click()
+    expect(people(host)).to_contain_text(text("people.hand", place=1))
+    sam.page.get_by_role("button", name=text("controls.raise")).click()
+    expect(people(host)).to_contain_text(text("people.hand", place=2))
 
-    panel = host.page.locator("#facilitator-panel")
-    panel.get_by_label("Topic (optional)").fill("What got you through today")
-    panel.get_by_label("Time per share").select_option("30")
-    panel.get_by_label("Order").select_option("hands")
-    panel.get_by_role("button", name="Open share round").click()
+    panel = facilitator_panel(host)
+    panel.get_by_label(text("facilitator.topic")).fill("What got you through today")
+    panel.get_by_label(text("facilitator.share_time")).select_option("30")
+    panel.get_by_label(text("facilitator.order"), exact=True).select_option("hands")
+    panel.get_by_role("button", name=text("facilitator.open_round")).click()
 
     everyone = (host, river, sam, quiet)
     for tab in everyone:
         rp = round_panel(tab)
         expect(rp).to_be_visible()
         expect(rp).to_contain_text("What got you through today")
-        expect(rp.locator(".queue")).to_have_text(re.compile("Sam"))
+        expect(rp.get_by_role("list")).to_have_text(re.compile("Sam"))
         expect(rp.get_by_role("timer")).to_have_text(re.compile(r"^0:([0-2]\d|30)$"))
-    expect(round_panel(river)).to_contain_text("It's your turn to share")
+    expect(round_panel(river)).to_contain_text(text("round.mine"))
     for tab in (host, sam, quiet):
-        expect(round_panel(tab)).to_contain_text("River is sharing")
-    expect(sam.page.get_by_label("Message", exact=True)).to_be_disabled()
-    expect(sam.page.locator("#composer-reason")).to_contain_text("It's River's turn to share")
+        expect(round_panel(tab)).to_contain_text(text("round.sharing", name="River"))
+    expect(composer(sam)).to_be_disabled()
+    expect(sam.page.get_by_test_id("composer-reason")).to_contain_text(
+        text("composer.blocked.turn.queued", name="River", place=1)
+    )
 
     post(river, "my share marker-5d0c")
-    river.page.get_by_role("button", name="Done sharing").click()
+    river.page.get_by_role("button", name=text("controls.done")).click()
     for tab in everyone:
-        expect(round_panel(tab)).to_contain_text("Sam" if tab is not sam else "your turn")
-        expect(round_panel(tab).locator(".queue")).to_have_count(0)
+        expect(round_panel(tab)).to_contain_text(
+            text("round.sharing", name="Sam") if tab is not sam else text("round.mine")
+        )
+        expect(round_panel(tab).get_by_role("list")).to_have_count(0)
         expect(round_panel(tab).get_by_role("timer")).to_have_text(re.compile(r"^0:[0-3]\d$"))
         expect_message_once(tab, "my share marker-5d0c")
-    expect(sam.page.get_by_label("Message", exact=True)).to_be_enabled()
-    expect(river.page.get_by_label("Message", exact=True)).to_be_disabled()
+    expect(composer(sam)).to_be_enabled()
+    expect(composer(river)).to_be_disabled()
 
-    panel.get_by_role("button", name="Skip this share").click()
+    panel.get_by_role("button", name=text("facilitator.skip")).click()
     for tab in everyone:
-        expect(round_panel(tab)).to_contain_text("The floor is open")
-    panel.get_by_role("button", name="End round").click()
+        expect(round_panel(tab)).to_contain_text(text("round.open"))
+    panel.get_by_role("button", name=text("facilitator.end_round")).click()
     for tab in everyone:
         expect(round_panel(tab)).to_be_hidden()
-    expect(sam.page.get_by_label("Message", exact=True)).to_be_enabled()
+    expect(composer(sam)).to_be_enabled()
 
 
 def test_a_dropped_page_catches_up_on_what_it_missed_exactly_once(
@@ -137,13 +161,15 @@ def test_a_dropped_page_catches_up_on_what_it_missed_exactly_once(
 
     river.context.set_offline(True)
     hook(river, "window.__sharecircle.drop()")
-    expect(river.page.locator("#conn-state")).to_have_text(re.compile("Reconnecting|Offline"))
+    expect(river.page.get_by_test_id("conn-state")).to_have_attribute(
+        "data-state", re.compile("reconnecting|offline")
+    )
     post(sam, "while you were gone marker-b2")
     post(sam, "still gone marker-c3")
-    expect(river.page.get_by_label("Message", exact=True)).to_be_enabled()  # draft stays possible
+    expect(composer(river)).to_be_enabled()  # draft stays possible
 
     river.context.set_offline(False)
-    expect(river.page.locator("#conn-state")).to_have_text("Connected")
+    expect_connected(river)
     for marker in (
         "before the drop marker-a1",
         "while you were gone marker-b2",
@@ -163,7 +189,7 @@ def test_a_dropped_page_catches_up_on_what_it_missed_exactly_once(
         "still gone marker-c3",
     ):
         expect_message_once(river, marker)
-    expect(river.page.locator("#history-note")).to_be_hidden()
+    expect(river.page.get_by_test_id("history-note")).to_be_hidden()
 
 
 def test_facilitator_moderation_reaches_the_right_people(
@@ -179,66 +205,68 @@ def test_facilitator_moderation_reaches_the_right_people(
 
     post(river, "something unkind marker-f6")
     expect_message_once(sam, "something unkind marker-f6")
-    item = sam.page.locator("#messages .msg").filter(has_text="something unkind marker-f6")
-    item.get_by_role("button", name="React to River's message, or more").click()
-    item.get_by_role("button", name="Heart").click()
-    item.get_by_role("button", name="Report to facilitators").click()
-    item.get_by_label("What's wrong?").fill("not kind")
-    item.get_by_role("button", name="Send report").click()
-    expect(item).to_contain_text("The facilitators have your report")
-    log = host.page.locator(".modlog")
-    expect(log).to_contain_text("Report from Sam about River: not kind")
+    item = message(sam, "something unkind marker-f6")
+    item.get_by_role("button", name=text("messages.menu.label", name="River")).click()
+    item.get_by_role("button", name=text("reaction.heart")).click()
+    item.get_by_role("button", name=text("report.open")).click()
+    item.get_by_label(text("report.reason")).fill("not kind")
+    item.get_by_role("button", name=text("report.send")).click()
+    expect(item).to_contain_text(text("report.thanks"))
+    log = host.page.get_by_test_id("modlog")
+    expect(log).to_contain_text(
+        text("log.report.reason", about="River", reason="not kind", **{"from": "Sam"})
+    )
     expect(log).to_contain_text("something unkind marker-f6")
-    expect(river.page.locator(".modlog li")).to_have_count(0)
-    expect(river.page.locator("#facilitator-panel")).to_be_hidden()
+    expect(river.page.get_by_test_id("modlog").get_by_role("listitem")).to_have_count(0)
+    expect(facilitator_panel(river)).to_be_hidden()
     for tab in (host, river):
-        expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).to_contain_text(
-            "Heart 1"
+        expect(message(tab, "marker-f6")).to_contain_text(
+            text("reaction.count", reaction=text("reaction.heart"), count=1)
         )
     # Pressing it again takes the reaction back, for everyone.
-    item.get_by_role("button", name="Heart").click()
+    item.get_by_role("button", name=text("reaction.heart")).click()
     for tab in (host, river):
-        expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).not_to_contain_text(
-            "Heart 1"
+        expect(message(tab, "marker-f6")).not_to_contain_text(
+            text("reaction.count", reaction=text("reaction.heart"), count=1)
         )
-    item.get_by_role("button", name="Heart").click()
+    item.get_by_role("button", name=text("reaction.heart")).click()
     for tab in (host, river):
-        expect(tab.page.locator("#messages .msg").filter(has_text="marker-f6")).to_contain_text(
-            "Heart 1"
+        expect(message(tab, "marker-f6")).to_contain_text(
+            text("reaction.count", reaction=text("reaction.heart"), count=1)
         )
 
-    host_item = host.page.locator("#messages .msg").filter(has_text="something unkind marker-f6")
-    host_item.get_by_role("button", name="React to River's message, or more").click()
-    host_item.get_by_role("button", name="Remove message").click()
-    host_item.get_by_role("button", name="Remove for everyone?").click()
+    host_item = message(host, "something unkind marker-f6")
+    host_item.get_by_role("button", name=text("messages.menu.label", name="River")).click()
+    host_item.get_by_role("button", name=text("messages.remove")).click()
+    host_item.get_by_role("button", name=text("messages.remove.confirm")).click()
     for tab in (host, river, sam):
         expect(message_texts(tab, "something unkind marker-f6")).to_have_count(0)
 
-    panel = host.page.locator("#facilitator-panel")
-    host.page.get_by_role("button", name="Facilitator options for River").click()
-    panel.get_by_label("Mute for").select_option("300")
-    panel.get_by_role("button", name="Mute River").click()
-    expect(river.page.get_by_label("Message", exact=True)).to_be_disabled()
-    expect(river.page.locator("#composer-reason")).to_contain_text("paused your messages until")
-    expect(log).to_contain_text("Host muted River")
+    panel = facilitator_panel(host)
+    choose_member(host, "River")
+    panel.get_by_label(text("facilitator.mute_for")).select_option("300")
+    panel.get_by_role("button", name=text("facilitator.mute", name="River")).click()
+    expect(composer(river)).to_be_disabled()
+    expect(river.page.get_by_test_id("composer-reason")).to_have_attribute("data-reason", "muted")
+    expect(log).to_contain_text(text("log.action.mute", by="Host", target="River"))
 
-    panel.get_by_label("Slow mode").select_option("30")
-    panel.get_by_role("button", name="Set slow mode").click()
-    expect(log).to_contain_text("Host set slow mode")
+    panel.get_by_label(text("facilitator.slow")).select_option("30")
+    panel.get_by_role("button", name=text("facilitator.slow.set")).click()
+    expect(log).to_contain_text(text("log.action.slow.set", by="Host"))
     post(sam, "slowly now marker-g7")
-    expect(sam.page.locator("#composer-reason")).to_contain_text(
-        re.compile(r"you can post again in \d+ s")
-    )
-    expect(sam.page.get_by_role("button", name="Send")).to_be_disabled()
+    reason = sam.page.get_by_test_id("composer-reason")
+    expect(reason).to_have_attribute("data-reason", "slow")
+    expect(reason).to_have_text(re.compile(r"\d+"))
+    expect(sam.page.get_by_role("button", name=text("composer.send"))).to_be_disabled()
 
-    panel.get_by_role("button", name="Make River a co-facilitator").click()
-    expect(river.page.locator("#facilitator-panel")).to_be_visible()
-    expect(sam.page.locator("#people")).to_contain_text(re.compile("River.*facilitator"))
+    panel.get_by_role("button", name=text("facilitator.cofacilitator", name="River")).click()
+    expect(facilitator_panel(river)).to_be_visible()
+    expect(people(sam)).to_contain_text(re.compile("River.*" + text("badge.facilitator")))
 
-    host.page.get_by_role("button", name="Facilitator options for Sam").click()
-    panel.get_by_role("button", name="Remove Sam").click()
-    expect(sam.page.locator("#notice-title")).to_have_text("You've been asked to leave this room")
-    expect(host.page.locator("#people")).not_to_contain_text("Sam")
+    choose_member(host, "Sam")
+    panel.get_by_role("button", name=text("facilitator.remove", name="Sam")).click()
+    expect_notice(sam, "removed")
+    expect(people(host)).not_to_contain_text("Sam")
 
 
 def test_a_closed_room_opens_only_with_its_invite_link(
@@ -247,24 +275,18 @@ def test_a_closed_room_opens_only_with_its_invite_link(
     """Without the link the lobby says so; with it the person joins, and the token leaves the URL."""
     room = make_room(access="closed")
     stranger = open_tab()
-    card = stranger.page.locator(f'.room-card[data-slug="{room.slug}"]')
-    expect(card).to_contain_text("Invite only")
-    expect(card).to_contain_text("Needs an invite link")
+    card = stranger.page.get_by_test_id("room-card").filter(has_text=room.name)
+    expect(card).to_contain_text(text("lobby.invite_only"))
+    expect(card).to_contain_text(text("lobby.needs_invite"))
     expect(card.get_by_role("button")).to_have_count(0)
 
     guest = open_tab(room.invite_link("member"))
-    expect(guest.page.locator("#invite-note")).to_contain_text("invite link")
+    expect(guest.page.get_by_test_id("invite-note")).to_have_text(text("lobby.invite.member"))
     join(guest, room, "Guest")
     assert "invite=" not in guest.page.url
-    expect(guest.page.locator(".crisis")).to_contain_text("555 0100")
-
-
-def _ask_to_join(tab: Tab, room: Room, name: str) -> None:
-    page = tab.page
-    expect(page.locator(f'#join-room option[value="{room.slug}"]')).to_have_count(1)
-    page.locator("#join-room").select_option(room.slug)
-    page.get_by_label("Display name").fill(name)
-    page.locator("#join-submit").click()
+    expect(guest.page.get_by_role("complementary", name=text("crisis.label"))).to_contain_text(
+        "555 0100"
+    )
 
 
 def test_the_waiting_room_lets_newcomers_in_one_by_one(
@@ -275,33 +297,37 @@ def test_the_waiting_room_lets_newcomers_in_one_by_one(
     host = open_tab(room.facilitator_link())
     join(host, room, "Host")
     post(host, "said before anyone waited marker-w0")
-    panel = host.page.locator("#facilitator-panel")
-    panel.get_by_role("button", name="Waiting room").click()
-    expect(panel.get_by_role("button", name="Waiting room")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    panel = facilitator_panel(host)
+    button(panel, "facilitator.waiting_room").click()
+    expect(button(panel, "facilitator.waiting_room")).to_have_attribute("aria-pressed", "true")
 
     welcome, other = open_tab(), open_tab()
-    _ask_to_join(welcome, room, "Newcomer")
-    expect(welcome.page.locator("#notice-title")).to_have_text("You're in the waiting room")
-    expect(welcome.page.locator("#conn-state")).to_have_text("In the waiting room")
-    _ask_to_join(other, room, "Other")
-    expect(host.page.locator("#announcer")).to_contain_text("is waiting to come in")
+    ask_to_join(welcome, room, "Newcomer")
+    expect_notice(welcome, "waiting")
+    expect(welcome.page.get_by_test_id("conn-state")).to_have_attribute("data-state", "waiting")
+    ask_to_join(other, room, "Other")
+    expect(host.page.get_by_test_id("announcer")).to_contain_text(
+        text("announce.waiting", name="Newcomer")
+    )
 
-    panel.get_by_role("button", name="Let in Newcomer").click()
-    expect(welcome.page.locator("#room-title")).to_have_text(room.name)
-    expect(welcome.page.locator("#conn-state")).to_have_text("Connected")
-    expect(welcome.page.locator("#people")).to_contain_text("Newcomer (you)")
-    expect(host.page.locator("#people")).to_contain_text("Newcomer")
-    expect(welcome.page.locator("#messages .msg-text")).to_have_count(0)
+    button(panel, "facilitator.admit.label", name="Newcomer").click()
+    expect(welcome.page.get_by_role("heading", level=1, name=room.name)).to_be_visible()
+    expect_connected(welcome)
+    expect(people(welcome)).to_contain_text(text("people.you", name="Newcomer"))
+    expect(people(host)).to_contain_text("Newcomer")
+    expect(welcome.page.get_by_test_id("message")).to_have_count(0)
     post(host, "welcome in marker-w1")
     expect_message_once(welcome, "welcome in marker-w1")
 
-    panel.get_by_role("button", name="Turn away Other").click()
-    expect(other.page.locator("#notice-title")).to_have_text("You weren't let in this time")
-    expect(panel.get_by_role("button", name="Turn away Other")).to_have_count(0)
-    expect(host.page.locator(".modlog")).to_contain_text("Host let in Newcomer")
-    expect(host.page.locator(".modlog")).to_contain_text("turned away someone waiting")
+    button(panel, "facilitator.deny.label", name="Other").click()
+    expect_notice(other, "not_admitted")
+    expect(button(panel, "facilitator.deny.label", name="Other")).to_have_count(0)
+    expect(host.page.get_by_test_id("modlog")).to_contain_text(
+        text("log.action.lobby.admit", by="Host", target="Newcomer")
+    )
+    expect(host.page.get_by_test_id("modlog")).to_contain_text(
+        text("log.action.lobby.deny", by="Host")
+    )
 
 
 def test_the_reconnect_policy_follows_the_close_codes(open_tab: OpenTab) -> None:
@@ -309,7 +335,7 @@ def test_the_reconnect_policy_follows_the_close_codes(open_tab: OpenTab) -> None
     tab = open_tab()
     result = tab.page.evaluate(
         """async () => {
-          const c = await import("/connection.js");
+          const c = await import("/protocol/index.js");
           const low = () => 0, high = () => 0.999999;
           return {
             first: [c.backoffDelay(0, low), c.backoffDelay(0, high)],
@@ -344,7 +370,7 @@ def test_the_stream_position_drops_repeats_and_notices_holes(open_tab: OpenTab) 
     tab = open_tab()
     verdicts = tab.page.evaluate(
         """async () => {
-          const { StreamPosition } = await import("/stream.js");
+          const { StreamPosition } = await import("/protocol/index.js");
           const p = new StreamPosition();
           p.reset("e1");
           const ev = (seq, epoch = "e1", event = "chat.message") => ({ seq, epoch, event });

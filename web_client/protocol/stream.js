@@ -4,7 +4,7 @@
  * The position of the last event handed to the app. `check` classifies each incoming event:
  * "new" (apply it), "duplicate" (seq already seen: drop it), "gap" (seqs were skipped) or
  * "epoch" (the history was rebuilt under us). protocol.md §2.3: seq rises by exactly one per
- * event within an epoch; `room.reset` announces that the next event starts a new epoch.
+ * event within an epoch; `room.reset` announces that a new epoch starts.
  */
 export class StreamPosition {
   constructor() {
@@ -31,9 +31,13 @@ export class StreamPosition {
   }
 
   accept(frame) {
+    // After room.reset the new epoch may begin a few events later: the server still sends what
+    // the reset itself caused (a facilitator's `moderation`, everyone else's `hidden`) in the old
+    // one. So a reset is expected until an event of a new epoch has arrived.
+    if (frame.event === "room.reset") this.expectNewEpoch = true;
+    else if (frame.epoch !== this.epoch) this.expectNewEpoch = false;
     this.lastSeq = frame.seq;
     this.epoch = frame.epoch;
-    this.expectNewEpoch = frame.event === "room.reset";
   }
 
   /** Events up to `seq` are a resume's replay, not live (their timestamps are old). */
@@ -48,17 +52,23 @@ export class StreamPosition {
  * is the best estimate.
  */
 export class ServerClock {
-  constructor(samples = 20) {
+  constructor(samples = 20, localNow = Date.now) {
     this.samples = samples;
+    this.localNow = localNow;
     this.offsets = [];
   }
 
   note(ts) {
-    this.offsets.push(ts - Date.now());
+    this.offsets.push(ts - this.localNow());
     if (this.offsets.length > this.samples) this.offsets.shift();
   }
 
+  /** How far the server's clock is ahead of ours, in ms. */
+  offset() {
+    return this.offsets.length ? Math.max(...this.offsets) : 0;
+  }
+
   now() {
-    return this.offsets.length ? Date.now() + Math.max(...this.offsets) : Date.now();
+    return this.localNow() + this.offset();
   }
 }

@@ -1,11 +1,16 @@
 // When and whether to reconnect (docs/protocol.md §6), and the two kinds of failure a command
 // can meet. Pure functions: the randomness is a parameter, so they are easy to check.
+// No words for people here: failures carry a stable `code` that the app looks up in its catalog.
 
 export const PROTOCOL_JSON = "sharecircle.v1.json";
+export const PROTOCOL_MSGPACK = "sharecircle.v1.msgpack";
 export const BASE_DELAY_MS = 500;
 export const MAX_DELAY_MS = 30_000;
 
-/** A refusal from the server: `code` is stable (protocol.md §5), `message` is for people. */
+/**
+ * A refusal from the server: `code` is stable (protocol.md §5); `message` is the server's own
+ * sentence, which an app shows only when its catalog has nothing for `code`.
+ */
 export class ServerError extends Error {
   constructor(frame) {
     super(frame.message || frame.code);
@@ -15,13 +20,23 @@ export class ServerError extends Error {
   }
 }
 
-/** A failure on our side of the wire (offline, timeout, connection lost). */
+/**
+ * A failure on our side of the wire. `code` is one of CLIENT_ERRORS; the message is the code
+ * itself, because the words belong to the app's catalog.
+ */
 export class ClientError extends Error {
-  constructor(code, message) {
-    super(message);
+  constructor(code) {
+    super(code);
     this.code = code;
   }
 }
+
+/** Every ClientError code: the app's catalog has a sentence for each (tests check it). */
+export const CLIENT_ERRORS = ["already_joined", "offline", "timeout", "connection_lost", "network"];
+
+/** Every terminal kind a session can end with (see closePolicy and RESUME_TERMINAL). */
+export const TERMINAL_KINDS = ["removed", "banned", "session_invalid", "seat_lost", "room_gone", "lobby",
+  "not_admitted", "lobby_lost", "client_error"];
 
 /** Full jitter: a random delay between 0 and min(cap, base * 2^attempt). */
 export function backoffDelay(attempt, random = Math.random) {

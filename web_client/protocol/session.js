@@ -1,5 +1,7 @@
-// A sharecircle session over the JSON subprotocol (docs/protocol.md): a reusable module that
-// knows nothing about the DOM.
+// One sharecircle session (docs/protocol.md): a reusable client that knows nothing about the
+// DOM and has no words for people (failures and endings carry codes). Several sessions can live
+// side by side (a room, a staff console, a media socket); listeners are removed with the
+// function `on` returns, and `dispose()` lets go of everything.
 //
 // - Each socket is a Transport (transport.js): hello, a `ping` every heartbeat_ms ±20 % with a
 //   10 s pong deadline, command ids, replies matched by id.
@@ -13,7 +15,7 @@
 //   true`: the missed events follow the ack and go out as ordinary "event"s. `recovered:
 //   false`: a fresh snapshot, and the app says earlier messages are gone.
 //
-// Events (CustomEvent detail):
+// Events (`session.on(type, fn)`, fn gets the detail):
 //   "state"    {state, retryInMs}  idle | connecting | waiting | connected | reconnecting |
 //                                  offline | closed
 //   "lobby"    {ack}               parked in the room's waiting room, seeing nothing
@@ -21,15 +23,16 @@
 //   "resumed"  {ack}               recovered; the missed events follow
 //   "event"    {frame, replayed}   each room event once, in seq order
 //   "token"    {token}             the session token to keep (it may be renewed on resume)
+//   "binary"   {data}              binary data the codec did not read as a frame
 //   "terminal" {kind, code}        do not reconnect; kind: removed | banned | session_invalid |
 //                                  seat_lost | room_gone | lobby | not_admitted | lobby_lost |
 //                                  client_error
 
+import { Emitter } from "./emitter.js";
 import { ClientError, RESUME_TERMINAL, ServerError, backoffDelay, closePolicy } from "./policy.js";
 import { ServerClock, StreamPosition } from "./stream.js";
 import { Transport } from "./transport.js";
-
-export { ClientError, ServerError, backoffDelay, closePolicy } from "./policy.js";
+import { jsonCodec } from "./codec.js";
 
 const REPLY_TIMEOUT_MS = 15_000;
 const HEAL_COOLDOWN_MS = 10_000;
@@ -38,24 +41,47 @@ export function defaultUrl(location = globalThis.location) {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
 }
 
-export class Connection extends EventTarget {
-  constructor({ url = defaultUrl(), WebSocketImpl = globalThis.WebSocket, random = Math.random } = {}) {
+export class Session extends Emitter {
+  /**
+   * @param {object} [o]
+   * @param {string} [o.url]            the /ws address (defaultUrl() in a page)
+   * @param {Function} [o.WebSocketImpl] the WebSocket class (a fake one in tests)
+   * @param {() => number} [o.random]   randomness for backoff and heartbeat jitter
+   * @param {() => number} [o.now]      the local clock in ms
+   * @param {object} [o.codec]          how frames are encoded (codec.js; JSON by default)
+   * @param {EventTarget} [o.network]   where "online"/"offline" come from (the window)
+   */
+  constructor({ url = defaultUrl(), WebSocketImpl = globalThis.WebSocket, random = Math.random,
+    now = Date.now, codec = jsonCodec, network = globalThis } = {}) {
     super();
-    this.options = { url, WebSocketImpl, random };
+    this.options = { url, WebSocketImpl, random, codec };
     this.random = random;
+    this.now = now;
     this.state = "idle";
     this.session = null; // {token, room} once seated; reconnects resume it
     this.position = new StreamPosition();
-    this.clock = new ServerClock();
-    this.stats = { resumes: 0, lastResume: null, duplicates: 0, gaps: 0, reconnects: 0, pongs: 0 };
+    this.clock = new ServerClock(20, now);
+    this.stats = { resumes: 0, lastResume: null, duplicates: 0, gaps: 0, reconnects: 0, pongs: 0, lastClose: null };
     this._t = null; // the current Transport
     this._attempt = 0;
     this._retry = null;
     this._join = null; // {frame, resolve, reject} while a join is in flight
     this._waiting = null; // {ticket} while parked in the waiting room
     this._lastHeal = -Infinity;
-    globalThis.addEventListener?.("online", () => this._online());
-    globalThis.addEventListener?.("offline", () => this._offline());
+    this._network = network;
+    this._onOnline = () => this._online();
+    this._onOffline = () => this._offline();
+    network?.addEventListener?.("online", this._onOnline);
+    network?.addEventListener?.("offline", this._onOffline);
+  }
+
+  /** Close the socket, stop retrying, drop every listener: this session is finished. */
+  dispose() {
+    this._cancelRetry();
+    this._closeTransport(1000, "disposed");
+    this._network?.removeEventListener?.("online", this._onOnline);
+    this._network?.removeEventListener?.("offline", this._onOffline);
+    this.listeners.clear();
   }
 
   get hello() {
@@ -80,7 +106,7 @@ export class Connection extends EventTarget {
   /** Join a room (fields of protocol.md §3.1 `join`). Resolves with the ack. */
   join(fields) {
     if (this.session || this._join || this._waiting) {
-      return Promise.reject(new ClientError("already_joined", "You are already in a room."));
+      return Promise.reject(new ClientError("already_joined"));
     }
     return new Promise((resolve, reject) => {
       this._join = { frame: { ...fields, type: "join" }, resolve, reject };
@@ -99,11 +125,11 @@ export class Connection extends EventTarget {
   /** Send a command; resolves with its ack, rejects with ServerError or ClientError. */
   command(type, fields = {}) {
     if (this.state !== "connected") {
-      return Promise.reject(new ClientError("offline", "You're not connected right now; try again once you're back."));
+      return Promise.reject(new ClientError("offline"));
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new ClientError("timeout", "The server did not answer in time; please try again."));
+        reject(new ClientError("timeout"));
       }, REPLY_TIMEOUT_MS);
       this._t.send({ ...fields, type }, {
         onReply: (frame) => {
@@ -113,7 +139,7 @@ export class Connection extends EventTarget {
         },
         onLost: () => {
           clearTimeout(timer);
-          reject(new ClientError("connection_lost", "The connection dropped before the server answered."));
+          reject(new ClientError("connection_lost"));
         },
       });
     });
@@ -121,7 +147,7 @@ export class Connection extends EventTarget {
 
   /** Send a frame exactly as given (the test hook); resolves with the reply frame. */
   raw(frame) {
-    return this._t ? this._t.sendRaw(frame) : Promise.reject(new ClientError("offline", "not connected"));
+    return this._t ? this._t.sendRaw(frame) : Promise.reject(new ClientError("offline"));
   }
 
   /** Leave for good (the seat is released), or stop waiting in the waiting room. */
@@ -167,6 +193,7 @@ export class Connection extends EventTarget {
       onFrame: (frame) => this._onFrame(frame),
       onClose: (code) => this._t === t && this._onClosed(code),
       onPong: () => (this.stats.pongs += 1),
+      onBinary: (data) => this._emit("binary", { data }),
     });
     this._t = t;
   }
@@ -198,11 +225,12 @@ export class Connection extends EventTarget {
 
   _onClosed(code) {
     this._t = null;
+    this.stats.lastClose = code;
     if (this._join) {
       const join = this._join;
       this._join = null;
       this._setState("idle");
-      join.reject(new ClientError("network", "We couldn't reach the room. Check your connection and try again."));
+      join.reject(new ClientError("network"));
     } else if (this._waiting) {
       // Nothing to resume without a session: the place in the waiting room is gone.
       this._terminal(code === 4503 ? "not_admitted" : "lobby_lost", code);
@@ -256,7 +284,7 @@ export class Connection extends EventTarget {
     this._join = null;
     if (!join) return;
     if (frame.type === "error") {
-      this._closeTransport(1000, "join refused");
+      this._closeTransport(1000, "join_refused");
       this._setState("idle");
       join.reject(new ServerError(frame));
     } else if (frame.lobby) {
@@ -342,7 +370,7 @@ export class Connection extends EventTarget {
 
   /** Resume at once to repair the stream; at most once per cooldown, so we can never loop. */
   _heal() {
-    const now = Date.now();
+    const now = this.now();
     if (now - this._lastHeal < HEAL_COOLDOWN_MS) return false;
     this._lastHeal = now;
     this._attempt = 0;
@@ -356,6 +384,6 @@ export class Connection extends EventTarget {
   }
 
   _emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+    this.emit(type, detail);
   }
 }

@@ -1,13 +1,15 @@
 // One WebSocket, from open to close: waits for `hello`, keeps the app-level heartbeat, puts an
 // id on every command and hands each reply (`ack`, `error`, `pong`) to whoever sent it.
-// A Transport is used once; the Connection makes a new one for every (re)connect.
+// A Transport is used once; the Session makes a new one for every (re)connect.
+// Frames go through a codec (codec.js): text frames for JSON, binary frames for a binary codec.
+// Binary data that the codec does not read as a frame goes to `onBinary` (a media socket).
 
-import { PROTOCOL_JSON } from "./policy.js";
+import { jsonCodec } from "./codec.js";
 
 const HELLO_TIMEOUT_MS = 10_000;
 const PONG_TIMEOUT_MS = 10_000;
 
-let nextId = 1; // ids stay unique across reconnects, so a late reply can never be mistaken
+let transports = 0; // each transport numbers its commands under its own prefix
 
 export class Transport {
   /**
@@ -16,16 +18,24 @@ export class Transport {
    * @param {(frame: object) => void} o.onFrame   every frame that is not a reply
    * @param {(code: number) => void} o.onClose   once, unless we closed it ourselves
    * @param {() => void} [o.onPong]               each heartbeat answered
+   * @param {(data: ArrayBuffer) => void} [o.onBinary]  binary data that is not a frame
+   * @param {object} [o.codec]                    jsonCodec unless given (codec.js)
    */
-  constructor({ url, WebSocketImpl, random, onHello, onFrame, onClose, onPong = () => {} }) {
+  constructor({ url, WebSocketImpl, random, onHello, onFrame, onClose, onPong = () => {},
+    onBinary = () => {}, codec = jsonCodec }) {
     this.random = random;
-    this.handlers = { onHello, onFrame, onClose, onPong };
+    this.codec = codec;
+    this.handlers = { onHello, onFrame, onClose, onPong, onBinary };
+    // Ids stay unique across reconnects and sessions, so a late reply can never be mistaken.
+    this.prefix = `c${(transports += 1).toString(36)}.`;
+    this.nextId = 1;
     this.pending = new Map(); // id -> {onReply, onLost}
     this.timers = {};
     this.hello = null;
     this.closed = false;
     try {
-      this.ws = new WebSocketImpl(url, [PROTOCOL_JSON]);
+      this.ws = new WebSocketImpl(url, [codec.subprotocol]);
+      this.ws.binaryType = "arraybuffer";
     } catch {
       this.ws = null;
       queueMicrotask(() => this._finish(1006));
@@ -43,26 +53,26 @@ export class Transport {
 
   /** Send a command with a fresh id; `onReply(frame)` gets its ack/error/pong, or `onLost()`. */
   send(frame, { onReply, onLost }) {
-    const id = `c${nextId++}`;
+    const id = `${this.prefix}${this.nextId++}`;
     if (!this.ready) {
       queueMicrotask(onLost);
       return id;
     }
     this.pending.set(id, { onReply, onLost });
-    this.ws.send(JSON.stringify({ ...frame, id }));
+    this.ws.send(this.codec.encode({ ...frame, id }));
     return id;
   }
 
   /** Send a frame exactly as given; resolves with the reply to its id (if it has one). */
   sendRaw(frame) {
-    if (!this.ready) return Promise.reject(new Error("not connected"));
+    if (!this.ready) return Promise.reject(new Error("offline"));
     return new Promise((resolve) => {
       if (frame.id !== undefined && frame.id !== null) {
         this.pending.set(frame.id, { onReply: resolve, onLost: () => resolve(null) });
       } else {
         queueMicrotask(() => resolve(null));
       }
-      this.ws.send(JSON.stringify(frame));
+      this.ws.send(this.codec.encode(frame));
     });
   }
 
@@ -94,11 +104,10 @@ export class Transport {
 
   _onMessage(data) {
     if (this.closed) return;
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      return; // the server only sends JSON maps on this subprotocol
+    const frame = this.codec.decode(data);
+    if (frame === null) {
+      if (typeof data !== "string") this.handlers.onBinary(data);
+      return; // text that is not a frame: nothing a server of ours sends
     }
     if (frame.type === "hello") {
       clearTimeout(this.timers.hello);

@@ -1,0 +1,31 @@
+"""The client's words as the tests expect them: read from web_client/catalog/en.js, so a test
+names a catalog key and never spells out English itself (a reworded sentence breaks nothing)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["text"]
+
+CATALOG = Path(__file__).resolve().parents[2] / "web_client" / "catalog" / "en.js"
+
+
+@cache
+def _entries() -> dict[str, Any]:
+    body = CATALOG.read_text().split("\nexport default ", 1)[1]
+    entries: dict[str, Any] = json.loads(body[: body.rindex("}") + 1])
+    return entries
+
+
+def text(key: str, **params: Any) -> str:
+    """The catalog's text for `key` with its {placeholders} filled, as i18n.js `t` gives it
+    (English plurals: "=N" first, then "one" for 1, else "other")."""
+    entry = _entries()[key]
+    if isinstance(entry, dict):
+        count = params.get("count", 0)
+        entry = entry.get(f"={count}") or entry["one" if count == 1 else "other"]
+    return re.sub(r"\{(\w+)\}", lambda m: str(params.get(m.group(1), m.group(0))), str(entry))

@@ -1,0 +1,40 @@
+// Who is here: members by name (facilitator badge, away, hand raised, listen-only, muted),
+// observers only as a count. Facilitators get an "Options" button per member.
+
+import { h, fill, changed } from "../dom.js";
+import { t } from "../i18n.js";
+import { floorMember, hands, isFacilitator, isMuted } from "../selectors.js";
+
+const mutedIds = (s) => s.members.filter((m) => isMuted(s, m)).map((m) => m.id).join(" ");
+
+export function mount(root, ctx) {
+  return function update(state, prev) {
+    if (!changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.observers, (s) => s.myId, mutedIds)) return;
+    const raised = hands(state);
+    const holder = floorMember(state);
+    const fac = isFacilitator(state);
+    const rows = state.members.map((m) => {
+      const me = m.id === state.myId;
+      const tags = [
+        m.role === "facilitator" ? h("span", { class: "badge" }, t("badge.facilitator")) : null,
+        m.id === holder ? h("span", { class: "tag speaking" }, t("people.sharing")) : null,
+        raised.includes(m.id) ? h("span", { class: "tag hand" }, t("people.hand", { place: raised.indexOf(m.id) + 1 })) : null,
+        m.away ? h("span", { class: "tag" }, t("people.away")) : null,
+        m.listen_only ? h("span", { class: "tag" }, t("people.listening")) : null,
+        isMuted(state, m) ? h("span", { class: "tag" }, t("people.muted")) : null,
+      ];
+      return h("li", { class: m.away ? "person away" : "person", dataset: { testid: "person", member: m.id } },
+        h("span", { class: "person-name" }, me ? t("people.you", { name: m.name }) : m.name),
+        h("span", { class: "person-tags" }, tags),
+        fac && !me ? h("button", {
+          type: "button", class: "quiet small", "aria-label": t("people.options.label", { name: m.name }),
+          onclick: () => ctx.chooseMember(m.id),
+        }, t("people.options")) : null);
+    });
+    fill(root,
+      h("h2", { id: "people-title" }, t("people.title", { count: state.members.length })),
+      rows.length ? h("ul", { class: "people-list" }, rows) : h("p", { class: "muted" }, t("people.none")),
+      h("p", { class: "muted observer-count", dataset: { testid: "observer-count", count: state.observers } },
+        t("people.observers", { count: state.observers })));
+  };
+}
