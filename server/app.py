@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
@@ -96,7 +95,7 @@ class SharecircleApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
-            await self.state.node.endpoint(WebSocket(scope, receive, send))
+            await self.state.node.endpoint(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
