@@ -62,6 +62,7 @@ class LocalRoom:
 
     __slots__ = (
         "attendees",
+        "closed",
         "expect_new_epoch",
         "failed",
         "hub",
@@ -81,6 +82,9 @@ class LocalRoom:
         self.failed: BaseException | None = None
         self.expect_new_epoch = False
         self.task: asyncio.Task[None] | None = None
+        self.closed = False
+        """The last attendee left: loops that serve this room end (even if a cancellation was
+        lost: Python 3.11's `asyncio.timeout` can turn one into a TimeoutError)."""
 
     def lose_state(self) -> None:
         """Every local connection must resume (this node cannot give them a gapless stream)."""
@@ -230,6 +234,7 @@ class Hub:
             self._close(room)
 
     def _close(self, room: LocalRoom) -> None:
+        room.closed = True
         if self.rooms.get(room.slug) is room:
             del self.rooms[room.slug]
         if room.task is not None:

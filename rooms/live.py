@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import facilitation as fx
+from facilitation.serialize import PlainCache
 
 __all__ = ["CachedMeeting", "LiveRoom", "LiveRooms", "MemberViews"]
 
@@ -81,6 +82,7 @@ class LiveRoom:
         "lock",
         "meeting",
         "observer_count",
+        "plain",
         "presence_wanted",
         "presence_writer",
         "presence_written",
@@ -98,6 +100,8 @@ class LiveRoom:
         self.queue: list[Any] = []
         """Commands waiting for this node's next commit of the room."""
         self.views = MemberViews()
+        self.plain = PlainCache()
+        """What the last commit wrote of each participant (facilitation/serialize.py)."""
         self.observer_count = 0
         """The last `observers` count this node saw published."""
         self.presence_wanted = 0

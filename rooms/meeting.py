@@ -18,6 +18,7 @@ from typing import Any
 import msgpack
 
 import facilitation as fx
+from facilitation.serialize import PlainCache
 from rooms.backends.base import Backend, Envelope
 from rooms.clock import Clock
 from rooms.errors import Denied
@@ -61,8 +62,8 @@ def encode_event(event: fx.Event) -> bytes:
     return packed
 
 
-def encode_state(state: fx.MeetingState) -> bytes:
-    packed: bytes = msgpack.packb(fx.to_dict(state), use_bin_type=True)
+def encode_state(state: fx.MeetingState, cache: PlainCache | None = None) -> bytes:
+    packed: bytes = msgpack.packb(fx.to_dict(state, cache), use_bin_type=True)
     return packed
 
 
@@ -145,10 +146,14 @@ class MeetingStore:
         item = _Pending(command, actor, asyncio.get_running_loop().create_future())
         with self.rooms.using(room.slug) as live:
             live.queue.append(item)
-            async with live.lock:
-                if not item.outcome.done():
-                    batch, live.queue = live.queue, []
-                    await self._apply_or_fail(live, room, batch)
+            try:
+                async with live.lock:
+                    if not item.outcome.done():
+                        batch, live.queue = live.queue, []
+                        await self._apply_or_fail(live, room, batch)
+            except asyncio.CancelledError:
+                item.outcome.cancel()  # nobody will read it: a later batch skips it
+                raise
         return item.outcome.result()
 
     async def _apply_or_fail(self, live: LiveRoom, room: RoomConfig, batch: list[_Pending]) -> None:
@@ -173,9 +178,8 @@ class MeetingStore:
             envelopes: list[Envelope] = []
             if events or state != start:
                 payloads = [encode_event(e) for e in events]
-                committed = await self.backend.commit(
-                    room.slug, version, encode_state(state), payloads
-                )
+                blob = encode_state(state, live.plain)
+                committed = await self.backend.commit(room.slug, version, blob, payloads)
                 if committed is None:
                     fresh = True
                     continue
@@ -228,8 +232,10 @@ def _settle(
     offset = 0
     for pending, result in decided:
         if isinstance(result, fx.Refused):
-            pending.outcome.set_exception(Denied.refused(result))
+            if not pending.outcome.done():
+                pending.outcome.set_exception(Denied.refused(result))
             continue
         mine = tuple(envelopes[offset : offset + len(result.events)])
         offset += len(result.events)
-        pending.outcome.set_result(Applied(state, version, result.events, mine))
+        if not pending.outcome.done():  # its caller was cancelled; the commit stands
+            pending.outcome.set_result(Applied(state, version, result.events, mine))

@@ -19,6 +19,7 @@ import msgpack
 import facilitation as fx
 from rooms.backends.base import Backend, Envelope
 from rooms.catalog import Catalog
+from rooms.errors import BackendError
 from rooms.events import OBSERVERS
 from rooms.hub import Hub, LocalRoom
 from rooms.live import LiveRoom
@@ -84,10 +85,19 @@ class Presence:
         """
         live.presence_wanted += 1
         target = live.presence_wanted
+        mine = False
         while live.presence_written < target:
             if live.presence_writer is None or live.presence_writer.done():
                 live.presence_writer = asyncio.ensure_future(self._write(live))
-            await asyncio.shield(live.presence_writer)
+                mine = True
+            try:
+                await asyncio.shield(live.presence_writer)
+            except BackendError:
+                if mine:
+                    raise
+                # A write that began before this change failed (say, during an outage that
+                # has ended since): that is not this change's answer; it gets its own write.
+                mine = True
 
     async def _write(self, live: LiveRoom) -> None:
         await asyncio.sleep(0)  # let the changes of this loop iteration join the write
@@ -126,8 +136,10 @@ class Presence:
     async def loop(self, live: LiveRoom, local: LocalRoom) -> None:
         """Refresh this node's entry every interval, and notice people whose node died."""
         await local.ready.wait()
-        while True:
+        while not local.closed:
             await asyncio.sleep(self.interval)
+            if local.closed:
+                return
             try:
                 await self.sweep(live, local)
             except asyncio.CancelledError:

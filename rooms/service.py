@@ -111,6 +111,7 @@ class RoomsService:
             resume_max_events=s.resume_max_events,
             resume_max_bytes=s.resume_max_bytes,
         )
+        self._stopping: set[asyncio.Task[None]] = set()
         self.hub.hooks.append(self._on_event)
         self.hub.on_room_open.append(self._room_opened)
         self.hub.on_room_close.append(self._room_closed)
@@ -190,6 +191,10 @@ class RoomsService:
             return
         for task in live.tasks:
             task.cancel()
+            # Referenced until it has run its cancellation (a pending task nobody holds is
+            # destroyed by the garbage collector mid-flight).
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
         live.tasks.clear()
         self.rooms.release(live)
 

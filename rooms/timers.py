@@ -37,20 +37,22 @@ class RoomTimer:
     async def run(self, live: LiveRoom, local: LocalRoom) -> None:
         """Sleep until the room's next deadline, then tick it (CAS: fires once cluster-wide)."""
         await local.ready.wait()
-        while True:
+        while not local.closed:
             try:
-                await self._step(live)
+                await self._step(live, local)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("room %s: timer: %s", live.slug, type(exc).__name__)
                 await asyncio.sleep(1.0)
 
-    async def _step(self, live: LiveRoom) -> None:
+    async def _step(self, live: LiveRoom, local: LocalRoom) -> None:
         room = await self.catalog.get(live.slug)
         _, state = await self.meetings.load(room)
         deadline = fx.next_deadline(state)
         live.changed.clear()
+        if local.closed:
+            return  # closed while loading (see LocalRoom.closed)
         if deadline is None:
             await live.changed.wait()
             return
