@@ -82,6 +82,8 @@ class Endpoint:
         self.handlers = handlers
         self.settings = settings
         self.connections: dict[str, Link] = {}
+        self.unready = False
+        """A drain was announced: `/readyz` answers 503 while everyone is still served."""
         self.draining = False
         self._post_rate = Rate.parse(settings.post_rate)
         self._command_rate = Rate.parse(settings.command_rate)
@@ -315,7 +317,7 @@ class Endpoint:
         A connection in the middle of a command first finishes it (its ack goes out), so
         nothing in flight is lost; the reader then moves it on (see `_read`).
         """
-        self.draining = True
+        self.unready = self.draining = True
         for link in list(self.connections.values()):
             if not link.session.busy:
                 self._move_on(link)
