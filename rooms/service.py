@@ -223,9 +223,6 @@ class RoomsService:
 
     # -- listing ---------------------------------------------------------------------------------
 
-    async def message(self, seat: Seat, mid: int) -> dict[str, object] | None:
-        return await self.chat.message(seat.room, mid)
-
     async def summaries(self) -> list[dict[str, Any]]:
         """What `GET /api/rooms` shows: no names, no content; counts and mode only."""
         out = []

@@ -75,7 +75,6 @@ class Connection:
         "_ready",
         "_start",
         "_unsent",
-        "close_requested",
         "closing",
         "conn_id",
         "cursor",
@@ -104,8 +103,6 @@ class Connection:
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self.closing: Close | None = None
-        self.close_requested = asyncio.Event()
-        """Set with `closing`: the endpoint then bounds how long the writer may take to flush."""
         self.on_admitted: Callable[[int], None] | None = None
         """Called when a facilitator lets this waiting person in (the driver seats them)."""
 
@@ -177,7 +174,6 @@ class Connection:
             if self.closing is not None:
                 return  # that flush found the client too slow and closed it already
         self.closing = Close(code, reason)
-        self.close_requested.set()
         if code == CloseCode.SLOW:
             self._queue.clear()
             self._bytes = 0

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,7 +58,7 @@ class Link:
     session: Session
     rates: ConnectionRates
     peer: Peer
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    tasks: set[asyncio.Task[None]] | None = None
     """Work started for this connection (an admission); cancelled when it ends."""
 
     @property
@@ -70,6 +70,8 @@ class Link:
         return self.conn.closing
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        if self.tasks is None:
+            self.tasks = set()  # made on first use: most connections never need one
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -212,7 +214,7 @@ class Endpoint:
             await asyncio.wait_for(_close(send, close.code, close.reason), CLOSE_GRACE_SECONDS)
 
     async def _goodbye(self, link: Link) -> None:
-        for task in list(link.tasks):
+        for task in list(link.tasks or ()):
             task.cancel()
         session = link.session
         waiting, session.lobby_seat = session.lobby_seat, None

@@ -165,7 +165,8 @@ class Session:
         self.lobby_seat: Seat | None = None
         self.busy = False
         """A command is running (a drain lets it finish and answer first)."""
-        self._bad: collections.deque[float] = collections.deque()
+        self._bad: collections.deque[float] | None = None
+        """Times of recent undecodable frames (made on the first: most clients send none)."""
         self._bad_limit = bad_frames_before_close
 
     @property
@@ -211,10 +212,11 @@ class Session:
         return self._command(frame)
 
     def _bad_frame(self, exc: BadFrame, now: float) -> Intent:
-        self._bad.append(now)
-        while self._bad and self._bad[0] < now - BAD_FRAME_WINDOW_SECONDS:
-            self._bad.popleft()
-        if len(self._bad) >= self._bad_limit:
+        bad = self._bad = self._bad if self._bad is not None else collections.deque()
+        bad.append(now)
+        while bad and bad[0] < now - BAD_FRAME_WINDOW_SECONDS:
+            bad.popleft()
+        if len(bad) >= self._bad_limit:
             return CloseWith(CloseCode.POLICY_VIOLATION, "too many invalid frames")
         return Reply(error_frame(None, exc))
 
