@@ -54,7 +54,7 @@ __all__ = [
     "ServiceSettings",
 ]
 
-REMOVAL_REASONS = frozenset({"removed", "banned"})
+REMOVAL_REASONS = frozenset({fx.LeaveReason.REMOVED, fx.LeaveReason.BANNED})
 """`member.left` reasons that end the person's connections for good."""
 
 
