@@ -144,7 +144,7 @@ class Settings:
     )
     drain_seconds: float = _s(
         10.0,
-        "After the notice, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",
+        "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",
     )
     test_clock_file: str | None = _s(
         None,
