@@ -24,16 +24,27 @@ from facilitation.state import (
     Waiting,
 )
 
-__all__ = ["FORMAT", "from_dict", "to_dict"]
+__all__ = ["FORMAT", "PlainCache", "from_dict", "to_dict"]
 
 FORMAT = 1
 
 Plain = dict[str, Any]
 
 
-def to_dict(state: MeetingState) -> Plain:
-    """The state as msgpack- and JSON-friendly plain data."""
+def to_dict(state: MeetingState, cache: PlainCache | None = None) -> Plain:
+    """The state as msgpack- and JSON-friendly plain data.
+
+    Args:
+        state: the state to write.
+        cache: the room's `PlainCache`, to reuse what an earlier state of the room already
+            wrote (the rooms layer keeps one per room); None writes everything afresh.
+    """
     s = state.settings
+    participants = (
+        [_participant_plain(p) for p in state.participants]
+        if cache is None
+        else cache.participants(state.participants)
+    )
     return {
         "format": FORMAT,
         "settings": {
@@ -54,7 +65,7 @@ def to_dict(state: MeetingState) -> Plain:
         "paused_room": state.paused_room,
         "pause_listen_only": sorted(state.pause_listen_only),
         "pause_lobby": state.pause_lobby,
-        "participants": [_participant(p) for p in state.participants],
+        "participants": participants,
         "queue": list(state.queue),
         "round": None if state.round is None else _round(state.round),
         "bans": [
@@ -86,23 +97,31 @@ def _format(fmt: Format) -> Plain:
     return plain
 
 
-_SEEN: dict[int, tuple[Participant, Plain]] = {}
-"""Plain forms of participants already written, by object identity.
+class PlainCache:
+    """Plain forms of one room's participants, as its last written state held them.
 
-States share unchanged participants from one transition to the next, so a room of a thousand
-people re-encodes one participant per join, not a thousand. The entry holds the participant
-itself, so its id cannot be reused while it is cached. Cleared when it grows large."""
+    States share unchanged participants from one transition to the next, so a room of a thousand
+    people re-encodes one participant per join, not a thousand. The cache holds exactly the
+    participants of the last state it wrote (by member, checked by identity), so someone who
+    left is gone from it at the next write, and the whole cache goes with its room: nothing is
+    kept for people who left (issue 10 §7; a module-wide cache here used to keep up to 100,000).
+    """
 
+    __slots__ = ("_by_member",)
 
-def _participant(p: Participant) -> Plain:
-    hit = _SEEN.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1]
-    if len(_SEEN) > 100_000:
-        _SEEN.clear()
-    plain = _participant_plain(p)
-    _SEEN[id(p)] = (p, plain)
-    return plain
+    def __init__(self) -> None:
+        self._by_member: dict[str, tuple[Participant, Plain]] = {}
+
+    def participants(self, participants: tuple[Participant, ...]) -> list[Plain]:
+        current: dict[str, tuple[Participant, Plain]] = {}
+        out: list[Plain] = []
+        for p in participants:
+            hit = self._by_member.get(p.member)
+            plain = hit[1] if hit is not None and hit[0] is p else _participant_plain(p)
+            current[p.member] = (p, plain)
+            out.append(plain)
+        self._by_member = current
+        return out
 
 
 def _participant_plain(p: Participant) -> Plain:

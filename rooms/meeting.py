@@ -18,28 +18,19 @@ from typing import Any
 import msgpack
 
 import facilitation as fx
+from facilitation.serialize import PlainCache
 from rooms.backends.base import Backend, Envelope
 from rooms.clock import Clock
+from rooms.errors import Denied
+from rooms.live import CachedMeeting, LiveRoom, LiveRooms
 from rooms.model import RoomConfig
 from rooms.outbound import FACILITATORS
 
-__all__ = ["Applied", "Busy", "MeetingRefused", "MeetingStore", "RoomRules"]
+__all__ = ["Applied", "MeetingStore", "RoomRules"]
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16
-
-
-class MeetingRefused(Exception):
-    """The engine refused the command; `refusal.code` is the protocol error code."""
-
-    def __init__(self, refusal: fx.Refused) -> None:
-        super().__init__(f"{refusal.code}: {refusal.detail}")
-        self.refusal = refusal
-
-
-class Busy(Exception):
-    """Too many concurrent changes to one room; the client may retry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +62,8 @@ def encode_event(event: fx.Event) -> bytes:
     return packed
 
 
-def encode_state(state: fx.MeetingState) -> bytes:
-    packed: bytes = msgpack.packb(fx.to_dict(state), use_bin_type=True)
+def encode_state(state: fx.MeetingState, cache: PlainCache | None = None) -> bytes:
+    packed: bytes = msgpack.packb(fx.to_dict(state, cache), use_bin_type=True)
     return packed
 
 
@@ -86,15 +77,17 @@ class _Pending:
 
 
 class MeetingStore:
-    """Reads and changes rooms' meeting state through the backend, with a per-node cache."""
+    """Reads and changes rooms' meeting state through the backend, with a per-room cache.
 
-    def __init__(self, backend: Backend, clock: Clock, rules: RoomRules) -> None:
+    The cache, the commit lock and the command queue of a room live in its `LiveRoom`, which
+    this store holds only while it works on the room: a room nobody here is in keeps nothing.
+    """
+
+    def __init__(self, backend: Backend, clock: Clock, rules: RoomRules, rooms: LiveRooms) -> None:
         self.backend = backend
         self.clock = clock
         self.rules = rules
-        self._cache: dict[str, tuple[int, fx.MeetingState]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._queues: dict[str, list[_Pending]] = {}
+        self.rooms = rooms
 
     def fresh_state(self, room: RoomConfig) -> fx.MeetingState:
         return fx.MeetingState.new(
@@ -108,20 +101,34 @@ class MeetingStore:
         )
 
     def invalidate(self, slug: str) -> None:
-        self._cache.pop(slug, None)
+        live = self.rooms.get(slug)
+        if live is not None:
+            live.invalidate()
+
+    def saw_event(self, slug: str, seq: int, epoch: str) -> None:
+        """A meeting event passed: the cache is stale unless it already includes that event."""
+        live = self.rooms.get(slug)
+        if live is not None and live.meeting is not None and not live.meeting.covers(seq, epoch):
+            live.invalidate()
 
     async def load(self, room: RoomConfig, *, fresh: bool = False) -> tuple[int, fx.MeetingState]:
         """The room's state and version; from this node's cache unless `fresh`."""
-        if not fresh and room.slug in self._cache:
-            return self._cache[room.slug]
+        with self.rooms.using(room.slug) as live:
+            return await self._load(live, room, fresh=fresh)
+
+    async def _load(
+        self, live: LiveRoom, room: RoomConfig, *, fresh: bool
+    ) -> tuple[int, fx.MeetingState]:
+        if not fresh and live.meeting is not None:
+            return live.meeting.version, live.meeting.state
         stored = await self.backend.load_state(room.slug)
         if stored is None:
-            result = (0, self.fresh_state(room))
+            cached = CachedMeeting(0, self.fresh_state(room))
         else:
             data = msgpack.unpackb(stored.data, raw=False)
-            result = (stored.version, fx.from_dict(data))
-        self._cache[room.slug] = result
-        return result
+            cached = CachedMeeting(stored.version, fx.from_dict(data))
+        live.meeting = cached
+        return cached.version, cached.state
 
     async def apply(self, room: RoomConfig, command: fx.Command, actor: fx.Actor | None) -> Applied:
         """Decide and commit `command`, retrying on conflicts with other nodes.
@@ -133,38 +140,37 @@ class MeetingStore:
         only ever races other nodes, never this node's own connections.
 
         Raises:
-            MeetingRefused: the engine said no (nothing changed).
-            Busy: the room changed under us too many times in a row.
+            Denied: the engine said no (nothing changed), or the room changed under us too
+                many times in a row (`busy`).
         """
         item = _Pending(command, actor, asyncio.get_running_loop().create_future())
-        queue = self._queues.setdefault(room.slug, [])
-        queue.append(item)
-        lock = self._locks.setdefault(room.slug, asyncio.Lock())
-        async with lock:
-            if not item.outcome.done():
-                batch, self._queues[room.slug] = self._queues[room.slug], []
-                try:
-                    await self._apply_batch(room, batch)
-                except BaseException as exc:
-                    for pending in batch:
-                        if not pending.outcome.done():
-                            pending.outcome.set_exception(exc)
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
+        with self.rooms.using(room.slug) as live:
+            live.queue.append(item)
+            try:
+                async with live.lock:
+                    if not item.outcome.done():
+                        batch, live.queue = live.queue, []
+                        await self._apply_or_fail(live, room, batch)
+            except asyncio.CancelledError:
+                item.outcome.cancel()  # nobody will read it: a later batch skips it
+                raise
         return item.outcome.result()
 
-    async def _apply_batch(self, room: RoomConfig, batch: list[_Pending]) -> None:
+    async def _apply_or_fail(self, live: LiveRoom, room: RoomConfig, batch: list[_Pending]) -> None:
+        try:
+            await self._apply_batch(live, room, batch)
+        except BaseException as exc:
+            for pending in batch:
+                if not pending.outcome.done():
+                    pending.outcome.set_exception(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+
+    async def _apply_batch(self, live: LiveRoom, room: RoomConfig, batch: list[_Pending]) -> None:
         fresh = False
         for _ in range(MAX_ATTEMPTS):
-            version, start = await self.load(room, fresh=fresh)
-            state = start
-            now = self.clock.now()
-            decided: list[tuple[_Pending, fx.Accepted | fx.Refused]] = []
-            for pending in batch:
-                result = fx.decide(state, pending.command, actor=pending.actor, now=now)
-                if isinstance(result, fx.Accepted):
-                    state = result.state
-                decided.append((pending, result))
+            version, start = await self._load(live, room, fresh=fresh)
+            decided, state = self._decide(start, batch)
             if not fresh and any(isinstance(r, fx.Refused) for _, r in decided):
                 fresh = True  # refuse only on the freshest state, never on a stale cache
                 continue
@@ -172,33 +178,64 @@ class MeetingStore:
             envelopes: list[Envelope] = []
             if events or state != start:
                 payloads = [encode_event(e) for e in events]
-                committed = await self.backend.commit(
-                    room.slug, version, encode_state(state), payloads
-                )
+                blob = encode_state(state, live.plain)
+                committed = await self.backend.commit(room.slug, version, blob, payloads)
                 if committed is None:
                     fresh = True
                     continue
                 envelopes, version = committed, version + 1
-                self._cache[room.slug] = (version, state)
-            offset = 0
-            for pending, result in decided:
-                if isinstance(result, fx.Refused):
-                    pending.outcome.set_exception(MeetingRefused(result))
-                    continue
-                mine = tuple(envelopes[offset : offset + len(result.events)])
-                offset += len(result.events)
-                pending.outcome.set_result(Applied(state, version, result.events, mine))
+                live.meeting = _written(version, state, envelopes)
+            _settle(decided, state, version, envelopes)
             return
-        raise Busy(room.slug)
+        raise Denied.busy()
+
+    def _decide(
+        self, state: fx.MeetingState, batch: list[_Pending]
+    ) -> tuple[list[tuple[_Pending, fx.Accepted | fx.Refused]], fx.MeetingState]:
+        now = self.clock.now()
+        decided: list[tuple[_Pending, fx.Accepted | fx.Refused]] = []
+        for pending in batch:
+            result = fx.decide(state, pending.command, actor=pending.actor, now=now)
+            if isinstance(result, fx.Accepted):
+                state = result.state
+            decided.append((pending, result))
+        return decided, state
 
     async def apply_many(
         self, room: RoomConfig, commands: Sequence[fx.Command]
-    ) -> list[Applied | MeetingRefused]:
+    ) -> list[Applied | Denied]:
         """System commands applied one by one (presence sweeps); refusals are returned, not raised."""
-        out: list[Applied | MeetingRefused] = []
+        out: list[Applied | Denied] = []
         for command in commands:
             try:
                 out.append(await self.apply(room, command, None))
-            except MeetingRefused as exc:
+            except Denied as exc:
                 out.append(exc)
         return out
+
+
+def _written(version: int, state: fx.MeetingState, envelopes: list[Envelope]) -> CachedMeeting:
+    """The cache after this node's own commit: it knows the events it already contains."""
+    if not envelopes:
+        return CachedMeeting(version, state)
+    last = envelopes[-1]
+    return CachedMeeting(version, state, last.epoch, last.seq)
+
+
+def _settle(
+    decided: list[tuple[_Pending, fx.Accepted | fx.Refused]],
+    state: fx.MeetingState,
+    version: int,
+    envelopes: list[Envelope],
+) -> None:
+    """Give each command of a committed batch its own outcome and its own envelopes."""
+    offset = 0
+    for pending, result in decided:
+        if isinstance(result, fx.Refused):
+            if not pending.outcome.done():
+                pending.outcome.set_exception(Denied.refused(result))
+            continue
+        mine = tuple(envelopes[offset : offset + len(result.events)])
+        offset += len(result.events)
+        if not pending.outcome.done():  # its caller was cancelled; the commit stands
+            pending.outcome.set_result(Applied(state, version, result.events, mine))

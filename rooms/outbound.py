@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from rooms.events import HIDDEN
+
 __all__ = ["FACILITATORS", "OutboundEvent", "hidden_twin"]
 
 FACILITATORS: Final = "f"
@@ -43,7 +45,7 @@ def hidden_twin(event: OutboundEvent) -> OutboundEvent:
         event.seq,
         {
             "type": "event",
-            "event": "hidden",
+            "event": HIDDEN,
             "seq": frame["seq"],
             "epoch": frame["epoch"],
             "ts": frame["ts"],

@@ -40,7 +40,7 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     node = _state(request)
-    if node.endpoint.draining:
+    if node.endpoint.unready:  # from the first SIGTERM on (docs/operations.md)
         return PlainTextResponse("draining", status_code=503)
     try:
         await node.backend.ping()

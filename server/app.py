@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
@@ -96,9 +95,56 @@ class SharecircleApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
-            await self.state.node.endpoint(WebSocket(scope, receive, send))
+            await self.state.node.endpoint(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def _open_backend(settings: Settings, clock: Clock) -> Backend:
+    # Redis keeps its own time (TIME) for the window; in one process the backend shares
+    # the node's clock, so a test's manual clock ages the window too.
+    extra: dict[str, Any] = (
+        {"on_reconnect": metrics.backend_reconnected} if settings.redis_url else {"clock": clock}
+    )
+    return open_backend(
+        settings.redis_url or "memory://",
+        window_seconds=settings.replay_window_seconds,
+        window_max_events=settings.replay_max_events,
+        # Events a room's subscription may hold before the hub takes them; a join storm
+        # publishes thousands at once, and an overflow costs every client a resync.
+        queue_size=10_000,
+        **extra,
+    )
+
+
+def _service_settings(settings: Settings) -> ServiceSettings:
+    return ServiceSettings(
+        presence_ttl=settings.presence_ttl_seconds,
+        presence_interval=settings.presence_interval_seconds,
+        # A resume's backlog is queued at once and must fit the outbox with room to spare for
+        # live events, or the client is closed with 4008 as it resumes.
+        resume_max_events=min(settings.resume_max_events, settings.outbox_max_messages // 2),
+        resume_max_bytes=settings.outbox_max_bytes // 2,
+        max_text_chars=settings.max_text_chars,
+        rules=RoomRules(
+            grace_seconds=settings.grace_seconds,
+            seat_hold_seconds=settings.seat_hold_seconds,
+            raid_joins=settings.raid_joins,
+            raid_window_seconds=settings.raid_window_seconds,
+        ),
+    )
+
+
+ROUTES = [
+    Route("/api/rooms", api.list_rooms),
+    Route("/api/config", api.client_config),
+    Route("/healthz", api.healthz),
+    Route("/readyz", api.readyz),
+    Route("/metrics", metrics.endpoint),
+    Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
+    Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
+    Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
+]
 
 
 def create_app(
@@ -112,48 +158,13 @@ def create_app(
         clock = (
             OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
         )
+    node_clock = clock
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Redis keeps its own time (TIME) for the window; in one process the backend shares
-        # the node's clock, so a test's manual clock ages the window too.
-        extra: dict[str, Any] = (
-            {"on_reconnect": metrics.backend_reconnected}
-            if settings.redis_url
-            else {"clock": clock}
-        )
-        be = backend or open_backend(
-            settings.redis_url or "memory://",
-            window_seconds=settings.replay_window_seconds,
-            window_max_events=settings.replay_max_events,
-            # Events a room's subscription may hold before the hub takes them; a join storm
-            # publishes thousands at once, and an overflow costs every client a resync.
-            queue_size=10_000,
-            **extra,
-        )
+        be = backend or _open_backend(settings, node_clock)
         catalog = Catalog(be, settings.rooms)
-        service = RoomsService(
-            be,
-            catalog,
-            clock,
-            ServiceSettings(
-                presence_ttl=settings.presence_ttl_seconds,
-                presence_interval=settings.presence_interval_seconds,
-                # A resume's backlog is queued at once and must fit the outbox with room to
-                # spare for live events, or the client is closed with 4008 as it resumes.
-                resume_max_events=min(
-                    settings.resume_max_events, settings.outbox_max_messages // 2
-                ),
-                resume_max_bytes=settings.outbox_max_bytes // 2,
-                max_text_chars=settings.max_text_chars,
-                rules=RoomRules(
-                    grace_seconds=settings.grace_seconds,
-                    seat_hold_seconds=settings.seat_hold_seconds,
-                    raid_joins=settings.raid_joins,
-                    raid_window_seconds=settings.raid_window_seconds,
-                ),
-            ),
-        )
+        service = RoomsService(be, catalog, node_clock, _service_settings(settings))
         service.hub.fanout_observers.append(metrics.observe_fanout)
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
@@ -167,16 +178,6 @@ def create_app(
             if backend is None:
                 await be.aclose()
 
-    routes = [
-        Route("/api/rooms", api.list_rooms),
-        Route("/api/config", api.client_config),
-        Route("/healthz", api.healthz),
-        Route("/readyz", api.readyz),
-        Route("/metrics", metrics.endpoint),
-        Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
-        Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
-        Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
-    ]
-    app = SharecircleApp(routes=routes, lifespan=lifespan)
+    app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
     return app

@@ -7,8 +7,12 @@ automatically". A test checks that every member here appears in docs/protocol.md
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
+from typing import cast
 
-__all__ = ["CloseCode", "ErrorCode", "is_resumable"]
+import facilitation as fx
+from rooms.errors import DeniedCode, RoomsCode
+
+__all__ = ["CloseCode", "ErrorCode", "ServerCode", "WireCode", "is_resumable"]
 
 
 class CloseCode(IntEnum):
@@ -36,39 +40,35 @@ def is_resumable(code: int) -> bool:
     return code < 4500
 
 
-class ErrorCode(StrEnum):
-    """Stable machine-readable codes of error frames."""
+class ServerCode(StrEnum):
+    """Error codes only the server layer gives (the wire, sessions, tokens, rate limits)."""
 
     BAD_FRAME = "bad_frame"
-    BAD_REQUEST = "bad_request"
     UNKNOWN_COMMAND = "unknown_command"
-    NOT_JOINED = "not_joined"
     ALREADY_JOINED = "already_joined"
-    ROOM_NOT_FOUND = "room_not_found"
     ROOM_CLOSED = "room_closed"
-    ROOM_LOCKED = "room_locked"
-    LOBBY = "lobby"
-    INVALID_NAME = "invalid_name"
-    NAME_TAKEN = "name_taken"
     INVALID_TOKEN = "invalid_token"
-    REMOVED = "removed"
-    BANNED = "banned"
     TOO_MANY_CONNECTIONS = "too_many_connections"
-    OBSERVER = "observer"
-    LISTEN_ONLY = "listen_only"
-    NOT_YOUR_TURN = "not_your_turn"
-    MUTED = "muted"
-    SLOW_MODE = "slow_mode"
     RATE_LIMITED = "rate_limited"
-    NOT_FACILITATOR = "not_facilitator"
-    NO_ROUND = "no_round"
-    ROUND_RUNNING = "round_running"
-    NO_FLOOR = "no_floor"
-    NOT_IN_QUEUE = "not_in_queue"
-    ALREADY_IN_QUEUE = "already_in_queue"
-    NOT_PRESENT = "not_present"
-    NOT_ALLOWED = "not_allowed"
-    MESSAGE_NOT_FOUND = "message_not_found"
-    BUSY = "busy"
-    UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
+
+
+WireCode = ServerCode | DeniedCode
+"""Any code an error frame may carry: the server's own, the rooms layer's or the engine's."""
+
+
+def _all_codes(*sources: type[StrEnum]) -> type[StrEnum]:
+    members = [(code.name, code.value) for source in sources for code in source]
+    values = [value for _, value in members]
+    duplicated = sorted({v for v in values if values.count(v) > 1})
+    if duplicated:  # two layers must never give one code two meanings
+        raise ValueError(f"error codes defined twice: {duplicated}")
+    return cast("type[StrEnum]", StrEnum("ErrorCode", members))
+
+
+ErrorCode = _all_codes(fx.Refusal, RoomsCode, ServerCode)
+"""Every stable code of error frames (docs/protocol.md §5), built from the three layers' enums.
+
+The engine's `Refusal` and the rooms layer's `RoomsCode` go onto the wire as they are; this
+union is the one table the docs are checked against, so it cannot drift from them.
+"""

@@ -1,8 +1,9 @@
 """One WebSocket connection's outbound side: a bounded outbox the fan-out never waits on.
 
-The hub calls `deliver` for every room event; it picks the right frame (facilitators-only events
-become a `hidden` placeholder for everyone else), encodes it through the event's per-format cache
-and appends the bytes to the outbox without awaiting anything. A writer task drains the outbox to
+The hub calls `deliver` for every room event, already in the form this person may read (the
+rooms layer picks the `hidden` placeholder for non-facilitators); the outbox encodes it through
+the event's per-format cache and appends the bytes without awaiting anything. This object is the
+rooms layer's `Subscriber` (rooms/seat.py) and knows nothing of seats or sessions. A writer task drains the outbox to
 the socket. When the outbox passes its message or byte limit the client is not keeping up: the
 connection is closed with 4008 `slow` and the client resumes from its last seq (STYLE.md §8).
 """
@@ -19,13 +20,12 @@ from typing import Any
 from websockets.frames import Frame, Opcode
 
 from rooms.outbound import OutboundEvent
-from rooms.service import Seat
+from rooms.seat import Subscriber
 from server import metrics
 from server.codes import CloseCode
-from server.rates import ConnectionRates
 from server.wire import Wire
 
-__all__ = ["DIRECT_SEND", "Close", "Connection", "Pair"]
+__all__ = ["DIRECT_SEND", "Close", "Connection"]
 
 DIRECT_SEND = "sharecircle.direct_send"
 """ASGI scope extension of our uvicorn protocol (server/runner.py): `{"write": write_frames}`."""
@@ -52,10 +52,6 @@ def _framer(wire: Wire) -> Callable[[Mapping[str, Any]], bytes]:
     return frame
 
 
-Pair = tuple[OutboundEvent, OutboundEvent | None]
-"""An event and, for facilitators-only events, the placeholder everyone else gets."""
-
-
 @dataclass(frozen=True, slots=True)
 class Close:
     """Queued after the frames that must go out first; the writer then closes the socket."""
@@ -65,7 +61,7 @@ class Close:
 
 
 class Connection:
-    """A connection as the hub and the command handlers see it."""
+    """A connection's outbox, as the hub and the command handlers see it."""
 
     # One of these lives as long as each member stays: no per-instance dict.
     __slots__ = (
@@ -79,21 +75,12 @@ class Connection:
         "_ready",
         "_start",
         "_unsent",
-        "busy",
-        "close_requested",
         "closing",
         "conn_id",
         "cursor",
-        "facilitator",
-        "member_id",
         "on_admitted",
         "on_close",
         "pending",
-        "rates",
-        "seat",
-        "tasks",
-        "waiting_seat",
-        "waiting_ticket",
         "wire",
     )
 
@@ -102,38 +89,26 @@ class Connection:
         self.wire = wire
         self._format = wire.value  # the key of the per-format encoding cache on each event
         self._dump = wire.dumper
-        self.seat: Seat | None = None
-        self.member_id: str | None = None
-        self.facilitator = False
         self.cursor = -1
         """Last seq handed to this client; -1 while joining (events are buffered then)."""
-        self.pending: list[Pair] | None = []
+        self.pending: list[OutboundEvent] | None = []
         self._direct: DirectWrite | None = None
         self.on_close: Callable[[Close], None] | None = None
-        """Direct mode: how the endpoint sends a close once one is decided."""
+        """Called once a close is decided (the driver sends it, or ends its writer)."""
         self._unsent: list[bytes] = []
-        self._start: tuple[int, list[Pair]] = (-1, [])
+        self._start: tuple[int, list[OutboundEvent]] = (-1, [])
         self._queue: collections.deque[bytes | str | Close] = collections.deque()
         self._bytes = 0
         self._max_messages = max_messages
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self.closing: Close | None = None
-        self.close_requested = asyncio.Event()
-        """Set with `closing`: the endpoint then bounds how long the writer may take to flush."""
-        self.rates: ConnectionRates | None = None
-        self.busy = False
-        """A command from this client is being handled (a drain waits for it)."""
-        self.waiting_ticket: str | None = None
-        self.waiting_seat: Seat | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
         self.on_admitted: Callable[[int], None] | None = None
+        """Called when a facilitator lets this waiting person in (the driver seats them)."""
 
     # -- hub side (never awaits) --------------------------------------------------------------
 
-    def deliver(self, event: OutboundEvent, hidden: OutboundEvent | None) -> None:
-        if self.waiting_ticket is not None:
-            return  # protocol.md §3.4 lobby: newcomers see nothing of the room while they wait
+    def deliver(self, event: OutboundEvent) -> None:
         if self.pending is not None:
             # While a join or resume is decided the cursor is unknown, so everything is kept
             # (shared event objects, not copies); most of it is older than the cursor and
@@ -141,13 +116,12 @@ class Connection:
             if len(self.pending) >= JOINING_BUFFER:
                 self.close(CloseCode.SLOW, "too many events while joining")
             else:
-                self.pending.append((event, hidden))
+                self.pending.append(event)
             return
         if event.seq <= self.cursor:
             return
         self.cursor = event.seq
-        chosen = hidden if hidden is not None and not self.facilitator else event
-        self._put(chosen.encoded(self._format, self._dump))
+        self._put(event.encoded(self._format, self._dump))
 
     def evict(self, reason: str) -> None:
         code = CloseCode.BANNED if reason == "banned" else CloseCode.REMOVED
@@ -158,19 +132,17 @@ class Connection:
 
     def admitted(self, seq: int) -> None:
         """Let in from the lobby: buffer from here; the handler sends the room, then the events."""
-        self.waiting_ticket = None
         self.pending = []
         if self.on_admitted is not None:
             self.on_admitted(seq)
 
     def turned_away(self) -> None:
-        self.waiting_ticket = None
         self.send({"type": "lobby.denied"})
         self.close(CloseCode.NOT_ADMITTED, "a facilitator did not let you in this time")
 
     # -- handler side ---------------------------------------------------------------------------
 
-    def prepare_delivery(self, cursor: int, backlog: list[Pair]) -> None:
+    def prepare_delivery(self, cursor: int, backlog: list[OutboundEvent]) -> None:
         """Remember where delivery starts once the join/resume ack has been queued."""
         self._start = (cursor, backlog)
 
@@ -180,9 +152,9 @@ class Connection:
         buffered, self.pending = self.pending or [], None
         # The backlog (a resume's missed events) ends at `cursor`; buffered live events up to
         # it are duplicates of the backlog and are dropped by the seq check in `deliver`.
-        self.cursor = backlog[0][0].seq - 1 if backlog else cursor
-        for event, hidden in [*backlog, *buffered]:
-            self.deliver(event, hidden)
+        self.cursor = backlog[0].seq - 1 if backlog else cursor
+        for event in [*backlog, *buffered]:
+            self.deliver(event)
 
     def reset_delivery(self) -> None:
         """A join failed: drop what was buffered for it and go back to joining."""
@@ -202,16 +174,15 @@ class Connection:
             if self.closing is not None:
                 return  # that flush found the client too slow and closed it already
         self.closing = Close(code, reason)
-        self.close_requested.set()
         if code == CloseCode.SLOW:
             self._queue.clear()
             self._bytes = 0
         self._unsent.clear()
+        if self._direct is None:
+            self._queue.append(self.closing)  # the writer task sends it after what precedes it
+            self._ready.set()
         if self.on_close is not None:
-            self.on_close(self.closing)  # direct mode: no writer task to pick the Close up
-            return
-        self._queue.append(self.closing)
-        self._ready.set()
+            self.on_close(self.closing)
 
     @property
     def direct(self) -> bool:
@@ -304,3 +275,6 @@ def _flusher() -> _Flusher:
             del _FLUSHERS[old]
         flusher = _FLUSHERS[loop] = _Flusher(loop)
     return flusher
+
+
+_: type[Subscriber] = Connection  # the rooms layer's seam, checked statically

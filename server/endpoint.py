@@ -1,42 +1,80 @@
 """The WebSocket driver: the only place that awaits a socket.
 
-It negotiates the subprotocol and checks the Origin before accepting, sends `hello`, then runs a
-reader and a writer task for the connection. The reader decodes frames (server/wire.py), applies
-the limits (frame ceiling, rates, bad-frame budget, join deadline) and hands commands to the
-handlers; the writer drains the connection's outbox. Whatever goes wrong in one connection ends
-that connection with a close code and never touches another (docs/reliability.md).
+It negotiates the subprotocol and checks the Origin before accepting, sends `hello`, then reads
+frames in the connection's own ASGI task and feeds them to the connection's sans-I/O `Session`
+(server/session.py), which says what to do: queue a reply, run a command through the handlers,
+or close. Output goes through the connection's outbox (server/connection.py): written directly
+to the socket under our uvicorn protocol (server/runner.py), or by one writer task under any
+other ASGI server. Whatever goes wrong in one connection ends that connection with a close code
+and never touches another (docs/reliability.md).
+
+After the handshake the driver talks plain ASGI (`receive`/`send`); starlette's `WebSocket`
+is used for the handshake only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import random
-import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.responses import PlainTextResponse
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from server import metrics
-from server.codes import CloseCode, ErrorCode
-from server.commands import SPECS, Join, Ping, Post, Resume
+from server.codes import CloseCode, ServerCode
+from server.commands import Join, Ping, Post, Resume
 from server.connection import DIRECT_SEND, Close, Connection
-from server.errors import BadFrame, CloseConnection, ProtocolError
+from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
 from server.rates import ConnectionRates, Rate
+from server.session import CloseWith, Reply, Session, Step, error_frame
 from server.settings import Settings
-from server.wire import SUBPROTOCOLS, Wire, command_id, parse_command
+from server.wire import SUBPROTOCOLS, Wire
 
-__all__ = ["Endpoint"]
+__all__ = ["RECONNECT_AFTER_MS", "Endpoint", "Link"]
 
 log = logging.getLogger(__name__)
 
 CLOSE_GRACE_SECONDS = 2.0
 """How long a requested close waits for the writer to flush the frames queued before it."""
+
+RECONNECT_AFTER_MS = (1000, 5000)
+"""A drain's `reconnect.after_ms` is drawn from this range (protocol.md §4.6), so the other nodes
+are not hit all at once; the web client spreads its reconnect over the same 1–5 s."""
+
+
+@dataclass(eq=False, slots=True)
+class Link:
+    """One open WebSocket as the driver holds it: outbox, session, rate buckets, tasks."""
+
+    conn: Connection
+    session: Session
+    rates: ConnectionRates
+    peer: Peer
+    tasks: set[asyncio.Task[None]] | None = None
+    """Work started for this connection (an admission); cancelled when it ends."""
+
+    @property
+    def member_id(self) -> str | None:
+        return self.session.member_id
+
+    @property
+    def closing(self) -> Close | None:
+        return self.conn.closing
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        if self.tasks is None:
+            self.tasks = set()  # made on first use: most connections never need one
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
 
 class Endpoint:
@@ -45,7 +83,9 @@ class Endpoint:
     def __init__(self, handlers: Handlers, settings: Settings) -> None:
         self.handlers = handlers
         self.settings = settings
-        self.connections: dict[str, Connection] = {}
+        self.connections: dict[str, Link] = {}
+        self.unready = False
+        """A drain was announced: `/readyz` answers 503 while everyone is still served."""
         self.draining = False
         self._post_rate = Rate.parse(settings.post_rate)
         self._command_rate = Rate.parse(settings.command_rate)
@@ -62,8 +102,9 @@ class Endpoint:
         host = ws.headers.get("host", "")
         return urlsplit(origin).netloc == host and host != ""
 
-    async def __call__(self, ws: WebSocket) -> None:
-        offered = ws.scope.get("subprotocols") or []
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ws = WebSocket(scope, receive, send)
+        offered = scope.get("subprotocols") or []
         chosen = next((p for p in offered if p in SUBPROTOCOLS), None)
         if not self._origin_allowed(ws):
             await _deny(ws, 403, "origin not allowed")
@@ -76,29 +117,36 @@ class Endpoint:
             metrics.server_closed(CloseCode.TRY_AGAIN_LATER)
             await ws.close(CloseCode.TRY_AGAIN_LATER, "node is full; try again later")
             return
+        link = self._link(scope, Wire(chosen))
+        self.connections[link.conn.conn_id] = link
+        metrics.connection_opened()
+        try:
+            self._hello(link.conn)
+            await self._serve(link, receive, send)
+        finally:
+            del self.connections[link.conn.conn_id]
+            metrics.connection_closed()
+            await self._goodbye(link)
+
+    def _link(self, scope: Scope, wire: Wire) -> Link:
         conn = Connection(
-            Wire(chosen),
+            wire,
             max_messages=self.settings.outbox_max_messages,
             max_bytes=self.settings.outbox_max_bytes,
         )
-        conn.rates = ConnectionRates(self._post_rate, self._command_rate, self._ceiling)
-        direct = ws.scope.get("extensions", {}).get(DIRECT_SEND)
+        direct = scope.get("extensions", {}).get(DIRECT_SEND)
         if direct is not None:
             conn.use_direct_send(direct["write"])
-        client = ws.scope.get("client")
-        peer = Peer(address=client[0] if client else None)
-        self.connections[conn.conn_id] = conn
-        metrics.connection_opened()
-        try:
-            self._hello(conn)
-            if conn.direct:
-                await self._serve_direct(ws, conn, peer)
-            else:
-                await self._serve(ws, conn, peer)
-        finally:
-            del self.connections[conn.conn_id]
-            metrics.connection_closed()
-            await self._goodbye(conn)
+        session = Session(
+            wire,
+            join_deadline=asyncio.get_running_loop().time() + self.settings.join_deadline_seconds,
+            bad_frames_before_close=self.settings.bad_frames_before_close,
+        )
+        client = scope.get("client")
+        rates = ConnectionRates(self._post_rate, self._command_rate, self._ceiling)
+        link = Link(conn, session, rates, Peer(address=client[0] if client else None))
+        conn.on_admitted = lambda seq: link.spawn(self.handlers.admit(session, conn, seq))
+        return link
 
     def _hello(self, conn: Connection) -> None:
         conn.send(
@@ -112,209 +160,180 @@ class Endpoint:
             }
         )
 
-    async def _serve(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
-        reader = asyncio.create_task(self._read(ws, conn, peer))
-        writer = asyncio.create_task(self._write(ws, conn))
-        asked = asyncio.create_task(conn.close_requested.wait())
-        done, _ = await asyncio.wait({reader, writer, asked}, return_when=asyncio.FIRST_COMPLETED)
-        if writer not in done and conn.closing is not None:
-            # A close was asked for (by the reader, the hub or an overflowing outbox): let the
-            # writer flush what precedes it, but never wait on a client that stopped reading. Its
-            # writer is stuck in `send` (the socket never drains), so the queued Close would never
-            # be reached: after the grace the writer is dropped and the socket closed directly
-            # (protocol.md §6: 4008 `slow`; runner.StallProofWebSocketProtocol bounds the rest).
-            with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(asyncio.shield(writer), timeout=CLOSE_GRACE_SECONDS)
-            if not writer.done():
-                writer.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await writer
-                await self._close_stalled(ws, conn.closing)
-        asked.cancel()
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for task in (reader, writer):
-            if task not in done:
-                continue
-            exc = task.exception() if not task.cancelled() else None
-            if exc is not None and not isinstance(exc, (WebSocketDisconnect, OSError)):
-                log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
-                with contextlib.suppress(Exception):
-                    await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+    # -- the one serve path -------------------------------------------------------------------
 
-    async def _serve_direct(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
-        """Serve a connection whose frames are written synchronously (server/connection.py).
+    async def _serve(self, link: Link, receive: Receive, send: Send) -> None:
+        """Read until the client goes; a writer task exists only without direct writes."""
+        conn = link.conn
+        writer = None if conn.direct else asyncio.create_task(self._write(conn, send))
+        closers: list[asyncio.Task[None]] = []
 
-        Nothing is left for a writer task to do, so none exists: the reading runs in the
-        connection's own ASGI task, and a close the hub or a limit decides on is sent by a
-        short task made only then. Two fewer tasks per idle member (docs/benchmarks.md).
-        """
-        closing: list[asyncio.Task[None]] = []
-        conn.on_close = lambda close: closing.append(
-            asyncio.ensure_future(self._close_stalled(ws, close))
-        )
+        def closing(close: Close) -> None:
+            link.session.try_step(Step.CLOSE)
+            closers.append(asyncio.ensure_future(self._send_close(send, close, writer)))
+
+        conn.on_close = closing
+        if conn.closing is not None:
+            closing(conn.closing)
         try:
-            await self._read(ws, conn, peer)
-            if conn.closing is not None and not closing:
-                conn.on_close(conn.closing)
-        except (WebSocketDisconnect, OSError):
+            await self._read(link, receive)
+        except OSError:
             pass
         except Exception as exc:
             log.error("connection %s failed: %s", conn.conn_id, type(exc).__name__)
-            with contextlib.suppress(Exception):
-                await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+            await _close(send, CloseCode.INTERNAL_ERROR, "internal error")
         finally:
-            for task in closing:
+            for task in closers:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            if writer is not None:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writer
 
-    @staticmethod
-    async def _close_stalled(ws: WebSocket, close: Close) -> None:
+    async def _send_close(
+        self, send: Send, close: Close, writer: asyncio.Task[None] | None
+    ) -> None:
+        """Send a decided close after what was queued before it, never waiting on a stalled client.
+
+        With a writer task the Close is queued behind the frames: let the writer flush them, but
+        a client that stopped reading leaves it stuck in `send` forever, so after the grace the
+        writer is dropped and the close sent directly (protocol.md §6: 4008 `slow`;
+        runner.StallProofWebSocketProtocol bounds the rest). Direct writes have flushed already.
+        """
+        if writer is not None:
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(writer), timeout=CLOSE_GRACE_SECONDS)
+            if writer.done():
+                return  # it sent the Close itself
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
         metrics.server_closed(close.code)
         with contextlib.suppress(asyncio.TimeoutError, Exception):
-            await asyncio.wait_for(ws.close(close.code, close.reason), timeout=CLOSE_GRACE_SECONDS)
+            await asyncio.wait_for(_close(send, close.code, close.reason), CLOSE_GRACE_SECONDS)
 
-    async def _goodbye(self, conn: Connection) -> None:
-        for task in list(conn.tasks):
+    async def _goodbye(self, link: Link) -> None:
+        for task in list(link.tasks or ()):
             task.cancel()
-        if conn.waiting_seat is not None:
+        session = link.session
+        waiting, session.lobby_seat = session.lobby_seat, None
+        if waiting is not None:
             # Left the lobby before anyone decided; the ticket lapses by itself in the engine.
-            await self.handlers.service.abandon(conn, conn.waiting_seat)
-            conn.waiting_seat = None
-        seat = conn.seat
-        if seat is None:
+            await self.handlers.service.abandon(waiting)
+        seated, session.seat = session.seat, None
+        if seated is None:
             return
-        conn.seat = None
         try:
-            await self.handlers.service.disconnected(conn, seat)
+            await self.handlers.service.disconnected(seated)
         except Exception as exc:
-            log.warning("connection %s: cleanup failed: %s", conn.conn_id, type(exc).__name__)
+            log.warning("connection %s: cleanup failed: %s", link.conn.conn_id, type(exc).__name__)
 
     # -- reading --------------------------------------------------------------------------------
 
-    async def _read(self, ws: WebSocket, conn: Connection, peer: Peer) -> None:
-        bad: collections.deque[float] = collections.deque()
-        deadline = time.monotonic() + self.settings.join_deadline_seconds
-        while conn.closing is None:
-            message = await self._receive(ws, conn, deadline)
-            if message is None:
-                return
-            if message["type"] == "websocket.disconnect":
+    async def _read(self, link: Link, receive: Receive) -> None:
+        session, conn = link.session, link.conn
+        while session.reading:
+            message = await self._receive(link, receive)
+            if message is None or message["type"] == "websocket.disconnect":
                 return
             data = message.get("bytes") if message.get("bytes") is not None else message.get("text")
-            conn.busy = True
+            session.busy = True
             try:
-                await self._frame(conn, peer, data, bad)
-            except CloseConnection as exc:
-                conn.close(exc.close_code, exc.reason)
-                return
+                await self._frame(link, data)
             finally:
-                conn.busy = False
-            if self.draining:
-                self._move_on(conn)  # the command in flight is answered; now move
-                return
+                session.busy = False
+            if self.draining and session.reading:
+                self._move_on(link)  # the command in flight is answered; now move
+            if conn.closing is not None:
+                session.try_step(Step.CLOSE)
 
-    async def _receive(self, ws: WebSocket, conn: Connection, deadline: float) -> Any:
-        if conn.seat is not None or conn.waiting_seat is not None:
-            # Seated, or waiting in the lobby: no join deadline. The raw ASGI receive spares a
-            # suspended frame per idle member (starlette's adds nothing we use here).
-            return await ws._receive()
+    async def _receive(self, link: Link, receive: Receive) -> Any:
+        session = link.session
+        if not session.waits_for_join:
+            return await receive()  # seated, or in the lobby: no join deadline
         try:
-            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-                return await ws.receive()
+            async with asyncio.timeout_at(session.deadline):
+                return await receive()
         except TimeoutError:
-            conn.close(CloseCode.JOIN_TIMEOUT, "join or resume within the deadline")
+            link.conn.close(CloseCode.JOIN_TIMEOUT, "join or resume within the deadline")
             return None
 
-    async def _frame(
-        self, conn: Connection, peer: Peer, data: bytes | str | None, bad: collections.deque[float]
-    ) -> None:
-        rates = conn.rates
-        assert rates is not None
-        if not await rates.frame():
-            raise CloseConnection(CloseCode.RATE_LIMITED, "too many frames")
-        if data is None:
-            raise CloseConnection(CloseCode.UNSUPPORTED_DATA, "empty message")
-        cid: str | int | None = None
-        try:
-            frame = conn.wire.load(data)
-            cid = command_id(frame)
-            cid, command = parse_command(frame, SPECS)
-        except BadFrame as exc:
-            self._count_bad(bad)
-            conn.send({"type": "error", "id": None, "code": exc.code.value, "message": exc.message})
+    async def _frame(self, link: Link, data: bytes | str | None) -> None:
+        conn = link.conn
+        if not await link.rates.frame():
+            conn.close(CloseCode.RATE_LIMITED, "too many frames")
             return
-        except ProtocolError as exc:
-            self._count_bad(bad)
-            conn.send({"type": "error", "id": cid, "code": exc.code.value, "message": exc.message})
+        intent = link.session.receive(data, asyncio.get_running_loop().time())
+        if isinstance(intent, Reply):
+            conn.send(intent.frame)
             return
-        metrics.command_received(command)
-        if not await self._rate_ok(conn, command):
-            conn.send(
-                {
-                    "type": "error",
-                    "id": cid,
-                    "code": ErrorCode.RATE_LIMITED.value,
-                    "message": "Slow down a little.",
-                    "retry_after_ms": 1000,
-                }
+        if isinstance(intent, CloseWith):
+            conn.close(intent.code, intent.reason)
+            return
+        metrics.command_received(intent.command)
+        wait = await self._rate_wait(link, intent.command)
+        if wait is not None:
+            limited = ProtocolError(
+                ServerCode.RATE_LIMITED, "Slow down a little.", retry_after_ms=wait
             )
+            conn.send(error_frame(intent.cid, limited))
             return
-        await self.handlers.dispatch(conn, peer, cid, command)
+        await self.handlers.dispatch(link.session, conn, link.peer, intent.cid, intent.command)
 
-    def _count_bad(self, bad: collections.deque[float]) -> None:
-        now = time.monotonic()
-        bad.append(now)
-        while bad and bad[0] < now - 60:
-            bad.popleft()
-        if len(bad) >= self.settings.bad_frames_before_close:
-            raise CloseConnection(CloseCode.POLICY_VIOLATION, "too many invalid frames")
-
-    async def _rate_ok(self, conn: Connection, command: object) -> bool:
+    @staticmethod
+    async def _rate_wait(link: Link, command: object) -> int | None:
+        """None when the command may run now, else the milliseconds until its bucket has room."""
         if isinstance(command, (Ping, Join, Resume)):
-            return True
+            return None
         if isinstance(command, Post):
-            return await conn.rates.post()  # type: ignore[union-attr]
-        return await conn.rates.command()  # type: ignore[union-attr]
+            return await link.rates.post()
+        return await link.rates.command()
 
-    # -- writing --------------------------------------------------------------------------------
+    # -- writing (only without direct writes) ---------------------------------------------------
 
-    async def _write(self, ws: WebSocket, conn: Connection) -> None:
-        # The raw ASGI send: starlette's WebSocket.send re-checks its state machine on every
-        # frame, which is measurable when one event goes to a thousand members.
-        send = ws._send
+    async def _write(self, conn: Connection, send: Send) -> None:
         key = "bytes" if conn.wire.binary else "text"
-        while True:
-            batch = await conn.next_batch()
-            metrics.frames_sent(len(batch))
-            for item in batch:
-                if isinstance(item, Close):
-                    await ws.close(item.code, item.reason)
-                    metrics.server_closed(item.code)  # after: a stalled close is _close_stalled's
-                    return
-                await send({"type": "websocket.send", key: item})
+        try:
+            while True:
+                batch = await conn.next_batch()
+                metrics.frames_sent(len(batch))
+                for item in batch:
+                    if isinstance(item, Close):
+                        await _close(send, item.code, item.reason)
+                        metrics.server_closed(item.code)  # after: a stalled close is not here
+                        return
+                    await send({"type": "websocket.send", key: item})
+        except (OSError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            log.error("connection %s: writer failed: %s", conn.conn_id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await _close(send, CloseCode.INTERNAL_ERROR, "internal error")
 
     # -- draining -------------------------------------------------------------------------------
 
-    def drain(self, after_ms: int = 1000) -> None:
+    def drain(self) -> None:
         """Tell every client to move to another node, then close them with 1012.
 
         A connection in the middle of a command first finishes it (its ack goes out), so
         nothing in flight is lost; the reader then moves it on (see `_read`).
         """
-        self.draining = True
-        for conn in list(self.connections.values()):
-            if not conn.busy:
-                self._move_on(conn)
+        self.unready = self.draining = True
+        for link in list(self.connections.values()):
+            if not link.session.busy:
+                self._move_on(link)
 
     @staticmethod
-    def _move_on(conn: Connection) -> None:
-        # Spread reconnects over a second or so, so the other nodes are not hit all at once.
-        conn.send({"type": "reconnect", "after_ms": random.randint(200, 1500)})
-        conn.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
+    def _move_on(link: Link) -> None:
+        if not link.session.try_step(Step.DRAIN):
+            return  # already closing
+        link.conn.send({"type": "reconnect", "after_ms": random.randint(*RECONNECT_AFTER_MS)})
+        link.conn.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
+
+
+async def _close(send: Send, code: int, reason: str) -> None:
+    await send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 async def _deny(ws: WebSocket, status: int, reason: str) -> None:

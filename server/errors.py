@@ -10,7 +10,8 @@ and "we have a bug".
 
 from __future__ import annotations
 
-from server.codes import CloseCode, ErrorCode
+import facilitation as fx
+from server.codes import CloseCode, ServerCode, WireCode
 
 __all__ = ["BadFrame", "BadRequest", "CloseConnection", "ProtocolError", "ServerError"]
 
@@ -22,7 +23,7 @@ class ServerError(Exception):
 class ProtocolError(ServerError):
     """A refusal sent back as an error frame; the connection carries on."""
 
-    def __init__(self, code: ErrorCode, message: str, *, retry_after_ms: int | None = None) -> None:
+    def __init__(self, code: WireCode, message: str, *, retry_after_ms: int | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -33,13 +34,13 @@ class BadFrame(ProtocolError):
     """The frame could not be decoded into a map."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(ErrorCode.BAD_FRAME, message)
+        super().__init__(ServerCode.BAD_FRAME, message)
 
 
 class BadRequest(ProtocolError):
     """The frame decoded, but a command or field is wrong."""
 
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.BAD_REQUEST) -> None:
+    def __init__(self, message: str, code: WireCode = fx.Refusal.BAD_REQUEST) -> None:
         super().__init__(code, message)
 
 

@@ -1,27 +1,31 @@
 """What each command does for a connection: checks, then a call into the rooms service.
 
-Identity, role and room always come from the connection's `Seat` (built from the server's own
+Identity, role and room always come from the session's `Seat` (built from the server's own
 verified session token), never from fields in a frame (docs/reliability.md, authorization).
+Which commands a connection may send at all is the session table's business (server/session.py);
+the phase changes here are its rows.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import facilitation as fx
 from rooms.backends.base import Position
-from rooms.errors import BackendUnavailable, RoomNotFound
-from rooms.meeting import Busy
+from rooms.errors import BackendUnavailable, Denied
 from rooms.outbound import OutboundEvent
-from rooms.service import Denied, JoinResult, RoomsService, Seat
-from server.codes import CloseCode, ErrorCode
+from rooms.seat import Seat
+from rooms.seating import JoinResult
+from rooms.service import RoomsService
+from server.codes import CloseCode, ServerCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
+from server.session import Session, Step, error_frame
 from server.settings import Settings
 from server.tokens import SessionClaims, TokenError, Tokens
 
@@ -49,14 +53,14 @@ class Handlers:
         secret = (settings.secret or "").encode()
         self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
 
-    async def dispatch(self, conn: Connection, peer: Peer, cid: str | int, command: object) -> None:
+    async def dispatch(
+        self, session: Session, conn: Connection, peer: Peer, cid: str | int, command: object
+    ) -> None:
         """Run one command and queue exactly one ack or error frame for it."""
         try:
-            reply = await self._run(conn, peer, command)
-        except (ProtocolError, Denied, RoomNotFound, Busy, BackendUnavailable) as exc:
-            if isinstance(command, (Join, Resume)) and conn.seat is None:
-                conn.reset_delivery()
-            conn.send(_refusal_frame(cid, exc))
+            reply = await self._run(session, conn, peer, command)
+        except (ProtocolError, Denied, BackendUnavailable) as exc:
+            conn.send(error_frame(cid, exc))
             return
         if isinstance(command, Ping):
             conn.send({"type": "pong", "id": cid})
@@ -65,30 +69,44 @@ class Handlers:
         if isinstance(command, Leave):
             conn.close(CloseCode.NORMAL, "goodbye")  # protocol.md §3.2
             return
-        if isinstance(command, (Join, Resume)):
+        if isinstance(command, (Join, Resume)) and conn.pending is not None:
             conn.start_delivery()  # the ack first, then missed and buffered events in order
 
-    async def _run(self, conn: Connection, peer: Peer, command: object) -> dict[str, Any]:
+    async def _run(
+        self, session: Session, conn: Connection, peer: Peer, command: object
+    ) -> dict[str, Any]:
         if isinstance(command, Ping):
             return {}
-        if isinstance(command, Join):
-            return await self._join(conn, peer, command)
-        if isinstance(command, Resume):
-            return await self._resume(conn, command)
-        seat = conn.seat
-        if seat is None:
-            raise ProtocolError(ErrorCode.NOT_JOINED, "Join a room (or resume) first.")
+        if isinstance(command, (Join, Resume)):
+            return await self._enter(session, conn, peer, command)
+        seat = session.seat
+        assert seat is not None  # the session table runs room commands only when seated
         if isinstance(command, Post):
             return {"seq": await self.service.post(seat, command.text)}
         if isinstance(command, React):
             given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
             return {"seq": given}
         if isinstance(command, Leave):
-            await self.service.leave(conn, seat)
-            conn.seat = None
+            await self.service.leave(seat)
+            session.seat = None
+            session.step(Step.LEFT)
             return {}
         seq = await self.service.command(seat, command)  # type: ignore[arg-type]
         return {} if seq is None else {"seq": seq}
+
+    async def _enter(
+        self, session: Session, conn: Connection, peer: Peer, command: Join | Resume
+    ) -> dict[str, Any]:
+        """A join or resume: the session is `joining` until it is seated, parked or refused."""
+        session.step(Step.ENTER)
+        try:
+            if isinstance(command, Join):
+                return await self._join(session, conn, peer, command)
+            return await self._resume(session, conn, command)
+        except BaseException:
+            conn.reset_delivery()
+            session.try_step(Step.REFUSED)
+            raise
 
     # -- join / resume ----------------------------------------------------------------------
 
@@ -98,13 +116,13 @@ class Handlers:
         digest = hmac.new(self._mark_key, peer.address.encode(), hashlib.sha256).hexdigest()
         return frozenset({f"n:{digest[:24]}"})
 
-    async def _join(self, conn: Connection, peer: Peer, cmd: Join) -> dict[str, Any]:
-        if conn.seat is not None:
-            raise ProtocolError(ErrorCode.ALREADY_JOINED, "This connection is already in a room.")
+    async def _join(
+        self, session: Session, conn: Connection, peer: Peer, cmd: Join
+    ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
         if room.access == "closed":
             if not cmd.invite:
-                raise ProtocolError(ErrorCode.ROOM_CLOSED, "This room needs an invite link.")
+                raise ProtocolError(ServerCode.ROOM_CLOSED, "This room needs an invite link.")
             self._check_invite(cmd.invite, room.slug, "member")
         facilitator = False
         if cmd.facilitator:
@@ -112,7 +130,7 @@ class Handlers:
             facilitator = True
         observer = cmd.role == "observer"
         if observer and facilitator:
-            raise ProtocolError(ErrorCode.BAD_REQUEST, "Facilitators join as members.")
+            raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
         result = await self.service.join(
             conn,
             room.slug,
@@ -122,43 +140,38 @@ class Handlers:
             marks=self._marks(peer),
         )
         if result.ticket is not None:
-            return self._park(conn, result)
-        self._seat(conn, result.seat, result.member, result.cursor)
+            return self._park(session, conn, result)
+        self._seat(session, conn, result.seat, result.cursor)
         token = self._session_token(result.seat)
         return {"token": token, **_snapshot(result)}
 
-    def _park(self, conn: Connection, result: JoinResult) -> dict[str, Any]:
+    def _park(self, session: Session, conn: Connection, result: JoinResult) -> dict[str, Any]:
         """The room's lobby is on: wait, seeing nothing, until a facilitator decides."""
-        seat = result.seat
-        conn.waiting_seat = seat
-
-        def admitted(seq: int) -> None:
-            task = asyncio.create_task(self._admit(conn, seat, seq))
-            conn.tasks.add(task)
-            task.add_done_callback(conn.tasks.discard)
-
-        conn.on_admitted = admitted
+        session.lobby_seat = result.seat
+        session.step(Step.PARKED)
         return {"lobby": True, "ticket": result.ticket, "room": _snapshot(result)["room"]}
 
-    async def _admit(self, conn: Connection, seat: Seat, seq: int) -> None:
+    async def admit(self, session: Session, conn: Connection, seq: int) -> None:
+        """A facilitator let the waiting person in with the event at `seq`: seat them."""
+        seat = session.lobby_seat
+        if seat is None or not session.try_step(Step.ADMITTED):
+            return
         try:
             snapshot = await self.service.admitted_snapshot(seat, seq)
-        except (BackendUnavailable, RoomNotFound):
+        except (BackendUnavailable, Denied):
             conn.lost_state()
             return
-        conn.waiting_seat = None
-        self._seat(conn, seat, snapshot.member, seq)
+        session.lobby_seat = None
+        self._seat(session, conn, seat, seq)
         conn.send({"type": "admitted", "token": self._session_token(seat), **_snapshot(snapshot)})
         conn.start_delivery()
 
-    async def _resume(self, conn: Connection, cmd: Resume) -> dict[str, Any]:
-        if conn.seat is not None:
-            raise ProtocolError(ErrorCode.ALREADY_JOINED, "This connection is already in a room.")
+    async def _resume(self, session: Session, conn: Connection, cmd: Resume) -> dict[str, Any]:
         try:
             claims = self.tokens.check_session(cmd.token)
         except TokenError:
             raise ProtocolError(
-                ErrorCode.INVALID_TOKEN, "That session has expired; please join again."
+                ServerCode.INVALID_TOKEN, "That session has expired; please join again."
             ) from None
         room = await self.service.catalog.get(claims.room)
         seat = Seat(
@@ -166,8 +179,7 @@ class Handlers:
         )
         await self._check_connection_cap(seat)
         result = await self.service.resume(conn, seat, Position(cmd.seq, cmd.epoch))
-        backlog = list(zip(result.missed, result.hidden, strict=True))
-        self._seat(conn, seat, result.member, result.cursor, backlog)
+        self._seat(session, conn, seat, result.cursor, result.missed)
         reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
         if result.snapshot is not None:
             reply.update(_snapshot(result.snapshot))
@@ -183,7 +195,7 @@ class Handlers:
         mine = sum(1 for p in present if p.member_id == seat.member_id)
         if mine >= self.settings.max_connections_per_session:
             raise ProtocolError(
-                ErrorCode.TOO_MANY_CONNECTIONS,
+                ServerCode.TOO_MANY_CONNECTIONS,
                 "This session already has the most connections allowed.",
             )
 
@@ -192,20 +204,19 @@ class Handlers:
             self.tokens.check_invite(token, room, role)
         except TokenError:
             raise ProtocolError(
-                ErrorCode.INVALID_TOKEN, "That invite is not valid for this room."
+                ServerCode.INVALID_TOKEN, "That invite is not valid for this room."
             ) from None
 
     @staticmethod
     def _seat(
+        session: Session,
         conn: Connection,
         seat: Seat,
-        member: dict[str, Any] | None,
         cursor: int,
-        backlog: list[tuple[OutboundEvent, OutboundEvent | None]] | None = None,
+        backlog: list[OutboundEvent] | None = None,
     ) -> None:
-        conn.seat = seat
-        conn.member_id = seat.member_id
-        conn.facilitator = bool(member and member.get("role") == "facilitator")
+        session.seat = seat
+        session.step(Step.SEATED)
         conn.prepare_delivery(cursor, backlog or [])
 
     def _session_token(self, seat: Seat) -> str:
@@ -232,22 +243,3 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},
         **({"waiting": result.waiting} if result.waiting is not None else {}),
     }
-
-
-def _refusal_frame(cid: str | int, exc: Exception) -> dict[str, Any]:
-    if isinstance(exc, (ProtocolError, Denied)):
-        return _error(cid, exc.code, exc.message, exc.retry_after_ms)
-    if isinstance(exc, RoomNotFound):
-        return _error(cid, ErrorCode.ROOM_NOT_FOUND, "There is no room with that name.")
-    if isinstance(exc, Busy):
-        return _error(cid, ErrorCode.BUSY, "The room is very busy; please try again.")
-    return _error(cid, ErrorCode.UNAVAILABLE, "The server is reconnecting; try again shortly.")
-
-
-def _error(
-    cid: str | int | None, code: str, message: str, retry: int | None = None
-) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "id": cid, "code": str(code), "message": message}
-    if retry is not None:
-        frame["retry_after_ms"] = retry
-    return frame

@@ -176,7 +176,7 @@ def render(node: Any) -> bytes:
     """The exposition text, with this node's gauges read just now."""
     _CONNECTIONS.set(len(node.endpoint.connections))
     _ROOMS.set(len(node.service.hub.rooms))
-    _DRAINING.set(1 if node.endpoint.draining else 0)
+    _DRAINING.set(1 if node.endpoint.unready else 0)
     return generate_latest(REGISTRY)
 
 

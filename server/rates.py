@@ -7,6 +7,7 @@ settings: `"5/5seconds"`, `"120/minute"`, `"10/second"`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -56,22 +57,29 @@ class ConnectionRates:
         self._commands: AsyncLimiter | None = None
 
     async def frame(self) -> bool:
-        return await _take(self._ceiling)
+        return await _take(self._ceiling) is None
 
-    async def post(self) -> bool:
+    async def post(self) -> int | None:
+        """None if a post may go now, else the milliseconds to wait (`retry_after_ms`)."""
         if self._posts is None:
             self._posts = self._rates[0].bucket()
         return await _take(self._posts)
 
-    async def command(self) -> bool:
+    async def command(self) -> int | None:
+        """None if a command may run now, else the milliseconds to wait (`retry_after_ms`)."""
         if self._commands is None:
             self._commands = self._rates[1].bucket()
         return await _take(self._commands)
 
 
-async def _take(bucket: AsyncLimiter) -> bool:
-    """Take one unit if the bucket has room right now; never wait for it."""
+async def _take(bucket: AsyncLimiter) -> int | None:
+    """Take one unit if the bucket has room right now (never wait); else how long until it has.
+
+    A leaky bucket refuses while its level is above `max_rate - 1`, and leaks one unit every
+    `time_period / max_rate` seconds: after that long it has room again, whatever it holds.
+    So that is the wait we tell the client (docs/protocol.md §5, `retry_after_ms`).
+    """
     if not bucket.has_capacity():
-        return False
+        return math.ceil(bucket.time_period / bucket.max_rate * 1000)
     await bucket.acquire()  # returns at once: there is capacity
-    return True
+    return None

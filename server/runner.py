@@ -196,13 +196,33 @@ def _http_protocol(settings: Settings) -> type[HeadDeadlineH11Protocol]:
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn's Server, except that SIGTERM first tells every client to move elsewhere."""
+    """uvicorn's Server, except that SIGTERM first gives notice, then moves every client.
+
+    docs/operations.md "Graceful drain": on the first SIGTERM `/readyz` turns 503 while the node
+    keeps serving everyone for `drain_notice_seconds` (a load balancer that routes by readiness
+    sees it and stops sending newcomers); then clients are told to reconnect elsewhere, closed
+    with 1012, and uvicorn shuts down. A second signal skips what is left of the notice.
+    """
+
+    _noticed = False
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         app = self.config.app
         node = getattr(getattr(app, "state", None), "node", None)
-        if node is not None and sig in (signal.SIGTERM, signal.SIGINT):
-            node.endpoint.drain()
+        if node is None or sig not in (signal.SIGTERM, signal.SIGINT):
+            super().handle_exit(sig, frame)
+            return
+        notice = node.settings.drain_notice_seconds
+        if not self._noticed and notice > 0:
+            self._noticed = True
+            node.endpoint.unready = True
+            loop = asyncio.get_running_loop()  # signal handlers run in the loop's thread
+            loop.call_soon_threadsafe(loop.call_later, notice, self._leave, node, sig, frame)
+            return
+        self._leave(node, sig, frame)
+
+    def _leave(self, node: Any, sig: int, frame: Any) -> None:
+        node.endpoint.drain()
         super().handle_exit(sig, frame)
 
 

@@ -198,6 +198,10 @@ class Settings(BaseSettings):
     )
     log_level: str = _s("info", "Log level of sharecircle's own loggers.")
     log_client_addresses: bool = _s(False, "Log client IP addresses (off: never logged).")
+    drain_notice_seconds: float = _s(
+        0.0,
+        "On SIGTERM, how long `/readyz` answers 503 while the node still serves everyone, before clients are told to move and the port closes. Behind a balancer that routes by readiness probes, at least its probe period times its failure threshold; nginx needs none (a stopped node refuses connections).",
+    )
     drain_seconds: float = _s(
         10.0,
         "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import msgpack
 
-from server.codes import CloseCode, ErrorCode
+from server.codes import CloseCode, ServerCode
 from server.errors import BadFrame, BadRequest, CloseConnection
 
 __all__ = [
@@ -204,7 +204,7 @@ def parse_command(
         raise BadRequest("every command needs a string type")
     spec = specs.get(name)
     if spec is None:
-        raise BadRequest(f"no such command: {name[:40]!r}", ErrorCode.UNKNOWN_COMMAND)
+        raise BadRequest(f"no such command: {name[:40]!r}", ServerCode.UNKNOWN_COMMAND)
     known = {"type", "id"} | {f.name for f in spec.fields}
     extra = [k for k in frame if k not in known]
     if extra:

@@ -102,3 +102,26 @@ async def test_a_draining_node_is_not_ready_and_refuses_new_sockets(
         except httpx.TransportError:
             pass  # already gone: also not ready
     assert b.wait(20) is not None
+
+
+async def test_the_drain_notice_shows_503_while_everyone_is_still_served() -> None:
+    """With `drain_notice_seconds`, a readiness probe sees 503 before anyone is moved: the
+    node keeps serving its people (and newcomers) until the notice ends, then moves them."""
+    with RedisServer.launch() as redis, NodeProcess(redis.url, drain_notice_seconds=3) as node:
+        holder = await Client.connect(node.url)
+        await holder.join("night-owls", "Holder")
+        node.terminate()
+        async with httpx.AsyncClient(base_url=node.http) as http:
+            for _ in range(100):  # bounded: the signal is handled within a few loop turns
+                if (await http.get("/readyz")).status_code == 503:
+                    break
+                await asyncio.sleep(0.01)
+            assert (await http.get("/readyz")).status_code == 503
+        assert not any(f.get("type") == "reconnect" for f in holder.frames)
+        await holder.ok("post", text="still served during the notice")
+        newcomer = await Client.connect(node.url)
+        await newcomer.ok("join", room="night-owls", name="Late")
+        for client in (holder, newcomer):
+            await client.wait_for(lambda f: f.get("type") == "reconnect", frames=True)
+            assert (await client.closed())[0] == 1012
+        assert node.wait(20) is not None

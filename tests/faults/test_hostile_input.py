@@ -99,15 +99,34 @@ async def test_a_lone_surrogate_never_reaches_anyone(live: Live) -> None:
 
 
 async def test_unknown_fields_never_pass_silently(live: Live) -> None:
-    """A field the command does not have is refused, and nothing is posted or changed."""
+    """A field the command does not have is refused, every time, and nothing is posted or
+    changed; such commands are decodable, so they never count towards the 1008 close."""
     client = await Client.connect(live.url, binary=True)
     await client.join(ROOM, "Typo")
-    for kind, fields in (("post", {"text": "hi", "txt": "typo"}), ("hand.raise", {"urgent": 1})):
+    commands = (("post", {"text": "hi", "txt": "typo"}), ("hand.raise", {"urgent": 1}))
+    for kind, fields in (*commands, ("ping", {"extra": 1})):
         reply = await client.request(kind, **fields)
         assert reply["code"] == "bad_request", reply
     assert not client.named("chat.message")
-    await client.send("ping", extra=None)  # the third invalid frame within a minute
-    assert await client.closed() == (1008, "too many invalid frames")
+    assert (await client.request("ping"))["type"] == "pong"  # still open
+    await client.close()
+
+
+async def test_every_decodable_command_gets_exactly_one_reply(live: Live) -> None:
+    """Three commands with an unknown field, sent back to back: three `bad_request` replies,
+    one per id, and the connection stays open (protocol.md §3: one ack or error per id)."""
+    client = await Client.connect(live.url)
+    await client.join(ROOM, "Newer client")
+    for cid in (101, 102, 103):
+        await client.send_raw(json.dumps({"type": "post", "id": cid, "text": "x", "new": True}))
+    replies = [
+        await client.wait_for(lambda f, cid=cid: f.get("id") == cid, frames=True)
+        for cid in (101, 102, 103)
+    ]
+    assert [r["code"] for r in replies] == ["bad_request"] * 3
+    assert sum(1 for f in client.frames if f.get("id") in (101, 102, 103)) == 3
+    assert (await client.request("ping"))["type"] == "pong"
+    await client.close()
 
 
 async def test_invalid_utf8_in_a_text_frame_closes_with_1007(live: Live) -> None:

@@ -1,0 +1,69 @@
+"""Per-room state: held while used, dropped with the last holder, and caches that forget."""
+
+from __future__ import annotations
+
+import asyncio
+
+import facilitation as fx
+from facilitation.serialize import PlainCache
+from rooms.live import CachedMeeting, LiveRooms, MemberViews
+from tests.facilitation.harness import Meeting
+
+
+def test_a_room_lives_exactly_as_long_as_it_is_held() -> None:
+    rooms = LiveRooms()
+    first = rooms.hold("r")
+    with rooms.using("r") as same:
+        assert same is first
+    assert rooms.get("r") is first
+    rooms.release(first)
+    assert rooms.get("r") is None
+    assert len(rooms) == 0
+    assert rooms.hold("r") is not first  # a new room, with none of the old caches
+
+
+async def test_releasing_the_last_hold_cancels_the_rooms_tasks() -> None:
+    rooms = LiveRooms()
+    live = rooms.hold("r")
+    task = asyncio.create_task(asyncio.Event().wait())
+    live.tasks.append(task)
+    rooms.release(live)
+    await asyncio.sleep(0)
+    assert task.cancelled()
+
+
+def test_the_cache_covers_only_what_this_node_wrote() -> None:
+    state = fx.MeetingState.new()
+    written = CachedMeeting(3, state, epoch="e1", through_seq=10)
+    assert written.covers(10, "e1")
+    assert not written.covers(11, "e1")
+    assert not written.covers(5, "e2")  # another epoch: the history was rebuilt
+    assert not CachedMeeting(3, state).covers(1, "e1")  # read, not written: never covers
+
+
+def _room_of(*names: str) -> Meeting:
+    meeting = Meeting()
+    for name in names:
+        meeting.join(name)
+    return meeting
+
+
+def test_member_views_reuse_unchanged_people_and_forget_who_left() -> None:
+    meeting = _room_of("ann", "ben")
+    views = MemberViews()
+    before = views.of(meeting.state)
+    meeting.send(fx.Leave(member="ben"))
+    after = views.of(meeting.state)
+    assert after[0] is before[0]  # Ann did not change: the very same view object
+    assert [v["id"] for v in after] == ["ann"]
+
+
+def test_plain_cache_holds_only_the_last_states_participants() -> None:
+    meeting = _room_of("ann", "ben")
+    cache = PlainCache()
+    first = fx.to_dict(meeting.state, cache)
+    meeting.send(fx.Leave(member="ben"))
+    second = fx.to_dict(meeting.state, cache)
+    assert second["participants"][0] is first["participants"][0]
+    assert second == fx.to_dict(meeting.state)  # the cache never changes what is written
+    assert len(cache._by_member) == 1  # Ben is gone from it
