@@ -1,0 +1,82 @@
+"""Versioned schema migrations with Alembic, shipped inside this package.
+
+The migration scripts live in `rooms/store/migrations/` and are found relative to this file, so
+`sharecircle migrate` works from an installed wheel as from a checkout; no `alembic.ini` is read.
+Every function takes the store's own async engine and runs Alembic on one of its connections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from rooms.store.engine import guard
+from rooms.store.errors import SchemaBehind
+
+__all__ = ["current_revision", "ensure_current", "head_revision", "revisions", "upgrade"]
+
+_SCRIPTS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    return config
+
+
+def head_revision() -> str:
+    """The revision this code's schema is at."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None, "the migrations directory has no revisions"
+    return head
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first."""
+    script = ScriptDirectory.from_config(_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's revision, or None if it was never migrated."""
+
+    def read(conn: Connection) -> str | None:
+        return MigrationContext.configure(conn).get_current_revision()
+
+    with guard():
+        async with engine.connect() as conn:
+            return await conn.run_sync(read)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate the database forward to `revision`; returns the revisions before and after."""
+    before = await current_revision(engine)
+
+    def run(conn: Connection, config: Config) -> None:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+    with guard():
+        async with engine.begin() as conn:
+            await conn.run_sync(run, _config())
+    return before, await current_revision(engine)
+
+
+async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool) -> None:
+    """Check the schema before serving: migrate it when allowed, else refuse if it is behind.
+
+    Raises:
+        SchemaBehind: the database is not at the head revision and `auto_upgrade` is False.
+    """
+    current, head = await current_revision(engine), head_revision()
+    if current == head:
+        return
+    if not auto_upgrade:
+        raise SchemaBehind(current, head)
+    await upgrade(engine)
