@@ -108,7 +108,8 @@ async def test_what_is_stored_survives_reopening(store_url_param: str, clock: Ma
 async def test_a_staff_key_signs_in_and_only_its_hash_is_stored(store: SqlStore) -> None:
     """A generated key is returned once, signs in, and appears nowhere in the database."""
     made = await store.add_staff("Robin", admin=False, rooms=["night-owls", "daily-check-in"])
-    assert made.key is not None and made.key.startswith("sck_")
+    assert made.key is not None
+    assert made.key.startswith("sck_")
     assert made.account.rooms == frozenset({"night-owls", "daily-check-in"})
     assert made.account.credential == "key"
     assert await store.sign_in("robin", made.key) == made.account  # names match by skeleton
@@ -171,7 +172,8 @@ async def test_a_single_use_invite_is_redeemed_once(store: SqlStore) -> None:
     """The first redemption succeeds and spends it; the next finds nothing."""
     made = await store.create_invite("night-owls", "facilitator", ttl=3600, single_use=True)
     used = await store.redeem_invite(made.id, "night-owls", "facilitator")
-    assert used is not None and used.used_at is not None
+    assert used is not None
+    assert used.used_at is not None
     assert await store.redeem_invite(made.id, "night-owls", "facilitator") is None
     assert await store.list_invites() == []
 
@@ -233,7 +235,8 @@ async def test_a_ban_matches_any_of_its_marks_until_it_ends(
 ) -> None:
     """A ban holds in its room against any one of its marks, and lapses at `until`."""
     ban = await store.add_ban("night-owls", {"m-1", "net-abc"}, until=clock.now() + 600)
-    assert ban.marks == frozenset({"m-1", "net-abc"}) and not ban.removal
+    assert ban.marks == frozenset({"m-1", "net-abc"})
+    assert not ban.removal
     assert await store.find_ban("night-owls", {"m-2", "net-abc"}) == ban
     assert await store.find_ban("night-owls", {"m-1"}) == ban
     assert await store.find_ban("night-owls", {"m-2"}) is None
@@ -273,7 +276,7 @@ async def test_a_report_stays_open_until_closed_or_expired(
     assert await store.open_reports("daily-check-in") == [second]
     assert await store.close_report(first.id) is True
     assert await store.close_report(first.id) is False
-    assert not any("first" == v for v in await all_values(store))
+    assert not any(v == "first" for v in await all_values(store))
     clock.advance(RETENTION.reports_seconds)
     assert await store.open_reports() == []
 

@@ -96,8 +96,22 @@ class PostgresServer:
         psql = self.bindir / "psql"
         binary = str(psql) if psql.is_file() else "psql"
         done = subprocess.run(
-            [binary, "-h", self.socket_dir, "-p", str(_PORT), "-U", "postgres", "-d", database]
-            + ["-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
+            [
+                binary,
+                "-h",
+                self.socket_dir,
+                "-p",
+                str(_PORT),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ],
             capture_output=True,
             check=False,
             timeout=30,
