@@ -7,6 +7,7 @@ service, the command handlers and the WebSocket endpoint, and hands them to the 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -27,7 +28,8 @@ from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
-from server import api, metrics
+from rooms.store import SqlStore
+from server import admin_staff, api, metrics, storage
 from server.endpoint import Endpoint
 from server.handlers import Handlers
 from server.settings import Settings
@@ -56,6 +58,8 @@ class Node:
     tokens: Tokens
     endpoint: Endpoint
     admin_token: str
+    store: SqlStore
+    """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
 
 
 class SecurityHeaders:
@@ -106,8 +110,9 @@ def create_app(
     *,
     clock: Clock | None = None,
     backend: Backend | None = None,
+    store: SqlStore | None = None,
 ) -> Starlette:
-    """Build the app. `clock` and `backend` are injectable for tests."""
+    """Build the app. `clock`, `backend` and `store` are injectable for tests."""
     if clock is None:
         clock = (
             OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
@@ -131,7 +136,11 @@ def create_app(
             queue_size=10_000,
             **extra,
         )
-        catalog = Catalog(be, settings.rooms)
+        st = store or await storage.open_node_store(settings, clock)
+        sweeper = asyncio.create_task(
+            storage.sweep_forever(st, clock, settings.retention_sweep_seconds)
+        )
+        catalog = Catalog(st, settings.rooms)
         service = RoomsService(
             be,
             catalog,
@@ -158,14 +167,17 @@ def create_app(
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
         admin = settings.admin_token or secrets.token_urlsafe(24)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
         try:
             yield
         finally:
             endpoint.drain()
+            sweeper.cancel()
             await service.aclose()
             if backend is None:
                 await be.aclose()
+            if store is None:
+                await st.aclose()
 
     routes = [
         Route("/api/rooms", api.list_rooms),
@@ -175,6 +187,11 @@ def create_app(
         Route("/metrics", metrics.endpoint),
         Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
         Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
+        Route("/api/admin/staff", admin_staff.list_staff, methods=["GET"]),
+        Route("/api/admin/staff", admin_staff.create_staff, methods=["POST"]),
+        Route("/api/admin/staff/{name}", admin_staff.revoke_staff, methods=["DELETE"]),
+        Route("/api/admin/invites", admin_staff.list_invites, methods=["GET"]),
+        Route("/api/admin/invites/{invite_id}", admin_staff.revoke_invite, methods=["DELETE"]),
         Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
     ]
     app = SharecircleApp(routes=routes, lifespan=lifespan)

@@ -75,6 +75,40 @@ class Settings:
         "and printed once to the console.",
         secret=True,
     )
+    data_dir: str | None = _s(
+        None,
+        "Directory of the embedded SQLite store (`sharecircle.db`), used when `database_url` is "
+        "unset. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else "
+        "`$XDG_STATE_HOME/sharecircle`, else `~/.local/state/sharecircle`; never the current "
+        "directory, so starting from elsewhere cannot silently start with no bans.",
+    )
+    database_url: str | None = _s(
+        None,
+        "PostgreSQL URL (`postgresql://user@host/db`) of the durable store (rooms, staff, "
+        "invites, bans, open reports, moderation log) shared by several nodes. Unset: SQLite in "
+        "`data_dir`. Env also `DATABASE_URL`.",
+        secret=True,
+    )
+    report_retention_seconds: int = _s(
+        259200,
+        "An open report (the one place reported text is kept) is deleted this long after it was "
+        "filed, if no facilitator closed it first.",
+    )
+    moderation_log_retention_seconds: int = _s(
+        2592000, "Moderation log entries (ids, actions, times; no text) are deleted after this."
+    )
+    invite_retention_seconds: int = _s(
+        604800, "Spent, revoked or expired invite records are deleted this long after they end."
+    )
+    retention_sweep_seconds: float = _s(
+        3600.0, "How often a node deletes what is past its retention (also `sharecircle purge`)."
+    )
+    metrics_token: str | None = _s(
+        None,
+        "Bearer token Prometheus must send to scrape `/metrics` (`authorization` in the scrape "
+        "config). Unset: `/metrics` answers 403.",
+        secret=True,
+    )
     replay_window_seconds: int = _s(
         300, "How long events stay available for resuming clients; the only history kept."
     )
@@ -225,6 +259,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             values[f.name] = raw
     if "redis_url" not in values and env.get("REDIS_URL"):
         values["redis_url"] = env["REDIS_URL"]
+    if "database_url" not in values and env.get("DATABASE_URL"):
+        values["database_url"] = env["DATABASE_URL"]
     return values
 
 
@@ -264,6 +300,8 @@ def render_table() -> str:
         env = "—" if f.name == "rooms" else f"`SHARECIRCLE_{f.name.upper()}`"
         if f.name == "redis_url":
             env += " or `REDIS_URL`"
+        if f.name == "database_url":
+            env += " or `DATABASE_URL`"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
         shown = (
             "see below"

@@ -1,15 +1,16 @@
 """Errors of the durable store (a branch of the rooms layer's tree, rooms/errors.py).
 
 RoomsError
-└── StoreError                  the store misbehaved, or was asked something it cannot do
-    ├── StoreUnavailable        the database cannot be reached right now; retry later
+├── BackendError ── BackendUnavailable ─┐
+└── StoreError                          │ the store misbehaved, or was asked something it cannot do
+    ├── StoreUnavailable ───────────────┘ the database cannot be reached right now; retry later
     ├── SchemaBehind            the database's schema is older than this code: run `sharecircle migrate`
     └── StoreConflict           a unique thing (a staff name) already exists
 """
 
 from __future__ import annotations
 
-from rooms.errors import RoomsError
+from rooms.errors import BackendUnavailable, RoomsError
 
 __all__ = ["SchemaBehind", "StoreConflict", "StoreError", "StoreUnavailable"]
 
@@ -18,8 +19,12 @@ class StoreError(RoomsError):
     """Base of every error the store raises."""
 
 
-class StoreUnavailable(StoreError):
-    """The database did not answer (refused, timed out, restarting)."""
+class StoreUnavailable(StoreError, BackendUnavailable):
+    """The database did not answer (refused, timed out, restarting).
+
+    Also a `BackendUnavailable`, so every place that already answers "unavailable, try again"
+    when the shared state cannot be reached (an error frame, a 503) does so for the store too.
+    """
 
 
 class StoreConflict(StoreError):

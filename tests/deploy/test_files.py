@@ -87,7 +87,14 @@ def _spawn(
 
 
 def _clean_env() -> dict[str, str]:
-    drop = ("SHARECIRCLE_", "REDIS_URL", "UV_", "VIRTUAL_ENV", "FORWARDED_ALLOW_IPS")
+    drop = (
+        "SHARECIRCLE_",
+        "REDIS_URL",
+        "DATABASE_URL",
+        "UV_",
+        "VIRTUAL_ENV",
+        "FORWARDED_ALLOW_IPS",
+    )
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
@@ -303,13 +310,16 @@ def test_dockerfile_steps_build_a_node_that_serves(tmp_path: Path) -> None:
     port = free_port()
     cmd = ["sharecircle", "serve", "--host", "127.0.0.1", "--port", str(port)]
     binary = str(context / ".venv" / "bin" / cmd[0])
-    proc = _spawn([binary, *cmd[1:]], cwd=tmp_path, env=_clean_env())
+    # The embedded store migrates itself from the scripts inside the installed wheel.
+    env = _clean_env() | {"SHARECIRCLE_DATA_DIR": str(tmp_path / "state")}
+    proc = _spawn([binary, *cmd[1:]], cwd=tmp_path, env=env)
     try:
         _wait_ready(proc, f"http://127.0.0.1:{port}/readyz")
         status, page = _get(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert b"<html" in page.lower()  # web_client/ is in the wheel
-        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 200
+        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 403  # no metrics_token set
+        assert (tmp_path / "state" / "sharecircle.db").is_file()
     finally:
         proc.terminate()
         proc.wait(20)

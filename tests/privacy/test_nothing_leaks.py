@@ -64,7 +64,7 @@ def _redis_dump(url: str) -> bytes:
 
 async def _metrics(node: NodeProcess) -> str:
     async with httpx.AsyncClient(base_url=node.http, timeout=TIMEOUT) as http:
-        response = await http.get("/metrics")
+        response = await http.get("/metrics", headers=node.metrics_auth)
     assert response.status_code == 200
     return response.text
 

@@ -33,6 +33,9 @@ def node_settings(**overrides: Any) -> Settings:
         "post_rate": "1000/second",
         "command_rate": "1000/second",
         "frame_ceiling": "10000/minute",
+        # A private in-memory SQLite store per node: nothing on disk, nothing shared.
+        "database_url": "sqlite://",
+        "metrics_token": "test-metrics",
     }
     values.update(overrides)
     return Settings.from_mapping(values)
