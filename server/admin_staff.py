@@ -1,12 +1,15 @@
 """Admin API for staff accounts and invite records (token-guarded like every admin route).
 
-    GET    /api/admin/staff[?revoked=1]      list accounts (never a credential or its hash)
+    GET    /api/admin/staff                  every account, revoked ones with `revoked_at`
+                                             (never a credential or its hash)
     POST   /api/admin/staff                  {name, admin?, rooms?, passphrase?} -> 201, key once
     DELETE /api/admin/staff/{name}           revoke at once
-    GET    /api/admin/invites[?room=SLUG]    usable invites
+    GET    /api/admin/invites                usable invites
+    GET    /api/admin/rooms/{slug}/invites   usable invites of one room
     DELETE /api/admin/invites/{id}           revoke
 
-Invites are made by `POST /api/admin/rooms/{slug}/invites` (server/api.py).
+Invites are made by `POST /api/admin/rooms/{slug}/invites` (server/api.py). Nothing here reads
+a query string: no credential or filter ever travels in a URL's query.
 """
 
 from __future__ import annotations
@@ -74,8 +77,7 @@ def _invite(invite: InviteRecord) -> dict[str, Any]:
 
 @_admin
 async def list_staff(request: Request) -> Response:
-    revoked = request.query_params.get("revoked", "") in ("1", "true")
-    accounts = await _store(request).list_staff(include_revoked=revoked)
+    accounts = await _store(request).list_staff(include_revoked=True)
     return JSONResponse([_account(a) for a in accounts])
 
 
@@ -118,7 +120,7 @@ async def revoke_staff(request: Request) -> Response:
 
 @_admin
 async def list_invites(request: Request) -> Response:
-    invites = await _store(request).list_invites(request.query_params.get("room"))
+    invites = await _store(request).list_invites(request.path_params.get("slug"))
     return JSONResponse([_invite(i) for i in invites])
 
 

@@ -191,6 +191,7 @@ def create_app(
         Route("/api/admin/staff", admin_staff.create_staff, methods=["POST"]),
         Route("/api/admin/staff/{name}", admin_staff.revoke_staff, methods=["DELETE"]),
         Route("/api/admin/invites", admin_staff.list_invites, methods=["GET"]),
+        Route("/api/admin/rooms/{slug}/invites", admin_staff.list_invites, methods=["GET"]),
         Route("/api/admin/invites/{invite_id}", admin_staff.revoke_invite, methods=["DELETE"]),
         Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
     ]
