@@ -24,6 +24,7 @@ __all__ = [
     "default_data_dir",
     "describe",
     "open_node_store",
+    "open_unchecked",
     "retention",
     "sweep_forever",
 ]
@@ -63,17 +64,23 @@ def retention(settings: Settings) -> Retention:
     )
 
 
+def open_unchecked(settings: Settings, clock: Clock) -> SqlStore:
+    """The store, its data directory made if it is the embedded default; schema not checked."""
+    if not settings.database_url:
+        directory = Path(settings.data_dir) if settings.data_dir else default_data_dir()
+        _make_private_dir(directory)
+    return open_store(database_url(settings), clock=clock, retention=retention(settings))
+
+
 async def open_node_store(settings: Settings, clock: Clock) -> SqlStore:
     """Open the store and check its schema (SQLite: migrated here; PostgreSQL: refused if behind).
 
     Raises:
         SchemaBehind: a PostgreSQL database needs `sharecircle migrate`.
-        StoreUnavailable: the database cannot be reached or the file cannot be created.
+        StoreUnavailable: the database cannot be reached.
+        OSError: the data directory cannot be made.
     """
-    url = database_url(settings)
-    store = open_store(url, clock=clock, retention=retention(settings))
-    if store.dialect == "sqlite" and not settings.database_url:
-        _make_private_dir(Path(url.removeprefix("sqlite:///")).parent)
+    store = open_unchecked(settings, clock)
     try:
         await store.check_schema(auto_upgrade=store.dialect == "sqlite")
     except BaseException:
