@@ -60,6 +60,13 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.admin_token is None:
         settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(24))
         print(f"sharecircle: admin token for this run: {settings.admin_token}", flush=True)
+    if settings.redis_url and not settings.database_url:
+        print(
+            "sharecircle: warning: several nodes need one shared store; set DATABASE_URL "
+            "(PostgreSQL), or bans, staff and rooms made on this node stay on this node",
+            file=sys.stderr,
+            flush=True,
+        )
     backend = "redis" if settings.redis_url else "in-memory"
     print(
         f"sharecircle: serving http://{settings.host}:{settings.port}/ ({backend} backend, "

@@ -120,7 +120,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["sharecircle.service", "sharecircle@.service"])
 def test_units_are_hardened_and_outlast_the_drain(name: str) -> None:
-    """No privileges, nothing writable, secrets from a file, and time to finish the drain."""
+    """No privileges, nothing writable but the store, secrets from a file, time to drain."""
     values = unit(name)
     for key, expected in {
         "DynamicUser": "yes",
@@ -131,7 +131,10 @@ def test_units_are_hardened_and_outlast_the_drain(name: str) -> None:
         "EnvironmentFile": "/etc/sharecircle/sharecircle.env",
     }.items():
         assert values[key] == [expected], key
-    writable = {"StateDirectory", "CacheDirectory", "LogsDirectory", "ReadWritePaths"}
+    # One writable place: the state directory of the embedded store, private to the service.
+    assert values["StateDirectory"] == ["sharecircle"]
+    assert values["StateDirectoryMode"] == ["0700"]
+    writable = {"CacheDirectory", "LogsDirectory", "ReadWritePaths"}
     assert not writable & values.keys()
     # runner.py gives uvicorn drain_seconds + 5 s to finish; systemd must wait longer.
     assert int(values["TimeoutStopSec"][0]) > Settings().drain_seconds + 5
@@ -150,7 +153,7 @@ def test_example_environment_names_real_settings() -> None:
     assert {"SHARECIRCLE_SECRET", "SHARECIRCLE_REDIS_URL"} <= set(example)
 
 
-async def test_unit_command_line_serves_and_drains_in_time() -> None:
+async def test_unit_command_line_serves_and_drains_in_time(tmp_path: Path) -> None:
     """The template's ExecStart, with the example environment, serves and stops on SIGTERM."""
     port = free_port()
     command = unit("sharecircle@.service")["ExecStart"][0].replace("%i", str(port))
@@ -159,6 +162,7 @@ async def test_unit_command_line_serves_and_drains_in_time() -> None:
     with RedisServer.launch() as server:
         env = _clean_env() | env_file(UNITS / "sharecircle.env.example")
         env |= {"SHARECIRCLE_REDIS_URL": server.url, "PYTHONUNBUFFERED": "1"}
+        env |= {"STATE_DIRECTORY": str(tmp_path)}  # as systemd sets it for StateDirectory=
         proc = _spawn(args, env=env, stderr=subprocess.PIPE)
         try:
             await asyncio.to_thread(_wait_ready, proc, f"http://127.0.0.1:{port}/readyz")
@@ -234,18 +238,22 @@ def compose() -> dict[str, object]:
 def test_compose_file_points_at_files_that_exist() -> None:
     services = compose()["services"]
     assert isinstance(services, dict)
-    assert {"nginx", "redis", "node1", "node2"} <= services.keys()
+    assert {"nginx", "redis", "postgres", "migrate", "node1", "node2"} <= services.keys()
     for name, service in services.items():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
-            assert (DEPLOY / source).is_file(), f"{name}: {source}"
+            if source.startswith("./"):  # a file of deploy/; else a named volume (pgdata)
+                assert (DEPLOY / source).is_file(), f"{name}: {source}"
+            else:
+                assert source in compose()["volumes"], f"{name}: {source}"
         build = service.get("build")
         if build:
             assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (
                 DEPLOY / "Dockerfile"
             )
-        for key in service.get("environment", {}):
-            assert key in SETTING_VARS, f"{name}: {key}"
+        if service.get("image") == "sharecircle:local":
+            for key in service.get("environment", {}):
+                assert key in SETTING_VARS, f"{name}: {key}"
 
 
 def test_compose_wires_the_same_ports_as_the_nginx_config() -> None:
