@@ -28,7 +28,13 @@ from rooms.store.base import (
     SweepResult,
 )
 from rooms.store.engine import make_engine
-from rooms.store.errors import SchemaBehind, StoreConflict, StoreError, StoreUnavailable
+from rooms.store.errors import (
+    SchemaAhead,
+    SchemaBehind,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+)
 from rooms.store.sql import SqlStore
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "NewStaff",
     "ReportRecord",
     "Retention",
+    "SchemaAhead",
     "SchemaBehind",
     "SqlStore",
     "StaffAccount",

@@ -5,6 +5,7 @@ RoomsError
 └── StoreError                          │ the store misbehaved, or was asked something it cannot do
     ├── StoreUnavailable ───────────────┘ the database cannot be reached right now; retry later
     ├── SchemaBehind            the database's schema is older than this code: run `sharecircle migrate`
+    ├── SchemaAhead             the database was migrated by a newer version than this code
     └── StoreConflict           a unique thing (a staff name) already exists
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from rooms.errors import BackendUnavailable, RoomsError
 
-__all__ = ["SchemaBehind", "StoreConflict", "StoreError", "StoreUnavailable"]
+__all__ = ["SchemaAhead", "SchemaBehind", "StoreConflict", "StoreError", "StoreUnavailable"]
 
 
 class StoreError(RoomsError):
@@ -47,3 +48,18 @@ class SchemaBehind(StoreError):
         )
         self.current = current
         self.head = head
+
+
+class SchemaAhead(StoreError):
+    """The database's revision is unknown to this code: a newer version migrated it.
+
+    Attributes:
+        current: the database's revision.
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__(
+            f"the database schema is at revision {current}, which this version does not know: "
+            "it was migrated by a newer sharecircle; run that version"
+        )
+        self.current = current

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rooms.store.engine import guard
-from rooms.store.errors import SchemaBehind
+from rooms.store.errors import SchemaAhead, SchemaBehind
 
 __all__ = ["current_revision", "ensure_current", "head_revision", "revisions", "upgrade"]
 
@@ -73,10 +73,13 @@ async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool) -> None:
 
     Raises:
         SchemaBehind: the database is not at the head revision and `auto_upgrade` is False.
+        SchemaAhead: a newer version migrated the database (never downgraded automatically).
     """
     current, head = await current_revision(engine), head_revision()
     if current == head:
         return
+    if current is not None and current not in revisions():
+        raise SchemaAhead(current)
     if not auto_upgrade:
         raise SchemaBehind(current, head)
     await upgrade(engine)

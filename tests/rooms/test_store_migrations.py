@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 from rooms.clock import ManualClock
 from rooms.model import RoomConfig
-from rooms.store import SchemaBehind, open_store
+from rooms.store import SchemaAhead, SchemaBehind, open_store
 from rooms.store.migrate import current_revision, head_revision, revisions, upgrade
 from rooms.store.schema import metadata
 from tests.support.stores import DIALECTS, store_url
@@ -84,5 +84,19 @@ async def test_a_node_refuses_a_database_that_is_behind(empty_url: str) -> None:
         await store.check_schema(auto_upgrade=True)
         await store.check_schema(auto_upgrade=False)
         assert await current_revision(store.engine) == head_revision()
+    finally:
+        await store.aclose()
+
+
+async def test_a_node_refuses_a_database_a_newer_version_migrated(empty_url: str) -> None:
+    """A revision this code does not know is never "upgraded" or downgraded: refused."""
+    store = open_store(empty_url)
+    try:
+        await upgrade(store.engine)
+        async with store.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        for auto in (True, False):
+            with pytest.raises(SchemaAhead, match="newer sharecircle"):
+                await store.check_schema(auto_upgrade=auto)
     finally:
         await store.aclose()
