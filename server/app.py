@@ -140,6 +140,7 @@ def create_app(
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, clock, settings.retention_sweep_seconds)
         )
+        await storage.adopt_backend_rooms(be, st)
         catalog = Catalog(st, settings.rooms)
         service = RoomsService(
             be,

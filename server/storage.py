@@ -9,17 +9,22 @@ new schema): it refuses to start until `sharecircle migrate` has run (docs/stora
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from rooms.backends.base import Backend
 from rooms.clock import Clock
+from rooms.errors import BackendUnavailable
+from rooms.model import RoomConfig, RoomConfigError
 from rooms.store import Retention, SqlStore, StoreError, open_store
 from rooms.store.engine import normalise_url
 from server.settings import Settings
 
 __all__ = [
+    "adopt_backend_rooms",
     "database_url",
     "default_data_dir",
     "describe",
@@ -114,3 +119,31 @@ async def sweep_forever(store: SqlStore, clock: Clock, interval: float) -> None:
             swept.reports,
             swept.moderation_log,
         )
+
+
+async def adopt_backend_rooms(backend: Backend, store: SqlStore) -> int:
+    """Copy rooms an earlier version kept in the backend (Redis) into the store; returns how many.
+
+    Before the store existed, admin-made rooms lived only in the backend. A room already in the
+    store wins. Nothing is lost if the backend is unreachable now: this runs on every start.
+    """
+    try:
+        kept = await backend.load_rooms()
+    except BackendUnavailable:
+        log.warning("could not look for rooms kept in the backend; will look at the next start")
+        return 0
+    stored = {room.slug for room in await store.load_rooms()}
+    adopted = 0
+    for slug, blob in sorted(kept.items()):
+        if slug in stored:
+            continue
+        try:
+            room = RoomConfig.from_mapping(json.loads(blob))
+        except (ValueError, RoomConfigError):
+            log.warning("skipped an unreadable room kept in the backend")
+            continue
+        await store.save_room(room)
+        adopted += 1
+    if adopted:
+        log.info("moved %d rooms from the backend into the store", adopted)
+    return adopted

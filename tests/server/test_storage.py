@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from rooms.backends.memory import MemoryBackend
 from rooms.clock import ManualClock
+from rooms.model import RoomConfig
 from rooms.store import NewReport, Retention, StoreUnavailable, open_store
 from server import storage
 from server.settings import Settings
+from tests.support.live import live_server, node_settings
 from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 from tests.support.stores import migrated_store
 
@@ -106,3 +109,22 @@ async def test_the_store_comes_back_after_postgresql_restarts(
         assert await store.sign_in("Robin", made.key) == made.account
     finally:
         await store.aclose()
+
+
+async def test_rooms_an_earlier_version_kept_in_the_backend_move_into_the_store(
+    tmp_path: Path,
+) -> None:
+    """Upgrading loses no admin-made room: those in the backend are copied over, once."""
+    backend = MemoryBackend()
+    try:
+        await backend.save_room("old-room", b'{"slug": "old-room", "name": "Old Room"}')
+        await backend.save_room("garbled", b"not json")
+        settings = node_settings(database_url=f"sqlite:///{tmp_path / 'sc.db'}")
+        async with live_server(settings, backend=backend) as live:
+            assert (await live.node.service.catalog.get("old-room")).name == "Old Room"
+            assert [r.slug for r in await live.node.store.load_rooms()] == ["old-room"]
+            await live.node.store.save_room(RoomConfig(slug="old-room", name="Renamed"))
+        async with live_server(settings, backend=backend) as live:
+            assert (await live.node.service.catalog.get("old-room")).name == "Renamed"
+    finally:
+        await backend.aclose()
