@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.names import NameRejected, check_name, name_key
 from rooms.store import credentials
@@ -177,7 +178,7 @@ def _staff_row(account: StaffAccount, secret_hash: str) -> dict[str, Any]:
     }
 
 
-async def _rooms_by_key(conn: Any, key: str | None = None) -> dict[str, frozenset[str]]:
+async def _rooms_by_key(conn: AsyncConnection, key: str | None = None) -> dict[str, frozenset[str]]:
     query = sa.select(staff_rooms)
     if key is not None:
         query = query.where(staff_rooms.c.name_key == key)

@@ -19,13 +19,11 @@ from rooms.store._safety import SafetyMixin
 from rooms.store.base import Retention, Store, SweepResult
 from rooms.store.engine import connect, guard, transaction
 from rooms.store.migrate import ensure_current
-from rooms.store.schema import bans, invites, moderation_log, reports, rooms
+from rooms.store.schema import bans, invites, rooms
+from rooms.store.schema import moderation_log as log_table
+from rooms.store.schema import reports as reports_table
 
 __all__ = ["SqlStore"]
-
-# purge() has parameters named like these tables.
-_REPORTS = reports
-_LOG = moderation_log
 
 
 class SqlStore(PeopleMixin, SafetyMixin):
@@ -84,10 +82,12 @@ class SqlStore(PeopleMixin, SafetyMixin):
                     )
                 )
             )
-            gone_reports = await conn.execute(sa.delete(reports).where(reports.c.expires_at <= now))
+            gone_reports = await conn.execute(
+                sa.delete(reports_table).where(reports_table.c.expires_at <= now)
+            )
             gone_log = await conn.execute(
-                sa.delete(moderation_log).where(
-                    moderation_log.c.at <= now - self._retention.moderation_log_seconds
+                sa.delete(log_table).where(
+                    log_table.c.at <= now - self._retention.moderation_log_seconds
                 )
             )
         return SweepResult(
@@ -103,9 +103,9 @@ class SqlStore(PeopleMixin, SafetyMixin):
         if reports or moderation_log:
             async with transaction(self._engine) as conn:
                 if reports:
-                    extra_reports = (await conn.execute(sa.delete(_REPORTS))).rowcount
+                    extra_reports = (await conn.execute(sa.delete(reports_table))).rowcount
                 if moderation_log:
-                    extra_log = (await conn.execute(sa.delete(_LOG))).rowcount
+                    extra_log = (await conn.execute(sa.delete(log_table))).rowcount
         await self._compact()
         return SweepResult(
             bans=swept.bans,
