@@ -2,8 +2,8 @@
 
 `open_store(url, clock=..., retention=...)` gives the `Store` for a database URL:
 
-- `sqlite:///PATH` (or `sqlite://` for a private in-memory database, for tests): the embedded
-  default, one file in the node's data directory;
+- `sqlite:///PATH`: the embedded default, one file in the node's data directory (`sqlite://`
+  opens a private in-memory database on one shared connection: for scripts, not for a node);
 - `postgresql://...` (also `postgres://`): for several nodes sharing one store.
 
 The schema is versioned with Alembic (`rooms.store.migrate`); `SqlStore.check_schema` runs at
