@@ -28,7 +28,7 @@ from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
-from rooms.store import SqlStore
+from rooms.store import Store
 from server import admin_staff, api, metrics, storage
 from server.endpoint import Endpoint
 from server.handlers import Handlers
@@ -58,7 +58,7 @@ class Node:
     tokens: Tokens
     endpoint: Endpoint
     admin_token: str
-    store: SqlStore
+    store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
 
 
@@ -110,7 +110,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     backend: Backend | None = None,
-    store: SqlStore | None = None,
+    store: Store | None = None,
 ) -> Starlette:
     """Build the app. `clock`, `backend` and `store` are injectable for tests."""
     if clock is None:

@@ -19,7 +19,7 @@ from rooms.backends.base import Backend
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable
 from rooms.model import RoomConfig, RoomConfigError
-from rooms.store import Retention, SqlStore, StoreError, open_store
+from rooms.store import Retention, SqlStore, Store, StoreError, open_store
 from rooms.store.engine import normalise_url
 from server.settings import Settings
 
@@ -99,7 +99,7 @@ def _make_private_dir(directory: Path) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-async def sweep_forever(store: SqlStore, clock: Clock, interval: float) -> None:
+async def sweep_forever(store: Store, clock: Clock, interval: float) -> None:
     """Run a retention sweep every `interval` seconds until cancelled; log counts, never content.
 
     A failed sweep is logged and retried at the next interval: the database may be restarting,
@@ -121,7 +121,7 @@ async def sweep_forever(store: SqlStore, clock: Clock, interval: float) -> None:
         )
 
 
-async def adopt_backend_rooms(backend: Backend, store: SqlStore) -> int:
+async def adopt_backend_rooms(backend: Backend, store: Store) -> int:
     """Copy rooms an earlier version kept in the backend (Redis) into the store; returns how many.
 
     Before the store existed, admin-made rooms lived only in the backend. A room already in the
