@@ -140,6 +140,7 @@ def _invite(args: argparse.Namespace) -> int:
     made = _admin(args, "POST", f"/api/admin/rooms/{args.room}/invites", body)
     print(made["token"])
     print(f"link: {args.server.rstrip('/')}{made['link']}", file=sys.stderr)
+    print(f"id: {made['id']} (sharecircle invite revoke {made['id']})", file=sys.stderr)
     return 0
 
 
