@@ -3,10 +3,20 @@
 The migration scripts live in `rooms/store/migrations/` and are found relative to this file, so
 `sharecircle migrate` works from an installed wheel as from a checkout; no `alembic.ini` is read.
 Every function takes the store's own async engine and runs Alembic on one of its connections.
+
+Two processes may migrate one database at once (nodes sharing a SQLite file start together; two
+operators run `migrate`). They are serialised: on PostgreSQL by a transaction-level advisory
+lock taken before Alembic reads the revision, on SQLite (whose DDL is not transactional under
+the Python driver) by an exclusive `flock` on `<database>.migrate-lock` beside the file. The
+second one then finds the schema current and does nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -22,6 +32,7 @@ from rooms.store.errors import SchemaAhead, SchemaBehind
 __all__ = ["current_revision", "ensure_current", "head_revision", "revisions", "upgrade"]
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK_KEY = 0x5C_5C_0001  # any fixed 64-bit number, the same for every node
 
 
 def _config() -> Config:
@@ -59,13 +70,31 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
     before = await current_revision(engine)
 
     def run(conn: Connection, config: Config) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
-    with guard():
-        async with engine.begin() as conn:
-            await conn.run_sync(run, _config())
+    async with _sqlite_file_lock(engine):
+        with guard():
+            async with engine.begin() as conn:
+                await conn.run_sync(run, _config())
     return before, await current_revision(engine)
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold an exclusive lock beside a SQLite file (nothing for PostgreSQL or in-memory)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        yield
+        return
+    with guard(), open(f"{database}.migrate-lock", "a") as handle:  # noqa: ASYNC230 (tiny file)
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool) -> None:
@@ -82,4 +111,4 @@ async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool) -> None:
         raise SchemaAhead(current)
     if not auto_upgrade:
         raise SchemaBehind(current, head)
-    await upgrade(engine)
+    await upgrade(engine)  # locked: a concurrent starter that got there first leaves nothing

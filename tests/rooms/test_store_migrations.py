@@ -3,6 +3,7 @@ the tables they make match `rooms/store/schema.py`, and a node refuses a databas
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,16 @@ async def test_a_node_refuses_a_database_a_newer_version_migrated(empty_url: str
                 await store.check_schema(auto_upgrade=auto)
     finally:
         await store.aclose()
+
+
+async def test_nodes_starting_together_migrate_once_without_failing(empty_url: str) -> None:
+    """Three stores on one empty database check (and migrate) their schema at the same moment,
+    as nodes sharing a SQLite file or a PostgreSQL database do: all start, none trips."""
+    stores = [open_store(empty_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(s.check_schema(auto_upgrade=True) for s in stores))
+        for store in stores:
+            assert await current_revision(store.engine) == head_revision()
+    finally:
+        for store in stores:
+            await store.aclose()
