@@ -137,9 +137,6 @@ def create_app(
             **extra,
         )
         st = store or await storage.open_node_store(settings, clock)
-        sweeper = asyncio.create_task(
-            storage.sweep_forever(st, clock, settings.retention_sweep_seconds)
-        )
         await storage.adopt_backend_rooms(be, st)
         catalog = Catalog(st, settings.rooms)
         service = RoomsService(
@@ -169,6 +166,9 @@ def create_app(
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
         admin = settings.admin_token or secrets.token_urlsafe(24)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
+        sweeper = asyncio.create_task(
+            storage.sweep_forever(st, clock, settings.retention_sweep_seconds)
+        )
         try:
             yield
         finally:
