@@ -1,34 +1,43 @@
 """Which rooms exist: those in the configuration file, plus those an admin created.
 
-Admin-created rooms are stored in the backend so that every node of a cluster knows them; a node
-that is asked for a slug it does not know looks again in the backend before saying no.
+Admin-created rooms are kept in the durable store (rooms/store/), so they survive a restart of
+every node and of Redis; nodes that share the store (PostgreSQL, or one SQLite file on one host)
+share the rooms. A node asked for a slug it does not know looks in the store again before saying
+no. Configured rooms come from the config file on every start and are never stored.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from typing import Protocol
 
-from rooms.backends.base import Backend
 from rooms.errors import RoomNotFound
 from rooms.model import RoomConfig
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "RoomRecords"]
+
+
+class RoomRecords(Protocol):
+    """The part of the store (`rooms.store.Store`) the catalog needs."""
+
+    async def save_room(self, room: RoomConfig) -> None: ...
+
+    async def load_rooms(self) -> list[RoomConfig]: ...
 
 
 class Catalog:
-    """This node's view of the rooms, refreshed from the backend on a miss."""
+    """This node's view of the rooms, refreshed from the store on a miss."""
 
-    def __init__(self, backend: Backend, configured: Iterable[RoomConfig]) -> None:
-        self.backend = backend
+    def __init__(self, records: RoomRecords, configured: Iterable[RoomConfig]) -> None:
+        self.records = records
         self._rooms: dict[str, RoomConfig] = {r.slug: r for r in configured}
         self._configured = frozenset(self._rooms)
 
     async def refresh(self) -> None:
-        stored = await self.backend.load_rooms()
-        for slug, blob in stored.items():
-            if slug not in self._configured:
-                self._rooms[slug] = RoomConfig.from_mapping(json.loads(blob))
+        """Read the stored rooms again. Raises `StoreUnavailable` if the store cannot answer."""
+        for room in await self.records.load_rooms():
+            if room.slug not in self._configured:
+                self._rooms[room.slug] = room
 
     async def get(self, slug: str) -> RoomConfig:
         room = self._rooms.get(slug)
@@ -47,5 +56,5 @@ class Catalog:
         """Add or replace a room, for every node (configured rooms cannot be replaced)."""
         if room.slug in self._configured:
             raise ValueError(f"room {room.slug!r} is defined in the configuration file")
-        await self.backend.save_room(room.slug, json.dumps(room.to_mapping()).encode())
+        await self.records.save_room(room)
         self._rooms[room.slug] = room

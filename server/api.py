@@ -1,4 +1,7 @@
-"""HTTP endpoints: the room list, client config, health, and the token-guarded admin API."""
+"""HTTP endpoints: the room list, client config, health, and the token-guarded admin API.
+
+The admin routes for staff accounts and invite records are in `server/admin_staff.py`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,18 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from rooms.errors import BackendUnavailable, RoomNotFound
 from rooms.model import RoomConfig, RoomConfigError
+from server.tokens import FACILITATOR_INVITE_MAX_AGE, ROOM_INVITE_MAX_AGE
 
-__all__ = ["admin_create_room", "admin_invite", "client_config", "healthz", "list_rooms", "readyz"]
+__all__ = [
+    "admin_create_room",
+    "admin_invite",
+    "authorized",
+    "client_config",
+    "healthz",
+    "json_object",
+    "list_rooms",
+    "readyz",
+]
 
 
 def _state(request: Request) -> Any:
@@ -49,13 +62,15 @@ async def readyz(request: Request) -> Response:
     return PlainTextResponse("ready")
 
 
-def _authorized(request: Request) -> bool:
+def authorized(request: Request) -> bool:
+    """Whether the request carries the admin token (compared in constant time)."""
     expected = _state(request).admin_token
     given = request.headers.get("authorization", "")
     return hmac.compare_digest(given.encode(), f"Bearer {expected}".encode())
 
 
-async def _body(request: Request) -> dict[str, Any] | None:
+async def json_object(request: Request) -> dict[str, Any] | None:
+    """The request body as a JSON object ({} when empty), or None if it is anything else."""
     try:
         data = json.loads(await request.body() or b"{}")
     except ValueError:
@@ -64,9 +79,9 @@ async def _body(request: Request) -> dict[str, Any] | None:
 
 
 async def admin_create_room(request: Request) -> Response:
-    if not _authorized(request):
+    if not authorized(request):
         return JSONResponse({"error": "unauthorized"}, status_code=401)
-    data = await _body(request)
+    data = await json_object(request)
     if data is None:
         return JSONResponse({"error": "bad_request", "message": "send a JSON object"}, 400)
     try:
@@ -74,23 +89,47 @@ async def admin_create_room(request: Request) -> Response:
         await _state(request).service.catalog.create(room)
     except (RoomConfigError, ValueError) as exc:
         return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+    except BackendUnavailable:
+        return JSONResponse({"error": "unavailable"}, status_code=503)
     return JSONResponse(room.to_mapping(), status_code=201)
 
 
 async def admin_invite(request: Request) -> Response:
-    if not _authorized(request):
+    """Make an invite: a record in the store (revocable; `single_use`, `ttl_seconds` optional)
+    and a signed token naming it."""
+    if not authorized(request):
         return JSONResponse({"error": "unauthorized"}, status_code=401)
-    data = await _body(request)
-    role = (data or {}).get("role", "facilitator")
+    data = await json_object(request) or {}
+    role = data.get("role", "facilitator")
     if role not in ("facilitator", "member"):
         return JSONResponse({"error": "bad_request", "message": "role: facilitator or member"}, 400)
+    longest = FACILITATOR_INVITE_MAX_AGE if role == "facilitator" else ROOM_INVITE_MAX_AGE
+    ttl = data.get("ttl_seconds", longest)
+    single_use = data.get("single_use", False)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= longest:
+        message = f"ttl_seconds: an integer from 60 to {longest}"
+        return JSONResponse({"error": "bad_request", "message": message}, 400)
+    if not isinstance(single_use, bool):
+        return JSONResponse({"error": "bad_request", "message": "single_use: true or false"}, 400)
     node = _state(request)
     slug = request.path_params["slug"]
     try:
         await node.service.catalog.get(slug)
+        record = await node.store.create_invite(slug, role, ttl=ttl, single_use=single_use)
     except RoomNotFound:
         return JSONResponse({"error": "room_not_found"}, status_code=404)
-    token = node.tokens.invite(slug, role)
+    except BackendUnavailable:
+        return JSONResponse({"error": "unavailable"}, status_code=503)
+    token = node.tokens.invite(slug, role, ref=record.id)
     key = "facilitator" if role == "facilitator" else "invite"
     # The token goes in the URL *fragment*, which browsers never send to any server.
-    return JSONResponse({"token": token, "role": role, "link": f"/#room={slug}&{key}={token}"})
+    return JSONResponse(
+        {
+            "token": token,
+            "role": role,
+            "id": record.id,
+            "expires_at": record.expires_at,
+            "single_use": single_use,
+            "link": f"/#room={slug}&{key}={token}",
+        }
+    )

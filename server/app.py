@@ -7,6 +7,7 @@ service, the command handlers and the WebSocket endpoint, and hands them to the 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -26,7 +27,8 @@ from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
-from server import api, metrics
+from rooms.store import Store
+from server import admin_staff, api, metrics, storage
 from server.endpoint import Endpoint
 from server.handlers import Handlers
 from server.settings import Settings
@@ -55,6 +57,8 @@ class Node:
     tokens: Tokens
     endpoint: Endpoint
     admin_token: str
+    store: Store
+    """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
 
 
 class SecurityHeaders:
@@ -143,6 +147,12 @@ ROUTES = [
     Route("/metrics", metrics.endpoint),
     Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
     Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
+    Route("/api/admin/staff", admin_staff.list_staff, methods=["GET"]),
+    Route("/api/admin/staff", admin_staff.create_staff, methods=["POST"]),
+    Route("/api/admin/staff/{name}", admin_staff.revoke_staff, methods=["DELETE"]),
+    Route("/api/admin/invites", admin_staff.list_invites, methods=["GET"]),
+    Route("/api/admin/rooms/{slug}/invites", admin_staff.list_invites, methods=["GET"]),
+    Route("/api/admin/invites/{invite_id}", admin_staff.revoke_invite, methods=["DELETE"]),
     Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
 ]
 
@@ -152,8 +162,9 @@ def create_app(
     *,
     clock: Clock | None = None,
     backend: Backend | None = None,
+    store: Store | None = None,
 ) -> Starlette:
-    """Build the app. `clock` and `backend` are injectable for tests."""
+    """Build the app. `clock`, `backend` and `store` are injectable for tests."""
     if clock is None:
         clock = (
             OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
@@ -163,20 +174,28 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         be = backend or _open_backend(settings, node_clock)
-        catalog = Catalog(be, settings.rooms)
+        st = store or await storage.open_node_store(settings, node_clock)
+        await storage.adopt_backend_rooms(be, st)
+        catalog = Catalog(st, settings.rooms)
         service = RoomsService(be, catalog, node_clock, _service_settings(settings))
         service.hub.fanout_observers.append(metrics.observe_fanout)
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
         admin = settings.admin_token or secrets.token_urlsafe(24)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
+        sweeper = asyncio.create_task(
+            storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
+        )
         try:
             yield
         finally:
             endpoint.drain()
+            sweeper.cancel()
             await service.aclose()
             if backend is None:
                 await be.aclose()
+            if store is None:
+                await st.aclose()
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)

@@ -1,17 +1,26 @@
-"""`sharecircle`: run a node, manage rooms, make invites.
+"""`sharecircle`: run a node, manage rooms, staff and invites, keep the store.
 
-    sharecircle serve [--host H] [--port P] [--redis-url URL] [--config FILE]
+    sharecircle serve [--host H] [--port P] [--redis-url URL] [--database-url URL]
+                      [--data-dir DIR] [--config FILE]
     sharecircle rooms list [--server URL]
     sharecircle rooms create SLUG --name NAME [--description D] [--closed] [--self-led] ...
-    sharecircle invite ROOM [--role facilitator|member] [--server URL]
+    sharecircle invite [create] ROOM [--role facilitator|member] [--single-use] [--server URL]
+    sharecircle invite list [--room SLUG] | invite revoke ID
+    sharecircle staff add NAME [--admin] [--room SLUG]... [--passphrase-file FILE|-]
+    sharecircle staff list | staff revoke NAME
+    sharecircle migrate
+    sharecircle purge [--all-reports] [--all-moderation-log]
 
-`rooms` and `invite` talk to a running node's admin API with the admin token from
-`SHARECIRCLE_ADMIN_TOKEN` (or `--admin-token`).
+`rooms` and `invite [create]` talk to a running node's admin API with the admin token from
+`SHARECIRCLE_ADMIN_TOKEN` (or `--admin-token`): an invite is signed with the node's secret.
+`migrate`, `staff`, `invite list|revoke` and `purge` work on the store directly
+(server/cli_store.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -20,6 +29,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from rooms.clock import SystemClock
+from rooms.store import StoreError
+from server import storage
+from server.cli_store import add_store_commands
 from server.settings import Settings, SettingsError
 
 __all__ = ["main"]
@@ -31,21 +44,47 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.load(
             args.config,
-            overrides={"host": args.host, "port": args.port, "redis_url": args.redis_url},
+            overrides={
+                "host": args.host,
+                "port": args.port,
+                "redis_url": args.redis_url,
+                "database_url": args.database_url,
+                "data_dir": args.data_dir,
+            },
         )
-    except SettingsError as exc:
+        store = _check_store(settings)
+    except (SettingsError, StoreError, ValueError, OSError) as exc:
         print(f"sharecircle: {exc}", file=sys.stderr)
         return 2
     if settings.admin_token is None:
         settings = settings.model_copy(update={"admin_token": secrets.token_urlsafe(24)})
         print(f"sharecircle: admin token for this run: {settings.admin_token}", flush=True)
+    if settings.redis_url and not settings.database_url:
+        print(
+            "sharecircle: warning: several nodes need one shared store; set DATABASE_URL "
+            "(PostgreSQL), or bans, staff and rooms made on this node stay on this node",
+            file=sys.stderr,
+            flush=True,
+        )
     backend = "redis" if settings.redis_url else "in-memory"
     print(
-        f"sharecircle: serving http://{settings.host}:{settings.port}/ ({backend} backend)",
+        f"sharecircle: serving http://{settings.host}:{settings.port}/ ({backend} backend, "
+        f"store {store})",
         flush=True,
     )
     run(settings)
     return 0
+
+
+def _check_store(settings: Settings) -> str:
+    """Open the store once before serving, so a schema left behind stops here with advice."""
+
+    async def check() -> None:
+        store = await storage.open_node_store(settings, SystemClock())
+        await store.aclose()
+
+    asyncio.run(check())
+    return storage.describe(storage.database_url(settings))
 
 
 def _admin(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
@@ -96,9 +135,11 @@ def _rooms(args: argparse.Namespace) -> int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    made = _admin(args, "POST", f"/api/admin/rooms/{args.room}/invites", {"role": args.role})
+    body = {"role": args.role, "single_use": args.single_use}
+    made = _admin(args, "POST", f"/api/admin/rooms/{args.room}/invites", body)
     print(made["token"])
     print(f"link: {args.server.rstrip('/')}{made['link']}", file=sys.stderr)
+    print(f"id: {made['id']} (sharecircle invite revoke {made['id']})", file=sys.stderr)
     return 0
 
 
@@ -110,6 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--redis-url", help="Redis URL (default: in-memory backend; env REDIS_URL)")
     serve.add_argument("--config", help="TOML settings file (env SHARECIRCLE_CONFIG)")
+    serve.add_argument("--database-url", help="PostgreSQL URL of the store (env DATABASE_URL)")
+    serve.add_argument("--data-dir", help="directory of the embedded SQLite store")
     serve.set_defaults(run=_serve)
 
     def client_options(p: argparse.ArgumentParser) -> None:
@@ -136,12 +179,24 @@ def _parser() -> argparse.ArgumentParser:
     client_options(invite)
     invite.add_argument("room")
     invite.add_argument("--role", choices=["facilitator", "member"], default="facilitator")
+    invite.add_argument("--single-use", action="store_true", help="good for one join only")
     invite.set_defaults(run=_invite)
+    add_store_commands(sub)
     return parser
 
 
+def _route_invite(argv: list[str]) -> list[str]:
+    """`invite list|revoke ...` works on the store (`invites`); `invite [create] ROOM` makes one."""
+    if len(argv) >= 2 and argv[0] == "invite":
+        if argv[1] in ("list", "revoke"):
+            return ["invites", *argv[1:]]
+        if argv[1] == "create":
+            return ["invite", *argv[2:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_route_invite(sys.argv[1:] if argv is None else argv))
     result: int = args.run(args)
     return result
 

@@ -1,5 +1,8 @@
 """Prometheus metrics of one node, served at `GET /metrics` (text exposition format).
 
+Only to a scraper that sends the `metrics_token` as a bearer token (docs/operations.md,
+"Monitoring"): the counters say when a node is busy and how many people are on it.
+
 Everything lives in one dedicated `CollectorRegistry` (never prometheus-client's global one), so
 importing a library that registers its own metrics cannot leak into what a node exports.
 
@@ -20,6 +23,7 @@ gauges.
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -38,7 +42,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 __all__ = [
     "REGISTRY",
@@ -181,8 +185,18 @@ def render(node: Any) -> bytes:
 
 
 async def endpoint(request: Request) -> Response:
-    """`GET /metrics`."""
-    return Response(render(request.app.state.node), media_type=CONTENT_TYPE_LATEST)
+    """`GET /metrics`, for whoever sends `Authorization: Bearer <metrics_token>` (Prometheus's
+    `authorization` scrape setting); 403 while no token is configured, 401 without the token."""
+    node = request.app.state.node
+    expected = node.settings.metrics_token
+    if not expected:
+        return PlainTextResponse("metrics are off: set metrics_token\n", status_code=403)
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return PlainTextResponse(
+            "unauthorized\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Response(render(node), media_type=CONTENT_TYPE_LATEST)
 
 
 def _command_name(kind: type) -> str:

@@ -135,6 +135,41 @@ class Settings(BaseSettings):
         "and printed once to the console.",
         secret=True,
     )
+    data_dir: _Unset = _s(
+        None,
+        "Directory of the embedded SQLite store (`sharecircle.db`), used when `database_url` is "
+        "unset. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else "
+        "`$XDG_STATE_HOME/sharecircle`, else `~/.local/state/sharecircle`; never the current "
+        "directory, so starting from elsewhere cannot silently start with no bans.",
+    )
+    database_url: _Unset = _s(
+        None,
+        "PostgreSQL URL (`postgresql://user@host/db`) of the durable store (rooms, staff, "
+        "invites, bans, open reports, moderation log) shared by several nodes. Unset: SQLite in "
+        "`data_dir`. Env also `DATABASE_URL`.",
+        secret=True,
+        env=("SHARECIRCLE_DATABASE_URL", "DATABASE_URL"),
+    )
+    report_retention_seconds: int = _s(
+        259200,
+        "An open report (the one place reported text is kept) is deleted this long after it was "
+        "filed, if no facilitator closed it first.",
+    )
+    moderation_log_retention_seconds: int = _s(
+        2592000, "Moderation log entries (ids, actions, times; no text) are deleted after this."
+    )
+    invite_retention_seconds: int = _s(
+        604800, "Spent, revoked or expired invite records are deleted this long after they end."
+    )
+    retention_sweep_seconds: float = _s(
+        3600.0, "How often a node deletes what is past its retention (also `sharecircle purge`)."
+    )
+    metrics_token: _Unset = _s(
+        None,
+        "Bearer token Prometheus must send to scrape `/metrics` (`authorization` in the scrape "
+        "config). Unset: `/metrics` answers 403.",
+        secret=True,
+    )
     replay_window_seconds: int = _s(
         300, "How long events stay available for resuming clients; the only history kept."
     )

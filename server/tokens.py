@@ -39,6 +39,9 @@ class SessionClaims:
 class Invite:
     room: str
     role: str  # "facilitator" or "member"
+    ref: str | None = None
+    """The id of the invite's record in the store (revocable, single-use or time-limited);
+    None for invites signed before records existed."""
 
 
 class Tokens:
@@ -72,10 +75,16 @@ class Tokens:
         except (KeyError, TypeError, ValueError):
             raise TokenError("malformed session token") from None
 
-    def invite(self, room: str, role: str) -> str:
-        """A facilitator invite (role "facilitator") or a closed room's invite (role "member")."""
+    def invite(self, room: str, role: str, ref: str | None = None) -> str:
+        """A facilitator invite (role "facilitator") or a closed room's invite (role "member").
+
+        `ref` names the invite's record in the store, which decides whether it may still be used.
+        """
         signer = self._facilitator if role == "facilitator" else self._room
-        return str(signer.dumps({"r": room, "k": secrets.token_hex(4)}))
+        payload: dict[str, Any] = {"r": room, "k": secrets.token_hex(4)}
+        if ref is not None:
+            payload["i"] = ref
+        return str(signer.dumps(payload))
 
     def check_invite(self, token: str, room: str, role: str) -> Invite:
         if role == "facilitator":
@@ -84,7 +93,8 @@ class Tokens:
             data = self._load(self._room, token, ROOM_INVITE_MAX_AGE)
         if data.get("r") != room:
             raise TokenError("the invite is for another room")
-        return Invite(room=room, role=role)
+        ref = data.get("i")
+        return Invite(room=room, role=role, ref=ref if isinstance(ref, str) else None)
 
     @staticmethod
     def _load(signer: URLSafeTimedSerializer, token: str, max_age: int) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test package: a real throwaway Redis (and Redis Cluster), backends, a
-manual clock."""
+"""Fixtures shared by every test package: a real throwaway Redis (and Redis Cluster), a real
+throwaway PostgreSQL, backends, a manual clock."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from rooms.backends.base import Backend
 from rooms.clock import ManualClock
 from tests.support.backends import KINDS, BackendFactory
+from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 from tests.support.redis_cluster import ClusterUnavailable, RedisClusterServers
 from tests.support.redis_server import RedisServer
 
@@ -45,6 +46,18 @@ def redis_cluster() -> Iterator[RedisClusterServers]:
         pytest.skip(f"cannot start a Redis Cluster: {exc}")
     with servers:
         yield servers
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL for the whole session, on a unix socket, fsync off;
+    `.create_database()` gives a test an empty database of its own."""
+    try:
+        server = PostgresServer.launch()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL server binaries not installed: {exc}")
+    with server:
+        yield server
 
 
 @pytest.fixture

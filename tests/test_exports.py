@@ -7,7 +7,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("package", ["facilitation", "rooms", "rooms.backends", "server"])
+@pytest.mark.parametrize(
+    "package", ["facilitation", "rooms", "rooms.backends", "rooms.store", "server"]
+)
 def test_public_names_exist(package: str) -> None:
     module = importlib.import_module(package)
     names = module.__all__

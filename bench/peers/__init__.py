@@ -7,6 +7,7 @@ to `procs.LOADGEN_CPU` (with the load generator).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import importlib.metadata
@@ -16,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,10 +200,22 @@ SHARECIRCLE_BENCH_SETTINGS = {
 }
 
 
+def _bench_data_dir() -> str:
+    """One throwaway store directory per harness run, shared by its nodes (as on one host)."""
+    if not _DATA_DIR:
+        _DATA_DIR.append(tempfile.mkdtemp(prefix="sc-bench-", dir="/tmp"))
+        atexit.register(shutil.rmtree, _DATA_DIR[0], True)
+    return _DATA_DIR[0]
+
+
+_DATA_DIR: list[str] = []
+
+
 def _sharecircle_env() -> dict[str, str]:
     env = {
         "SHARECIRCLE_ADMIN_TOKEN": SHARECIRCLE_ADMIN_TOKEN,
         "SHARECIRCLE_SECRET": SHARECIRCLE_SECRET,
+        "SHARECIRCLE_DATA_DIR": _bench_data_dir(),
         **SHARECIRCLE_BENCH_SETTINGS,
     }
     return {k: os.environ.get(k, v) for k, v in env.items()}

@@ -86,7 +86,14 @@ def _spawn(
 
 
 def _clean_env() -> dict[str, str]:
-    drop = ("SHARECIRCLE_", "REDIS_URL", "UV_", "VIRTUAL_ENV", "FORWARDED_ALLOW_IPS")
+    drop = (
+        "SHARECIRCLE_",
+        "REDIS_URL",
+        "DATABASE_URL",
+        "UV_",
+        "VIRTUAL_ENV",
+        "FORWARDED_ALLOW_IPS",
+    )
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
@@ -112,7 +119,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["sharecircle.service", "sharecircle@.service"])
 def test_units_are_hardened_and_outlast_the_drain(name: str) -> None:
-    """No privileges, nothing writable, secrets from a file, and time to finish the drain."""
+    """No privileges, nothing writable but the store, secrets from a file, time to drain."""
     values = unit(name)
     for key, expected in {
         "DynamicUser": "yes",
@@ -123,7 +130,10 @@ def test_units_are_hardened_and_outlast_the_drain(name: str) -> None:
         "EnvironmentFile": "/etc/sharecircle/sharecircle.env",
     }.items():
         assert values[key] == [expected], key
-    writable = {"StateDirectory", "CacheDirectory", "LogsDirectory", "ReadWritePaths"}
+    # One writable place: the state directory of the embedded store, private to the service.
+    assert values["StateDirectory"] == ["sharecircle"]
+    assert values["StateDirectoryMode"] == ["0700"]
+    writable = {"CacheDirectory", "LogsDirectory", "ReadWritePaths"}
     assert not writable & values.keys()
     # runner.py gives uvicorn drain_seconds + 5 s to finish; systemd must wait longer.
     assert int(values["TimeoutStopSec"][0]) > Settings().drain_seconds + 5
@@ -142,7 +152,7 @@ def test_example_environment_names_real_settings() -> None:
     assert {"SHARECIRCLE_SECRET", "SHARECIRCLE_REDIS_URL"} <= set(example)
 
 
-async def test_unit_command_line_serves_and_drains_in_time() -> None:
+async def test_unit_command_line_serves_and_drains_in_time(tmp_path: Path) -> None:
     """The template's ExecStart, with the example environment, serves and stops on SIGTERM."""
     port = free_port()
     command = unit("sharecircle@.service")["ExecStart"][0].replace("%i", str(port))
@@ -151,6 +161,7 @@ async def test_unit_command_line_serves_and_drains_in_time() -> None:
     with RedisServer.launch() as server:
         env = _clean_env() | env_file(UNITS / "sharecircle.env.example")
         env |= {"SHARECIRCLE_REDIS_URL": server.url, "PYTHONUNBUFFERED": "1"}
+        env |= {"STATE_DIRECTORY": str(tmp_path)}  # as systemd sets it for StateDirectory=
         proc = _spawn(args, env=env, stderr=subprocess.PIPE)
         try:
             await asyncio.to_thread(_wait_ready, proc, f"http://127.0.0.1:{port}/readyz")
@@ -226,18 +237,22 @@ def compose() -> dict[str, object]:
 def test_compose_file_points_at_files_that_exist() -> None:
     services = compose()["services"]
     assert isinstance(services, dict)
-    assert {"nginx", "redis", "node1", "node2"} <= services.keys()
+    assert {"nginx", "redis", "postgres", "migrate", "node1", "node2"} <= services.keys()
     for name, service in services.items():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
-            assert (DEPLOY / source).is_file(), f"{name}: {source}"
+            if source.startswith("./"):  # a file of deploy/; else a named volume (pgdata)
+                assert (DEPLOY / source).is_file(), f"{name}: {source}"
+            else:
+                assert source in compose()["volumes"], f"{name}: {source}"
         build = service.get("build")
         if build:
             assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (
                 DEPLOY / "Dockerfile"
             )
-        for key in service.get("environment", {}):
-            assert key in SETTING_VARS, f"{name}: {key}"
+        if service.get("image") == "sharecircle:local":
+            for key in service.get("environment", {}):
+                assert key in SETTING_VARS, f"{name}: {key}"
 
 
 def test_compose_wires_the_same_ports_as_the_nginx_config() -> None:
@@ -302,13 +317,16 @@ def test_dockerfile_steps_build_a_node_that_serves(tmp_path: Path) -> None:
     port = free_port()
     cmd = ["sharecircle", "serve", "--host", "127.0.0.1", "--port", str(port)]
     binary = str(context / ".venv" / "bin" / cmd[0])
-    proc = _spawn([binary, *cmd[1:]], cwd=tmp_path, env=_clean_env())
+    # The embedded store migrates itself from the scripts inside the installed wheel.
+    env = _clean_env() | {"SHARECIRCLE_DATA_DIR": str(tmp_path / "state")}
+    proc = _spawn([binary, *cmd[1:]], cwd=tmp_path, env=env)
     try:
         _wait_ready(proc, f"http://127.0.0.1:{port}/readyz")
         status, page = _get(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert b"<html" in page.lower()  # web_client/ is in the wheel
-        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 200
+        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 403  # no metrics_token set
+        assert (tmp_path / "state" / "sharecircle.db").is_file()
     finally:
         proc.terminate()
         proc.wait(20)

@@ -24,8 +24,11 @@ from tests.support.live import Live, live_server, node_settings
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
+AUTH = {"Authorization": "Bearer test-metrics"}  # node_settings' metrics_token
+
+
 async def scrape(live: Live) -> Samples:
-    response = await live.get("/metrics")
+    response = await live.get("/metrics", headers=AUTH)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     samples: Samples = {}
@@ -91,7 +94,7 @@ async def test_metrics_name_no_one_and_quote_nothing() -> None:
         reply = await alice.join("night-owls", "Wrenfield")
         ack = await alice.ok("post", text="a very private sentence")
         await alice.event("chat.message", seq=ack["seq"])
-        text = (await live.get("/metrics")).text
+        text = (await live.get("/metrics", headers=AUTH)).text
         for secret in ("Wrenfield", reply["member"]["id"], "private sentence", "127.0.0.1"):
             assert secret not in text
         labels = {
@@ -202,3 +205,23 @@ def _masked_text_frame(payload: bytes) -> bytes:
     mask = os.urandom(4)
     body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body
+
+
+async def test_metrics_need_the_bearer_token() -> None:
+    """Without the token (or with a wrong one) a scrape gets 401 and names the scheme."""
+    async with live_server() as live:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-metrics"}):
+            response = await live.get("/metrics", headers=headers)
+            assert response.status_code == 401, headers
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert "sharecircle_" not in response.text
+        assert (await live.get("/metrics", headers=AUTH)).status_code == 200
+
+
+async def test_metrics_are_off_while_no_token_is_set() -> None:
+    """A node without `metrics_token` serves no metrics to anyone (403), token or not."""
+    async with live_server(node_settings(metrics_token=None)) as live:
+        for headers in ({}, AUTH):
+            response = await live.get("/metrics", headers=headers)
+            assert response.status_code == 403
+            assert "metrics_token" in response.text

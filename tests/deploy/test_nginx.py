@@ -43,9 +43,10 @@ def stack() -> Iterator[NginxStack]:
         with_stack.close()
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback)
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -53,7 +54,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 def connections_on(node: NodeProcess) -> float:
     """The node's own `sharecircle_connections` gauge, scraped directly (not through nginx)."""
-    status, body = _get(node.http + "/metrics")
+    status, body = _get(node.http + "/metrics", node.metrics_auth)
     assert status == 200
     for family in text_string_to_metric_families(body.decode()):
         if family.name == "sharecircle_connections":

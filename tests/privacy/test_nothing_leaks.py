@@ -2,8 +2,9 @@
 
 A whole meeting runs on two real nodes with unique marker strings in every message, display name,
 report reason and round topic, plus the requests that fail on them. Afterwards the markers are
-searched for in both nodes' captured output, every error reply, both `/metrics` pages, and every
-key and value in Redis once the (2 s) replay window has passed. No client address may be logged
+searched for in both nodes' captured output, every error reply, both `/metrics` pages, every
+key and value in Redis once the (2 s) replay window has passed, and the files of the nodes'
+durable store, where only what an open report holds may appear. No client address may be logged
 either. docs/privacy.md makes these promises.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +36,9 @@ class Markers:
 
     def __init__(self) -> None:
         self.all: list[str] = []
+        self.reported: set[str] = set()
+        """What an open report may keep in the store: the message, its writer's name, the
+        reporter's reason (docs/privacy.md, "What is on disk")."""
 
     def new(self, kind: str) -> str:
         marker = f"{kind}{secrets.token_hex(5)}"
@@ -62,9 +67,15 @@ def _redis_dump(url: str) -> bytes:
         client.close()
 
 
+def _store_files(node: NodeProcess) -> bytes:
+    """Every byte of the node's SQLite store: the database, its WAL and shared-memory files."""
+    store = Path(node.settings["data_dir"])
+    return b"".join(p.read_bytes() for p in sorted(store.iterdir()) if p.is_file())
+
+
 async def _metrics(node: NodeProcess) -> str:
     async with httpx.AsyncClient(base_url=node.http, timeout=TIMEOUT) as http:
-        response = await http.get("/metrics")
+        response = await http.get("/metrics", headers=node.metrics_auth)
     assert response.status_code == 200
     return response.text
 
@@ -79,7 +90,9 @@ async def _meeting(a: NodeProcess, b: NodeProcess, markers: Markers) -> list[dic
     await ben.join(b.url)
     people = [fran, ann, ben]
     said = [await p.ok("post", text=f"I feel {markers.new('TEXT')} today") for p in people]
-    await ann.ok("report", mid=said[2]["seq"], reason=f"because {markers.new('REASON')}")
+    reason = markers.new("REASON")
+    markers.reported = {markers.all[-2], ben.name, reason}  # ben's message, name; the reason
+    await ann.ok("report", mid=said[2]["seq"], reason=f"because {reason}")
     await fran.event("report.filed", mid=said[2]["seq"])
     await fran.ok("round.open", topic=f"topic {markers.new('TOPIC')}", share_seconds=60)
     await ben.ok("hand.raise")
@@ -122,6 +135,8 @@ async def test_no_marker_reaches_logs_errors_metrics_or_redis(
             break
         await asyncio.sleep(0.2)
     assert not markers.found_in(_redis_dump(redis.url))
+    for node in (a, b):
+        assert set(markers.found_in(_store_files(node))) <= markers.reported
     for node in (a, b):
         logs = node.logs()
         assert "sharecircle: serving" in logs  # the capture works

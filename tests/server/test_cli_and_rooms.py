@@ -45,6 +45,7 @@ def test_rooms_create_list_and_invite_through_the_cli(node: NodeProcess) -> None
     assert invite.returncode == 0
     assert len(invite.stdout.strip()) > 20
     assert "#room=late-night&facilitator=" in invite.stderr  # a link, token in the fragment
+    assert "sharecircle invite revoke " in invite.stderr  # its record can be revoked
     missing = cli(node, "invite", "no-such-room")
     assert missing.returncode != 0
 

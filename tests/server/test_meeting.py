@@ -322,10 +322,9 @@ async def test_waiting_in_the_lobby_is_not_a_join_timeout() -> None:
         waiting = await fran.event("lobby.waiting", name="Patient")
         await asyncio.sleep(0.6)  # twice the join deadline (a bound, not a timing assertion)
         assert (await newcomer.request("ping"))["type"] == "pong"
+        second_invite = await invite(live, "daily-check-in")  # before connecting: 0.3 s deadline
         late = await Client.connect(live.url)
-        joined = await late.join(
-            "daily-check-in", "Fran2", facilitator=await invite(live, "daily-check-in")
-        )
+        joined = await late.join("daily-check-in", "Fran2", facilitator=second_invite)
         assert joined["waiting"] == [{"ticket": waiting["ticket"], "name": "Patient"}]
         await fran.ok("lobby.admit", ticket=waiting["ticket"])
         await newcomer.wait_for(lambda f: f.get("type") == "admitted", frames=True)

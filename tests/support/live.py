@@ -7,8 +7,11 @@ instead (tests/support/nodes.py).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +27,12 @@ from server.settings import Settings
 __all__ = ["Live", "live_server", "node_settings"]
 
 
+def _throwaway_dir() -> str:
+    directory = tempfile.mkdtemp(prefix="sc-live-", dir="/tmp")
+    atexit.register(shutil.rmtree, directory, True)
+    return directory
+
+
 def node_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "secret": "test-secret",
@@ -33,6 +42,10 @@ def node_settings(**overrides: Any) -> Settings:
         "post_rate": "1000/second",
         "command_rate": "1000/second",
         "frame_ceiling": "10000/minute",
+        # A SQLite store of this node's own, in a throwaway directory (the real default's setup:
+        # a file, WAL, a connection pool), removed when the test process ends.
+        "data_dir": _throwaway_dir(),
+        "metrics_token": "test-metrics",
     }
     values.update(overrides)
     return Settings.from_mapping(values)

@@ -7,7 +7,9 @@ logged (docs/privacy.md: nothing people said, no addresses).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +23,21 @@ from typing import Any
 __all__ = ["NodeProcess", "free_port"]
 
 ROOT = Path(__file__).resolve().parents[2]
+
+_CLUSTER_DATA: dict[str, Path] = {}
+"""One data directory per Redis URL: the nodes of one test cluster share one SQLite store (as
+nodes on one host may), so a room made through one node's admin API exists on the others."""
+
+
+def _data_dir(redis_url: str | None) -> Path:
+    if redis_url is None:
+        directory = Path(tempfile.mkdtemp(prefix="sc-data-", dir="/tmp"))
+    else:
+        directory = _CLUSTER_DATA.setdefault(
+            redis_url, Path(tempfile.mkdtemp(prefix="sc-data-", dir="/tmp"))
+        )
+    atexit.register(shutil.rmtree, directory, True)
+    return directory
 
 
 def free_port() -> int:
@@ -45,12 +62,20 @@ class NodeProcess:
             "command_rate": "1000/second",
             "frame_ceiling": "100000/minute",
             "drain_seconds": "3",
+            "metrics_token": "cluster-test-metrics",
             **{k: str(v) for k, v in settings.items()},
         }
+        if "database_url" not in self.settings and "data_dir" not in self.settings:
+            self.settings["data_dir"] = str(_data_dir(redis_url))
         self.proc: subprocess.Popen[bytes] | None = None
         handle, name = tempfile.mkstemp(prefix="sharecircle-node-", suffix=".log")
         os.close(handle)
         self.log_path = Path(name)
+
+    @property
+    def metrics_auth(self) -> dict[str, str]:
+        """Headers that let a test scrape this node's `/metrics`."""
+        return {"Authorization": f"Bearer {self.settings['metrics_token']}"}
 
     @property
     def url(self) -> str:
