@@ -6,7 +6,7 @@ import hmac
 import json
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from rooms.errors import BackendUnavailable, RoomNotFound
@@ -58,7 +58,7 @@ def _authorized(request: Request) -> bool:
 async def _body(request: Request) -> dict[str, Any] | None:
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
+    except (ValueError, ClientDisconnect):  # gone, or cut off by the request deadline (408)
         return None
     return data if isinstance(data, dict) else None
 

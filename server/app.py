@@ -18,7 +18,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from rooms.backends import open_backend
@@ -30,20 +30,15 @@ from rooms.service import RoomsService, ServiceSettings
 from server import api, metrics
 from server.endpoint import Endpoint
 from server.handlers import Handlers
+from server.headers import CSP  # the security headers are added by server/runner.py
 from server.settings import Settings
 from server.tokens import Tokens
 
-__all__ = ["CLIENT_DIR", "Node", "create_app"]
+__all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
 
 log = logging.getLogger(__name__)
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "web_client"
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'; form-action 'self'"
-)
 
 
 @dataclass(slots=True)
@@ -56,32 +51,6 @@ class Node:
     tokens: Tokens
     endpoint: Endpoint
     admin_token: str
-
-
-class SecurityHeaders:
-    """Adds the Content-Security-Policy and friends to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"cache-control", b"no-store"),
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 class SharecircleApp(Starlette):
@@ -178,5 +147,4 @@ def create_app(
         Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
     ]
     app = SharecircleApp(routes=routes, lifespan=lifespan)
-    app.add_middleware(SecurityHeaders)
     return app
