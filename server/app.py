@@ -31,6 +31,7 @@ from server import api, metrics
 from server.endpoint import Endpoint
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
+from server.limits import AddressLimits, address_book
 from server.settings import Settings
 from server.tokens import Tokens
 
@@ -62,12 +63,18 @@ class SharecircleApp(Starlette):
     error of its own connections, so nothing those layers would do is lost.
     """
 
+    address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
-            await self.state.node.endpoint(WebSocket(scope, receive, send))
+            await self.address_limits(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    await scope["app"].state.node.endpoint(WebSocket(scope, receive, send))
 
 
 def create_app(
@@ -147,4 +154,5 @@ def create_app(
         Mount("/", StaticFiles(directory=CLIENT_DIR, html=True), name="client"),
     ]
     app = SharecircleApp(routes=routes, lifespan=lifespan)
+    app.address_limits = AddressLimits(_websocket, address_book(settings))
     return app

@@ -178,6 +178,16 @@ class Settings(BaseSettings):
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
+    max_connections_per_address: int = _s(
+        50,
+        "Open WebSockets per client address (IPv4 address, IPv6 /64, after proxy headers); "
+        "more get HTTP 503 before the upgrade. 0: no limit.",
+    )
+    handshake_rate_per_address: _Unset = _s(
+        "20/10seconds",
+        "WebSocket handshakes per client address (a leaky bucket: N at once, refilled over the "
+        "period); faster get HTTP 429 before the upgrade. Empty: no limit.",
+    )
     allowed_origins: _CommaList = _s(
         [],
         "Browser origins allowed to open WebSockets, besides the server's own. "
@@ -268,11 +278,15 @@ class Settings(BaseSettings):
             )
         from server.rates import Rate, RateSyntaxError
 
-        for key in ("post_rate", "command_rate", "frame_ceiling"):
+        for key in ("post_rate", "command_rate", "frame_ceiling", "handshake_rate_per_address"):
+            if getattr(self, key) is None:
+                continue
             try:
                 Rate.parse(getattr(self, key))
             except RateSyntaxError as exc:
                 raise SettingsError(f"{key}: {exc}") from None
+        if self.max_connections_per_address < 0:
+            raise SettingsError("max_connections_per_address: 0 (no limit) or more")
         if self.max_frame_bytes < 1024:
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):

@@ -33,6 +33,9 @@ def node_settings(**overrides: Any) -> Settings:
         "post_rate": "1000/second",
         "command_rate": "1000/second",
         "frame_ceiling": "10000/minute",
+        # Every test client comes from 127.0.0.1; tests/faults/test_address_limits.py sets them.
+        "max_connections_per_address": 0,
+        "handshake_rate_per_address": None,
     }
     values.update(overrides)
     return Settings.from_mapping(values)

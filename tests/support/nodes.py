@@ -45,6 +45,9 @@ class NodeProcess:
             "command_rate": "1000/second",
             "frame_ceiling": "100000/minute",
             "drain_seconds": "3",
+            # Every test client comes from 127.0.0.1 (limits per address: no limit).
+            "max_connections_per_address": "0",
+            "handshake_rate_per_address": "",
             **{k: str(v) for k, v in settings.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None
