@@ -133,7 +133,7 @@ def create_app(
         service.hub.fanout_observers.append(metrics.observe_fanout)
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
-        admin = settings.admin_token or secrets.token_urlsafe(24)
+        admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin)
         try:
             yield

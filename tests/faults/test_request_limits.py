@@ -102,7 +102,7 @@ async def test_a_dripping_body_is_cut_off_at_the_request_deadline(live: Live) ->
     host = live.http.removeprefix("http://")
     head = (
         f"POST /api/admin/rooms HTTP/1.1\r\nHost: {host}\r\nContent-Length: 65000\r\n"
-        "Authorization: Bearer test-admin\r\n\r\n"  # so the app waits for the body
+        "Authorization: Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0\r\n\r\n"  # so the app waits for the body
     )
     async with await RawSocket.open(live.http) as raw:
         await raw.send(head.encode())

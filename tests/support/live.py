@@ -26,8 +26,8 @@ __all__ = ["Live", "live_server", "node_settings"]
 
 def node_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "secret": "test-secret",
-        "admin_token": "test-admin",
+        "secret": "test-secret-Fh3Kq8Zm1Wx6Tc9Lr4Vn7Bj2Ys5Pg0Du",
+        "admin_token": "test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0",
         "presence_interval_seconds": 0.2,
         "join_deadline_seconds": 5.0,
         "post_rate": "1000/second",
