@@ -19,11 +19,22 @@ def _state(request: Request) -> Any:
     return request.app.state.node
 
 
+_LIVE_FIELDS = ("members", "observers", "mode", "round")
+"""What a room's card says about the meeting now; for closed rooms, only the admin sees it."""
+
+
 async def list_rooms(request: Request) -> Response:
+    """The rooms. A closed room's live fields are null unless the admin token is sent: who is
+    in a private group, and when it meets, is not for anyone who can reach the node."""
     try:
         rooms = await _state(request).service.summaries()
     except BackendUnavailable:
         return JSONResponse({"error": "unavailable"}, status_code=503)
+    if not _authorized(request):
+        rooms = [
+            {**room, **dict.fromkeys(_LIVE_FIELDS)} if room["access"] == "closed" else room
+            for room in rooms
+        ]
     return JSONResponse(rooms)
 
 
