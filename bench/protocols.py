@@ -109,7 +109,7 @@ class PlainWS(Protocol):
 
 
 # Environment the harness gives sharecircle servers (see docs/benchmarks.md, "sharecircle").
-SHARECIRCLE_ADMIN_TOKEN = os.environ.get("BENCH_SHARECIRCLE_ADMIN_TOKEN") or secrets.token_hex(16)
+SHARECIRCLE_ADMIN_TOKEN = os.environ.get("BENCH_SHARECIRCLE_ADMIN_TOKEN") or secrets.token_hex(32)
 SHARECIRCLE_SECRET = os.environ.get("BENCH_SHARECIRCLE_SECRET") or secrets.token_hex(32)
 
 

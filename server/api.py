@@ -9,7 +9,7 @@ import hmac
 import json
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from rooms.errors import BackendUnavailable, RoomNotFound
@@ -32,11 +32,22 @@ def _state(request: Request) -> Any:
     return request.app.state.node
 
 
+_LIVE_FIELDS = ("members", "observers", "mode", "round")
+"""What a room's card says about the meeting now; for closed rooms, only the admin sees it."""
+
+
 async def list_rooms(request: Request) -> Response:
+    """The rooms. A closed room's live fields are null unless the admin token is sent: who is
+    in a private group, and when it meets, is not for anyone who can reach the node."""
     try:
         rooms = await _state(request).service.summaries()
     except BackendUnavailable:
         return JSONResponse({"error": "unavailable"}, status_code=503)
+    if not authorized(request):
+        rooms = [
+            {**room, **dict.fromkeys(_LIVE_FIELDS)} if room["access"] == "closed" else room
+            for room in rooms
+        ]
     return JSONResponse(rooms)
 
 
@@ -73,7 +84,7 @@ async def json_object(request: Request) -> dict[str, Any] | None:
     """The request body as a JSON object ({} when empty), or None if it is anything else."""
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
+    except (ValueError, ClientDisconnect):  # gone, or cut off by the request deadline (408)
         return None
     return data if isinstance(data, dict) else None
 

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
@@ -31,20 +31,16 @@ from rooms.store import Store
 from server import admin_staff, api, metrics, storage
 from server.endpoint import Endpoint
 from server.handlers import Handlers
+from server.headers import CSP  # the security headers are added by server/runner.py
+from server.limits import AddressLimits, address_book
 from server.settings import Settings
 from server.tokens import Tokens
 
-__all__ = ["CLIENT_DIR", "Node", "create_app"]
+__all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
 
 log = logging.getLogger(__name__)
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "web_client"
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'; form-action 'self'"
-)
 
 
 @dataclass(slots=True)
@@ -61,32 +57,6 @@ class Node:
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
 
 
-class SecurityHeaders:
-    """Adds the Content-Security-Policy and friends to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"cache-control", b"no-store"),
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
 class SharecircleApp(Starlette):
     """Starlette, with WebSockets on `/ws` handed straight to the endpoint.
 
@@ -96,10 +66,12 @@ class SharecircleApp(Starlette):
     error of its own connections, so nothing those layers would do is lost.
     """
 
+    address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
-            await self.state.node.endpoint(scope, receive, send)
+            await self.address_limits(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -157,6 +129,10 @@ ROUTES = [
 ]
 
 
+async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    await scope["app"].state.node.endpoint(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -181,7 +157,7 @@ def create_app(
         service.hub.fanout_observers.append(metrics.observe_fanout)
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
-        admin = settings.admin_token or secrets.token_urlsafe(24)
+        admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
@@ -198,5 +174,5 @@ def create_app(
                 await st.aclose()
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
-    app.add_middleware(SecurityHeaders)
+    app.address_limits = AddressLimits(_websocket, address_book(settings))
     return app

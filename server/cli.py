@@ -10,11 +10,14 @@
     sharecircle staff list | staff revoke NAME
     sharecircle migrate
     sharecircle purge [--all-reports] [--all-moderation-log]
+    sharecircle secrets [--out FILE]
 
 `rooms` and `invite [create]` talk to a running node's admin API with the admin token from
-`SHARECIRCLE_ADMIN_TOKEN` (or `--admin-token`): an invite is signed with the node's secret.
+`SHARECIRCLE_ADMIN_TOKEN`, or the file `--admin-token-file` / `SHARECIRCLE_ADMIN_TOKEN_FILE`, or
+the file `serve` wrote it to (server/admin_token.py): an invite is signed with the node's secret.
 `migrate`, `staff`, `invite list|revoke` and `purge` work on the store directly
-(server/cli_store.py).
+(server/cli_store.py). No secret is ever a command-line argument: `ps` shows those to everyone on
+the machine.
 """
 
 from __future__ import annotations
@@ -23,16 +26,18 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from rooms.clock import SystemClock
 from rooms.store import StoreError
 from server import storage
+from server.admin_token import ensure_admin_token, token_for_cli
 from server.cli_store import add_store_commands
+from server.credentials import new_secret, write_private
 from server.settings import Settings, SettingsError
 
 __all__ = ["main"]
@@ -56,9 +61,13 @@ def _serve(args: argparse.Namespace) -> int:
     except (SettingsError, StoreError, ValueError, OSError) as exc:
         print(f"sharecircle: {exc}", file=sys.stderr)
         return 2
-    if settings.admin_token is None:
-        settings = settings.model_copy(update={"admin_token": secrets.token_urlsafe(24)})
-        print(f"sharecircle: admin token for this run: {settings.admin_token}", flush=True)
+    try:
+        settings, token_file = ensure_admin_token(settings)
+    except SettingsError as exc:
+        print(f"sharecircle: {exc}", file=sys.stderr)
+        return 2
+    if token_file is not None:
+        print(f"sharecircle: admin token in {token_file} (mode 0600, not printed)", flush=True)
     if settings.redis_url and not settings.database_url:
         print(
             "sharecircle: warning: several nodes need one shared store; set DATABASE_URL "
@@ -88,9 +97,10 @@ def _check_store(settings: Settings) -> str:
 
 
 def _admin(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    token = args.admin_token or os.environ.get("SHARECIRCLE_ADMIN_TOKEN")
-    if not token:
-        raise SystemExit("sharecircle: set SHARECIRCLE_ADMIN_TOKEN (printed by `serve`)")
+    try:
+        token = token_for_cli(args.admin_token_file)
+    except SettingsError as exc:
+        raise SystemExit(f"sharecircle: {exc}") from None
     data = None if body is None else json.dumps(body).encode()
     if not args.server.startswith(("http://", "https://")):
         raise SystemExit("sharecircle: --server must be an http:// or https:// URL")
@@ -143,6 +153,20 @@ def _invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secrets(args: argparse.Namespace) -> int:
+    lines = f"SHARECIRCLE_SECRET={new_secret()}\nSHARECIRCLE_ADMIN_TOKEN={new_secret()}\n"
+    if args.out is None:
+        print(lines, end="")
+        return 0
+    try:
+        write_private(Path(args.out), lines)
+    except OSError as exc:
+        print(f"sharecircle: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"sharecircle: wrote {args.out} (mode 0600)", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sharecircle", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,12 +183,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--server", default=os.environ.get("SHARECIRCLE_URL", "http://127.0.0.1:8000")
         )
-        p.add_argument("--admin-token")
+        # No `--admin-token`: `ps` shows arguments to everyone (no abbreviation reaches this).
+        p.add_argument("--admin-token-file", help="file holding the admin token")
 
     rooms = sub.add_parser("rooms", help="list or create rooms")
     rooms_sub = rooms.add_subparsers(dest="action", required=True)
-    client_options(rooms_sub.add_parser("list"))
-    create = rooms_sub.add_parser("create")
+    client_options(rooms_sub.add_parser("list", allow_abbrev=False))
+    create = rooms_sub.add_parser("create", allow_abbrev=False)
     client_options(create)
     create.add_argument("slug")
     create.add_argument("--name")
@@ -175,13 +200,17 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--share-seconds", type=int, default=180)
     rooms.set_defaults(run=_rooms)
 
-    invite = sub.add_parser("invite", help="make an invite token for a room")
+    invite = sub.add_parser("invite", help="make an invite token for a room", allow_abbrev=False)
     client_options(invite)
     invite.add_argument("room")
     invite.add_argument("--role", choices=["facilitator", "member"], default="facilitator")
     invite.add_argument("--single-use", action="store_true", help="good for one join only")
     invite.set_defaults(run=_invite)
     add_store_commands(sub)
+
+    made = sub.add_parser("secrets", help="make a new secret and admin token (env file lines)")
+    made.add_argument("--out", help="write them to this new file (mode 0600) instead of stdout")
+    made.set_defaults(run=_secrets)
     return parser
 
 

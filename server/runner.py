@@ -10,6 +10,8 @@ import asyncio
 import os
 import signal
 import socket
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import h11
@@ -18,10 +20,13 @@ from starlette.applications import Starlette
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Response
 from websockets.protocol import State
 
 from server.app import create_app
 from server.connection import DIRECT_SEND
+from server.headers import SECURITY_HEADERS, with_security_headers
+from server.http_limits import MAX_HEAD_BYTES, GuardedConnection
 from server.logconfig import log_config
 from server.settings import Settings
 
@@ -36,22 +41,32 @@ __all__ = [
 
 
 class HeadDeadlineH11Protocol(H11Protocol):
-    """uvicorn's h11 HTTP protocol, plus a deadline for each request head (slowloris).
+    """uvicorn's h11 HTTP protocol, plus a deadline for each whole request, and request limits.
 
-    uvicorn (0.54) never times out a request whose head arrives slowly: its keep-alive timer is
-    armed only after a response and is cancelled by any incoming byte, so a client that sends a
-    header byte every few seconds holds a connection (and a file descriptor) forever. Here every
-    request head (the WebSocket upgrade included) must be complete within `head_timeout` seconds
-    of the connection, or of the previous response, else the connection is closed without a reply
-    (as nginx's `client_header_timeout` does). h11 is chosen explicitly because only it applies
-    `h11_max_incomplete_event_size` (oversized heads get 400); httptools would be picked by
-    "auto" wherever it happens to be installed.
+    uvicorn (0.54) never times out a request that arrives slowly: its keep-alive timer is armed
+    only after a response and is cancelled by any incoming byte, so a client that sends a header
+    byte every few seconds, or declares a 100 MB body and drips it, holds a connection (and a
+    file descriptor) forever. Here every request, head and body (the WebSocket upgrade
+    included), must be complete within `head_timeout` seconds of the connection, or of the
+    previous response. A head that misses it is closed without a reply (as nginx's
+    `client_header_timeout` does); a body that misses it gets 408 when no response has begun.
+
+    Heads and bodies over the limits of `server/http_limits.py` get 431 or 413, before the app
+    or the WebSocket protocol sees them, and every answer uvicorn makes itself carries the
+    security headers (`server/headers.py`). h11 is chosen explicitly because only it applies
+    `h11_max_incomplete_event_size`; httptools would be picked by "auto" wherever it happens
+    to be installed.
     """
 
     head_timeout = 10.0
     """Replaced per server by `make_config` with `Settings.handshake_timeout_seconds`."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _upgraded = False
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.conn = GuardedConnection(config.h11_max_incomplete_event_size or MAX_HEAD_BYTES)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -63,13 +78,38 @@ class HeadDeadlineH11Protocol(H11Protocol):
 
     def handle_events(self) -> None:
         super().handle_events()
-        if self.conn.their_state is not h11.IDLE:
-            self._disarm_head_timer()  # a whole head arrived (or the connection is done)
+        if not self._upgraded and self.conn.their_state not in _STILL_SENDING:
+            self._disarm_head_timer()  # a whole request arrived (or the connection is done)
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        # The transport now belongs to the WebSocket protocol, which has its own timeouts.
+        self._upgraded = True
+        self._disarm_head_timer()
+        super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self._arm_head_timer()  # the next request on this connection gets its own deadline
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request h11 or `GuardedConnection` refused, with its status."""
+        assert isinstance(self.conn, GuardedConnection)
+        self._refuse(self.conn.refused_with, msg)
+
+    def _refuse(self, status: int, msg: str) -> None:
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            body = msg.encode("ascii", "replace")
+            headers = with_security_headers(
+                [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+            )
+            for event in (
+                h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
     def _arm_head_timer(self) -> None:
         self._disarm_head_timer()
@@ -82,8 +122,16 @@ class HeadDeadlineH11Protocol(H11Protocol):
 
     def _head_too_slow(self) -> None:
         self._head_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+        if self._upgraded or self.transport.is_closing():
+            return
+        if self.conn.their_state is h11.IDLE:
+            self.transport.close()  # a head too slow: no answer, as nginx does
+        elif self.conn.their_state is h11.SEND_BODY:
+            self._refuse(408, "request body too slow")
+
+
+_STILL_SENDING = (h11.IDLE, h11.SEND_BODY)
+"""The client's h11 states while its request (head, then body) is not yet complete."""
 
 
 class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -99,6 +147,12 @@ class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
     4008 after what was already buffered), and the socket is aborted if the closing handshake has
     not finished within `close_timeout` (10 s). The same bound applies after a keepalive timeout.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every refused upgrade (the app's 403/429/503, websockets' own 4xx, uvicorn's 403 and
+        # 500) is sent through `send_response`, websockets' included, so one wrapper covers all.
+        self.conn.send_response = _secured(self.conn.send_response)  # type: ignore[method-assign,assignment]
 
     async def send(self, message: ASGISendEvent) -> None:
         stalled = not self.writable.is_set() and not self.disconnected
@@ -160,6 +214,18 @@ class StallProofWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.abort()
 
 
+def _secured(send_response: Callable[[Response], None]) -> Callable[[Response], None]:
+    """`send_response` that adds the security headers to any answer but the 101 upgrade."""
+
+    def send(response: Response) -> None:
+        if response.status_code != 101:
+            for name, value in SECURITY_HEADERS:
+                response.headers.setdefault(name.decode(), value.decode())
+        send_response(response)
+
+    return send
+
+
 def make_config(app: Starlette, settings: Settings, *, logs: bool = True) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -182,7 +248,9 @@ def make_config(app: Starlette, settings: Settings, *, logs: bool = True) -> uvi
         log_config=log_config(settings.log_level, client_addresses=settings.log_client_addresses)
         if logs
         else None,
-        h11_max_incomplete_event_size=16 * 1024,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        # On every response uvicorn sends for the app (500s included) and on the 101 upgrade.
+        headers=[(name.decode(), value.decode()) for name, value in SECURITY_HEADERS],
     )
 
 

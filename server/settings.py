@@ -17,7 +17,16 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BeforeValidator, Field, InstanceOf, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    InstanceOf,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -28,6 +37,7 @@ from pydantic_settings import (
 from pydantic_settings import SettingsError as SourceError
 
 from rooms.model import RoomConfig, RoomConfigError
+from server.credentials import problem, read_secret_file
 
 __all__ = ["DEFAULT_ROOMS", "Settings", "SettingsError", "render_table"]
 
@@ -73,8 +83,19 @@ def _room_tables(value: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
+def _real_secret(value: str | None, info: ValidationInfo) -> str | None:
+    """A secret that is no placeholder and holds 32 bytes of key material (server/credentials)."""
+    why = None if value is None else problem(value)
+    if why is not None:
+        env = f"SHARECIRCLE_{str(info.field_name).upper()}"
+        raise ValueError(f"the value ({env} or {env}_FILE) {why}")
+    return value
+
+
 _Unset = Annotated[str | None, BeforeValidator(_blank_is_unset)]
 """Optional text: an empty value (`SHARECIRCLE_SECRET=`) means unset."""
+_Secret = Annotated[str | None, BeforeValidator(_blank_is_unset), AfterValidator(_real_secret)]
+"""An optional secret: when given, a real one (`server.credentials.problem`)."""
 _CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
 """A list; comma-separated in the environment."""
 _Rooms = Annotated[tuple[InstanceOf[RoomConfig], ...], BeforeValidator(_room_tables)]
@@ -123,16 +144,23 @@ class Settings(BaseSettings):
         "process only. Env also `REDIS_URL`.",
         env=("SHARECIRCLE_REDIS_URL", "REDIS_URL"),
     )
-    secret: _Unset = _s(
+    secret: _Secret = _s(
         None,
-        "Key that signs session and invite tokens. Required with Redis (all nodes share it); "
-        "random per process otherwise.",
+        "Key that signs session and invite tokens: at least 32 random bytes (hex or base64; "
+        "`sharecircle secrets` makes one), never a placeholder. Required with Redis (all nodes "
+        "share it); random per process otherwise.",
         secret=True,
     )
-    admin_token: _Unset = _s(
+    secret_file: _Unset = _s(
         None,
-        "Bearer token for the admin API and the `rooms`/`invite` CLI. Unset: generated at start "
-        "and printed once to the console.",
+        "Read `secret` from this file instead (Docker secrets, systemd `LoadCredential=`); it "
+        "must exist.",
+    )
+    admin_token: _Secret = _s(
+        None,
+        "Bearer token for the admin API and the `rooms`/`invite` CLI, as strong as `secret`. "
+        "Unset: read from `admin_token_file`, or made at start and written there (mode 0600), "
+        "never printed.",
         secret=True,
     )
     data_dir: _Unset = _s(
@@ -169,6 +197,12 @@ class Settings(BaseSettings):
         "Bearer token Prometheus must send to scrape `/metrics` (`authorization` in the scrape "
         "config). Unset: `/metrics` answers 403.",
         secret=True,
+    )
+    admin_token_file: _Unset = _s(
+        None,
+        "File of the admin token: read if it exists, else `serve` writes a new token there. "
+        "Unset: `$STATE_DIRECTORY/admin-token` under systemd, else "
+        "`$XDG_STATE_HOME/sharecircle/admin-token` (`~/.local/state/sharecircle/admin-token`).",
     )
     replay_window_seconds: int = _s(
         300, "How long events stay available for resuming clients; the only history kept."
@@ -213,6 +247,16 @@ class Settings(BaseSettings):
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
+    max_connections_per_address: int = _s(
+        50,
+        "Open WebSockets per client address (IPv4 address, IPv6 /64, after proxy headers); "
+        "more get HTTP 503 before the upgrade. 0: no limit.",
+    )
+    handshake_rate_per_address: _Unset = _s(
+        "20/10seconds",
+        "WebSocket handshakes per client address (a leaky bucket: N at once, refilled over the "
+        "period); faster get HTTP 429 before the upgrade. Empty: no limit.",
+    )
     allowed_origins: _CommaList = _s(
         [],
         "Browser origins allowed to open WebSockets, besides the server's own. "
@@ -252,6 +296,26 @@ class Settings(BaseSettings):
         "environment); three defaults if none.",
         shown="see below",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_from_files(cls, data: Any) -> Any:
+        """`secret_file` and `admin_token_file` → `secret` and `admin_token` (checked as those)."""
+        if not isinstance(data, dict):
+            return data
+        for name in ("secret", "admin_token"):
+            path = _blank_is_unset(data.get(f"{name}_file"))
+            if path is None:
+                continue
+            if _blank_is_unset(data.get(name)) is not None:
+                raise ValueError(f"{name}: set {name} or {name}_file, not both")
+            if name == "admin_token" and not Path(path).exists():
+                continue  # `serve` makes a token and writes it there
+            try:
+                data = {**data, name: read_secret_file(Path(path))}
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{name}_file: cannot read the secret: {exc}") from None
+        return data
 
     @classmethod
     def load(
@@ -307,11 +371,15 @@ class Settings(BaseSettings):
             )
         from server.rates import Rate, RateSyntaxError
 
-        for key in ("post_rate", "command_rate", "frame_ceiling"):
+        for key in ("post_rate", "command_rate", "frame_ceiling", "handshake_rate_per_address"):
+            if getattr(self, key) is None:
+                continue
             try:
                 Rate.parse(getattr(self, key))
             except RateSyntaxError as exc:
                 raise SettingsError(f"{key}: {exc}") from None
+        if self.max_connections_per_address < 0:
+            raise SettingsError("max_connections_per_address: 0 (no limit) or more")
         if self.max_frame_bytes < 1024:
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):
@@ -321,6 +389,8 @@ class Settings(BaseSettings):
 def _named(exc: ValidationError) -> SettingsError:
     """The first problem, led by the setting's name; a secret's value is never repeated."""
     error = exc.errors()[0]
+    if not error["loc"] and error["type"] == "value_error":  # a rule across settings
+        return SettingsError(str(error["ctx"]["error"]))
     name = str(error["loc"][0]) if error["loc"] else "settings"
     if error["type"] == "extra_forbidden":
         return SettingsError(f"unknown setting: {name}")

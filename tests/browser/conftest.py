@@ -25,7 +25,7 @@ from tests.support.nodes import NodeProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ADMIN = "cluster-test-admin"
+ADMIN = "cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs"
 CRISIS_NUMBER = "555 0100"
 TIMEOUT_MS = 10_000
 """The bound on every wait in these tests (Playwright actions and expectations)."""

@@ -44,7 +44,7 @@ async def test_draining_node_moves_its_members_without_losing_anything(
         invite = await http.post(
             "/api/admin/rooms/daily-check-in/invites",
             json={"role": "facilitator"},
-            headers={"Authorization": "Bearer cluster-test-admin"},
+            headers={"Authorization": "Bearer cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs"},
         )
     fran = await Client.connect(a.url)
     await fran.join("daily-check-in", "Fran", facilitator=invite.json()["token"])

@@ -44,7 +44,7 @@ async def _invite(node: NodeProcess, room: str) -> str:
         response = await http.post(
             f"/api/admin/rooms/{room}/invites",
             json={"role": "facilitator"},
-            headers={"Authorization": "Bearer cluster-test-admin"},
+            headers={"Authorization": "Bearer cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs"},
         )
     token: str = response.json()["token"]
     return token
@@ -75,7 +75,7 @@ async def test_members_on_two_nodes_see_each_other(nodes: tuple[NodeProcess, Nod
         made = await http.post(
             "/api/admin/rooms",
             json={"slug": "sunrise", "name": "Sunrise"},
-            headers={"Authorization": "Bearer cluster-test-admin"},
+            headers={"Authorization": "Bearer cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs"},
         )
         assert made.status_code == 201
     carol = await Client.connect(b.url)

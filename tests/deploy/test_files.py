@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from server.settings import Settings
+from server.settings import Settings, SettingsError
 from tests.deploy.nginx_stack import DEPLOY, SITE
 from tests.deploy.yaml_subset import load as load_yaml
 from tests.support.client import Client
@@ -152,6 +152,25 @@ def test_example_environment_names_real_settings() -> None:
     assert {"SHARECIRCLE_SECRET", "SHARECIRCLE_REDIS_URL"} <= set(example)
 
 
+def test_example_environment_ships_no_secret_a_node_accepts() -> None:
+    """`change-me` once shipped here and was accepted: now the secrets are left empty, and a
+    node started with the file as it is refuses, naming the setting."""
+    example = env_file(UNITS / "sharecircle.env.example")
+    assert example["SHARECIRCLE_SECRET"] == ""
+    assert example["SHARECIRCLE_ADMIN_TOKEN"] == ""
+    values = {k.removeprefix("SHARECIRCLE_").lower(): v for k, v in example.items()}
+    with pytest.raises(SettingsError, match=r"^secret: "):
+        Settings.from_mapping({k: v for k, v in values.items() if k in Settings.model_fields})
+
+
+def _made_secrets() -> dict[str, str]:
+    """What `sharecircle secrets` prints, as the example file tells operators to use it."""
+    made = subprocess.run(
+        [sys.executable, "-m", "server.cli", "secrets"], capture_output=True, text=True, check=True
+    )
+    return dict(line.split("=", 1) for line in made.stdout.splitlines())
+
+
 async def test_unit_command_line_serves_and_drains_in_time(tmp_path: Path) -> None:
     """The template's ExecStart, with the example environment, serves and stops on SIGTERM."""
     port = free_port()
@@ -159,7 +178,7 @@ async def test_unit_command_line_serves_and_drains_in_time(tmp_path: Path) -> No
     args = shlex.split(command.replace(INSTALLED_BIN, str(VENV_BIN)))
     timeout_stop = int(unit("sharecircle@.service")["TimeoutStopSec"][0])
     with RedisServer.launch() as server:
-        env = _clean_env() | env_file(UNITS / "sharecircle.env.example")
+        env = _clean_env() | env_file(UNITS / "sharecircle.env.example") | _made_secrets()
         env |= {"SHARECIRCLE_REDIS_URL": server.url, "PYTHONUNBUFFERED": "1"}
         env |= {"STATE_DIRECTORY": str(tmp_path)}  # as systemd sets it for StateDirectory=
         proc = _spawn(args, env=env, stderr=subprocess.PIPE)
@@ -317,8 +336,12 @@ def test_dockerfile_steps_build_a_node_that_serves(tmp_path: Path) -> None:
     port = free_port()
     cmd = ["sharecircle", "serve", "--host", "127.0.0.1", "--port", str(port)]
     binary = str(context / ".venv" / "bin" / cmd[0])
-    # The embedded store migrates itself from the scripts inside the installed wheel.
-    env = _clean_env() | {"SHARECIRCLE_DATA_DIR": str(tmp_path / "state")}
+    # The embedded store migrates itself from the scripts inside the installed wheel; the made
+    # admin token goes to the state directory too.
+    env = _clean_env() | {
+        "SHARECIRCLE_DATA_DIR": str(tmp_path / "state"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
     proc = _spawn([binary, *cmd[1:]], cwd=tmp_path, env=env)
     try:
         _wait_ready(proc, f"http://127.0.0.1:{port}/readyz")

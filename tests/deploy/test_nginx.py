@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -17,8 +18,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import InvalidStatus
 
+from server.rates import Rate
 from server.settings import Settings
-from tests.deploy.nginx_stack import COMMON, NginxStack, find_nginx
+from tests.deploy.nginx_stack import COMMON, SITE, NginxStack, find_nginx
+from tests.faults.raw import RawSocket
 from tests.support.client import TIMEOUT, Client, gapless
 from tests.support.nodes import NodeProcess
 
@@ -185,3 +188,38 @@ async def test_drained_node_sends_its_members_through_nginx_to_the_other(
     assert gapless([last["seq"], *again.seqs()])
     await again.close()
     await bob.close()
+
+
+def test_template_limits_per_address_match_the_node_defaults() -> None:
+    """nginx refuses what the nodes would: the same connection count and handshake rate."""
+    site, common = SITE.read_text(), COMMON.read_text()
+    settings = Settings()
+    conn = re.search(r"^\s*limit_conn sharecircle_conn (\d+);", common, re.M)
+    assert conn is not None
+    assert int(conn.group(1)) == settings.max_connections_per_address
+    rate = re.search(r"zone=sharecircle_handshakes:\S+ rate=(\d+)r/s;", site)
+    burst = re.search(r"limit_req zone=sharecircle_handshakes burst=(\d+) nodelay;", common)
+    assert rate is not None
+    assert burst is not None
+    node_rate = Rate.parse(settings.handshake_rate_per_address or "")
+    assert int(burst.group(1)) == node_rate.count
+    assert int(rate.group(1)) == node_rate.count / node_rate.seconds
+    assert "limit_conn_status 503;" in site
+    assert "limit_req_status 429;" in site
+
+
+async def test_nginx_refuses_a_handshake_flood_from_one_address(stack: NginxStack) -> None:
+    """30 handshakes at once from one address through nginx: the burst of 20 (and perhaps a
+    refill or two) is let through, the rest get 429 from nginx; the nodes were never asked."""
+    host, port = stack.http.removeprefix("http://").split(":")
+    statuses = []
+    for _ in range(30):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(RawSocket.upgrade_head(f"{host}:{port}"))
+        async with asyncio.timeout(10):
+            head = await reader.readuntil(b"\r\n\r\n")
+        statuses.append(int(head.split()[1]))
+        writer.close()
+    assert statuses[:20] == [101] * 20
+    assert statuses.count(429) >= 5
+    assert set(statuses) == {101, 429}

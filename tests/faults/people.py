@@ -27,7 +27,9 @@ async def invite(http: str, room: str, role: str = "facilitator", admin: str = "
         response = await client.post(
             f"/api/admin/rooms/{room}/invites",
             json={"role": role},
-            headers={"Authorization": f"Bearer {admin or 'cluster-test-admin'}"},
+            headers={
+                "Authorization": f"Bearer {admin or 'cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs'}"
+            },
         )
     assert response.status_code == 200, response.text
     token: str = response.json()["token"]

@@ -47,7 +47,12 @@ async def _refusal(live: Live, kind: str, **fields: object) -> str:
 
 async def _fac(live: Live, room: str = ROOM, name: str = "Fran") -> Person:
     fran = Person(name, room)
-    await fran.join(live.url, facilitator=await invite(live.http, room, admin="test-admin"))
+    await fran.join(
+        live.url,
+        facilitator=await invite(
+            live.http, room, admin="test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"
+        ),
+    )
     return fran
 
 
@@ -73,7 +78,9 @@ async def test_role_and_identity_never_come_from_frame_fields(live: Live) -> Non
     seen = await fran.event("chat.message", seq=said["seq"])
     assert (seen["from"], seen["name"]) == (mallory.member_id, "Mallory")
     # An invite for one room, or of one kind, opens nothing else.
-    other = await invite(live.http, "night-owls", admin="test-admin")
+    other = await invite(
+        live.http, "night-owls", admin="test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"
+    )
     assert await _refusal(live, "join", room=ROOM, name="S", facilitator=other) == "invalid_token"
     for person in (fran, mallory):
         await person.leave()
@@ -147,19 +154,26 @@ async def test_a_closed_room_needs_its_own_invite(live: Live) -> None:
     made = await live.post(
         "/api/admin/rooms",
         json={"slug": "inner-circle", "name": "Inner Circle", "access": "closed"},
-        headers={"Authorization": "Bearer test-admin"},
+        headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
     )
     assert made.status_code == 201, made.text
     member_invite = (
         await live.post(
             "/api/admin/rooms/inner-circle/invites",
             json={"role": "member"},
-            headers={"Authorization": "Bearer test-admin"},
+            headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
         )
     ).json()
     assert member_invite["link"].startswith("/#")  # a fragment: never sent to any server
-    elsewhere = await invite(live.http, "night-owls", role="member", admin="test-admin")
-    facilitator_kind = await invite(live.http, "inner-circle", admin="test-admin")
+    elsewhere = await invite(
+        live.http,
+        "night-owls",
+        role="member",
+        admin="test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0",
+    )
+    facilitator_kind = await invite(
+        live.http, "inner-circle", admin="test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"
+    )
     client = await Client.connect(live.url)
     for fields, code in (
         ({}, "room_closed"),

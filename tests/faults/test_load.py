@@ -48,7 +48,7 @@ async def _make_room(node: NodeProcess, slug: str) -> None:
         made = await http.post(
             "/api/admin/rooms",
             json={"slug": slug, "name": slug, "self_led": True},
-            headers={"Authorization": "Bearer cluster-test-admin"},
+            headers={"Authorization": "Bearer cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs"},
         )
         assert made.status_code == 201, made.text
 

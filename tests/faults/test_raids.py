@@ -20,7 +20,12 @@ async def test_a_raid_turns_on_the_lobby_and_slow_mode_and_alerts_facilitators()
     clock = ManualClock()
     async with live_server(node_settings(), clock=clock) as live:
         fran = Person("Fran", ROOM)
-        await fran.join(live.url, facilitator=await invite(live.http, ROOM, admin="test-admin"))
+        await fran.join(
+            live.url,
+            facilitator=await invite(
+                live.http, ROOM, admin="test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"
+            ),
+        )
         regular = Person("Regular", ROOM)
         await regular.join(live.url)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +27,10 @@ def cli(node: NodeProcess, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args, "--server", node.http],
         cwd=ROOT,
-        env={"SHARECIRCLE_ADMIN_TOKEN": "cluster-test-admin", "PATH": "/usr/bin:/bin"},
+        env={
+            "SHARECIRCLE_ADMIN_TOKEN": "cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=30,
@@ -50,28 +55,42 @@ def test_rooms_create_list_and_invite_through_the_cli(node: NodeProcess) -> None
     assert missing.returncode != 0
 
 
-def test_the_cli_refuses_without_the_admin_token(node: NodeProcess) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "rooms",
-            "create",
-            "x",
-            "--server",
-            node.http,
-            "--admin-token",
-            "wrong",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+def test_the_cli_refuses_without_the_admin_token(node: NodeProcess, tmp_path: Path) -> None:
+    """A wrong token read from `--admin-token-file` gets 401; a token on the command line is
+    not even an option (`ps` would show it)."""
+    wrong = tmp_path / "token"
+    wrong.write_text(secrets.token_hex(32))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "rooms",
+                "create",
+                "x",
+                "--server",
+                node.http,
+                *args,
+            ],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path / "state")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    result = run("--admin-token-file", str(wrong))
     assert result.returncode != 0
     assert "401" in result.stderr
+    on_the_command_line = run("--admin-token", secrets.token_hex(32))
+    assert on_the_command_line.returncode == 2
+    assert "unrecognized arguments: --admin-token" in on_the_command_line.stderr
+    nothing = run()
+    assert nothing.returncode != 0
+    assert "no admin token" in nothing.stderr
 
 
 async def test_a_closed_room_needs_its_invite() -> None:
@@ -84,23 +103,26 @@ async def test_a_closed_room_needs_its_invite() -> None:
         made = await live.post(
             "/api/admin/rooms/private/invites",
             json={"role": "member"},
-            headers={"Authorization": "Bearer test-admin"},
+            headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
         )
         await client.join("private", "Sam", invite=made.json()["token"])
         listed = (await live.get("/api/rooms")).json()
-        assert listed == [
-            {
-                "slug": "private",
-                "name": "Private",
-                "description": "",
-                "access": "closed",
-                "self_led": False,
-                "members": 1,
-                "observers": 0,
-                "mode": "open",
-                "round": False,
-            }
-        ]
+        card = {
+            "slug": "private",
+            "name": "Private",
+            "description": "",
+            "access": "closed",
+            "self_led": False,
+        }
+        # Who is in a closed room, and when it meets, only the admin sees (docs/privacy.md).
+        live_fields = {"members": None, "observers": None, "mode": None, "round": None}
+        assert listed == [card | live_fields]
+        as_admin = await live.get(
+            "/api/rooms",
+            headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
+        )
+        live_fields = {"members": 1, "observers": 0, "mode": "open", "round": False}
+        assert as_admin.json() == [card | live_fields]
         assert (await live.get("/healthz")).status_code == 200
         assert (await live.get("/readyz")).status_code == 200
         await client.close()

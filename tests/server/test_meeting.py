@@ -18,7 +18,7 @@ async def invite(live: Live, room: str, role: str = "facilitator") -> str:
     response = await live.post(
         f"/api/admin/rooms/{room}/invites",
         json={"role": role},
-        headers={"Authorization": "Bearer test-admin"},
+        headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["token"]

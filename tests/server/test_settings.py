@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +55,7 @@ def test_the_config_file_may_come_from_the_environment(
 
 
 def test_redis_url_from_either_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SHARECIRCLE_SECRET", "s")
+    monkeypatch.setenv("SHARECIRCLE_SECRET", secrets.token_hex(32))
     monkeypatch.setenv("REDIS_URL", "redis://plain")
     assert Settings.load().redis_url == "redis://plain"
     monkeypatch.setenv("SHARECIRCLE_REDIS_URL", "redis://ours")
@@ -144,12 +145,17 @@ def test_settings_are_immutable() -> None:
 
 
 def test_secrets_stay_out_of_repr_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings.from_mapping({"secret": "sesame-1234", "admin_token": "tok-5678"})
-    assert "sesame-1234" not in repr(settings)
-    assert "tok-5678" not in repr(settings)
-    assert settings.secret == "sesame-1234"
+    secret, token = "sesame-" + secrets.token_hex(32), "tok-" + secrets.token_hex(32)
+    settings = Settings.from_mapping({"secret": secret, "admin_token": token})
+    assert secret not in repr(settings)
+    assert token not in repr(settings)
+    assert settings.secret == secret
     with pytest.raises(SettingsError) as info:
-        Settings.from_mapping({"secret": ["sesame-1234"]})
+        Settings.from_mapping({"secret": [secret]})
+    assert str(info.value).startswith("secret:")
+    assert "sesame" not in str(info.value)
+    with pytest.raises(SettingsError) as info:
+        Settings.from_mapping({"secret": "sesame-1234"})  # too short now: never repeated either
     assert str(info.value).startswith("secret:")
     assert "sesame" not in str(info.value)
 

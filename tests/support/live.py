@@ -35,8 +35,8 @@ def _throwaway_dir() -> str:
 
 def node_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "secret": "test-secret",
-        "admin_token": "test-admin",
+        "secret": "test-secret-Fh3Kq8Zm1Wx6Tc9Lr4Vn7Bj2Ys5Pg0Du",
+        "admin_token": "test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0",
         "presence_interval_seconds": 0.2,
         "join_deadline_seconds": 5.0,
         "post_rate": "1000/second",
@@ -46,6 +46,9 @@ def node_settings(**overrides: Any) -> Settings:
         # a file, WAL, a connection pool), removed when the test process ends.
         "data_dir": _throwaway_dir(),
         "metrics_token": "test-metrics",
+        # Every test client comes from 127.0.0.1; tests/faults/test_address_limits.py sets them.
+        "max_connections_per_address": 0,
+        "handshake_rate_per_address": None,
     }
     values.update(overrides)
     return Settings.from_mapping(values)

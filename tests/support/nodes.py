@@ -54,8 +54,8 @@ class NodeProcess:
         self.port = port or free_port()
         self.redis_url = redis_url
         self.settings = {
-            "secret": "cluster-test-secret",
-            "admin_token": "cluster-test-admin",
+            "secret": "cluster-test-secret-Mb6Rt1Ck9Xw4Zq7Hf2Ln5Vj8Gp3Sy0E",
+            "admin_token": "cluster-test-admin-Xe4Lq9Tz2Wm7Rk5Hc8Vb3Nf6Jy1Pd0Gs",
             "presence_ttl_seconds": "3",
             "presence_interval_seconds": "0.5",
             "post_rate": "1000/second",
@@ -63,6 +63,9 @@ class NodeProcess:
             "frame_ceiling": "100000/minute",
             "drain_seconds": "3",
             "metrics_token": "cluster-test-metrics",
+            # Every test client comes from 127.0.0.1 (limits per address: no limit).
+            "max_connections_per_address": "0",
+            "handshake_rate_per_address": "",
             **{k: str(v) for k, v in settings.items()},
         }
         if "database_url" not in self.settings and "data_dir" not in self.settings:

@@ -72,7 +72,10 @@ function card(lobby, room, invite) {
     room.mode === "listen_only" ? h("span", { class: "badge soft" }, t("lobby.listening_room")) : null,
     room.round ? h("span", { class: "badge live" }, t("lobby.round")) : null,
   ];
-  const count = room.members + room.observers === 0
+  // Closed rooms show strangers no live counts (docs/privacy.md): say nothing rather than "nobody".
+  const count = room.members == null
+    ? null
+    : room.members + room.observers === 0
     ? t("lobby.nobody")
     : room.observers
       ? t("lobby.count.listening", { count: room.members, listening: room.observers })
@@ -85,7 +88,7 @@ function card(lobby, room, invite) {
     h("h3", {}, room.name),
     h("p", { class: "room-desc" }, room.description || ""),
     h("p", { class: "room-badges" }, badges),
-    h("p", { class: "room-count" }, count),
+    count === null ? null : h("p", { class: "room-count" }, count),
     action);
 }
 
