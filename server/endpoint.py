@@ -33,6 +33,7 @@ from server.commands import Join, Ping, Post, Resume
 from server.connection import DIRECT_SEND, Close, Connection
 from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
+from server.headers import SECURITY_HEADERS
 from server.rates import ConnectionRates, Rate
 from server.session import CloseWith, Reply, Session, Step, error_frame
 from server.settings import Settings
@@ -339,6 +340,9 @@ async def _close(send: Send, code: int, reason: str) -> None:
 async def _deny(ws: WebSocket, status: int, reason: str) -> None:
     """Refuse the handshake with an HTTP status, before anything of a room is sent."""
     if "websocket.http.response" in ws.scope.get("extensions", {}):
-        await ws.send_denial_response(PlainTextResponse(reason, status_code=status))
+        headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+        await ws.send_denial_response(
+            PlainTextResponse(reason, status_code=status, headers=headers)
+        )
     else:
         await ws.close(CloseCode.POLICY_VIOLATION, reason)

@@ -11,7 +11,7 @@ import pytest
 from tests.support.live import Live, live_server, node_settings
 from tests.support.stores import DIALECTS, store_url
 
-ADMIN = {"Authorization": "Bearer test-admin"}
+ADMIN = {"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"}
 
 
 async def call(live: Live, method: str, path: str, **kwargs: Any) -> httpx.Response:
