@@ -16,7 +16,7 @@ import ast
 import dataclasses
 import inspect
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from facilitation import deadlines, events, formats, rules, state
@@ -255,24 +255,29 @@ def splice(document: str, generated: str) -> str:
     return document[: start + len(START)] + "\n" + generated + document[end:]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the generated section, or with `--write` update docs/facilitation.md in place,
-    or with `--check` exit 1 if it is stale."""
-    parser = argparse.ArgumentParser(prog="python -m facilitation.doc_table")
+def run(argv: Sequence[str] | None, *, prog: str, path: Path, render: Callable[[], str]) -> int:
+    """The command line of a generated section: print it, or with `--write` update `path` in
+    place, or with `--check` exit 1 if it is stale. Shared by every doc generated from tables."""
+    parser = argparse.ArgumentParser(prog=prog)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help=f"update {DOC_PATH.name} in place")
-    group.add_argument("--check", action="store_true", help=f"exit 1 if {DOC_PATH.name} is stale")
+    group.add_argument("--write", action="store_true", help=f"update {path.name} in place")
+    group.add_argument("--check", action="store_true", help=f"exit 1 if {path.name} is stale")
     args = parser.parse_args(argv)
     if not (args.write or args.check):
         sys.stdout.write(render())
         return 0
-    current = DOC_PATH.read_text(encoding="utf-8")
+    current = path.read_text(encoding="utf-8")
     updated = splice(current, render())
     if args.check:
         return 0 if updated == current else 1
     if updated != current:
-        DOC_PATH.write_text(updated, encoding="utf-8")
+        path.write_text(updated, encoding="utf-8")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m facilitation.doc_table [--write | --check]` for docs/facilitation.md."""
+    return run(argv, prog="python -m facilitation.doc_table", path=DOC_PATH, render=render)
 
 
 if __name__ == "__main__":

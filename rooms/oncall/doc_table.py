@@ -9,12 +9,10 @@ a test fails when it is stale. Regenerate with::
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from facilitation.doc_table import splice
+from facilitation.doc_table import run
 from rooms import crisis
 from rooms.oncall import rules
 from rooms.oncall.errors import MEANING
@@ -155,23 +153,8 @@ def render() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the section, or with `--write` update the document, or with `--check` exit 1 if
-    it is stale."""
-    parser = argparse.ArgumentParser(prog="python -m rooms.oncall.doc_table")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help=f"update {DOC_PATH.name} in place")
-    group.add_argument("--check", action="store_true", help=f"exit 1 if {DOC_PATH.name} is stale")
-    args = parser.parse_args(argv)
-    if not (args.write or args.check):
-        sys.stdout.write(render())
-        return 0
-    current = DOC_PATH.read_text(encoding="utf-8")
-    updated = splice(current, render())
-    if args.check:
-        return 0 if updated == current else 1
-    if updated != current:
-        DOC_PATH.write_text(updated, encoding="utf-8")
-    return 0
+    """`python -m rooms.oncall.doc_table [--write | --check]` for docs/safety-net.md."""
+    return run(argv, prog="python -m rooms.oncall.doc_table", path=DOC_PATH, render=render)
 
 
 if __name__ == "__main__":
