@@ -287,6 +287,7 @@ export default {
   "error.room_closed": "This room needs an invite link.",
   "error.room_locked": "This room isn't taking anyone new right now. Please try again later.",
   "error.lobby": "This room has a waiting room right now, and observers can't wait in it. Please try again later.",
+  "error.lobby_full": "The waiting room is full right now. Please try again in a little while.",
   "error.invalid_name": "That name can't be used. Please choose another, with ordinary letters.",
   "error.name_taken": "Someone here is already using that name. Please choose another.",
   "error.invalid_token": "That link or session isn't valid any more.",
