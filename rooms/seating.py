@@ -22,7 +22,7 @@ from rooms.hub import Hub, decode_payload
 from rooms.live import LiveRooms
 from rooms.meeting import MeetingStore
 from rooms.model import RoomConfig
-from rooms.names import MAX_NAME_CHARS, NameRejected, check_name, name_key
+from rooms.names import NameRejected, alternates, check_name, name_key
 from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
 from rooms.presence import Presence
 from rooms.seat import Attendee, Seat, Subscriber
@@ -74,23 +74,6 @@ def _member(state: fx.MeetingState, member_id: str) -> dict[str, Any] | None:
 
 def _is_facilitator(member: dict[str, Any] | None) -> bool:
     return bool(member and member.get("role") == "facilitator")
-
-
-ALTERNATE_SUFFIXES = range(2, 10)
-"""A waiting newcomer whose name is taken by admission time is seated as "River 2" ... "River 9"
-(the first free one; facilitation/lobby.py picks it)."""
-
-
-def _alternates(name: str) -> tuple[tuple[str, str], ...]:
-    """The names offered to the engine for admission, each with its folded form."""
-    out = []
-    for n in ALTERNATE_SUFFIXES:
-        suffix = f" {n}"
-        candidate = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
-        with contextlib.suppress(NameRejected):
-            candidate = check_name(candidate)
-            out.append((candidate, name_key(candidate)))
-    return tuple(out)
 
 
 def _checked_name(name: str | None) -> str:
@@ -215,7 +198,7 @@ class Seating:
             marks=marks | {f"m:{seat.member_id}"},
             ticket=ticket,
             new_source=new_source,
-            alternates=() if facilitator else _alternates(seat.name),
+            alternates=() if facilitator else alternates(seat.name),
         )
         applied = await self.meetings.apply(seat.room, command, None)
         if _waiting(applied.state, seat.member_id):
