@@ -264,7 +264,7 @@ export default {
   "announce.raid": "Many newcomers arrived at once. The waiting room and slow mode are now on.",
   "announce.waiting": "{name} is waiting to come in.",
   "announce.reset": "A facilitator cleared the room's history.",
-  "announce.admitted": "You're in. Welcome to {room}.",
+  "announce.admitted": "You're in, as {name}. Welcome to {room}.",
   "announce.resync": "You're reconnected. Earlier messages are no longer available.",
   "announce.me.facilitator": "You are now a facilitator in this room.",
   "announce.me.member": "You are now a member in this room.",
