@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from server.join_guard import Buckets, JoinGuard, join_guard
 from server.rates import Rate
 from tests.support.live import node_settings
@@ -88,3 +91,34 @@ async def test_idle_buckets_are_swept() -> None:
         buckets._buckets[f"k{i}"] = Rate.parse("5/second").bucket()  # idle: full capacity
     buckets._sweep()
     assert buckets._buckets == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.sampled_from(["c1", "c2", "c3", "c4", "c5"]),
+            st.sampled_from(["r1", "r2"]),
+            st.sampled_from(["a", "b"]),
+        ),
+        max_size=40,
+    )
+)
+def test_places_always_equal_the_connections_holding_them(
+    steps: list[tuple[bool, str, str, str]],
+) -> None:
+    """Whatever order connections wait, move and go in, each (room, address) counts exactly the
+    connections holding a place there, and never more than the limit."""
+    guard = _guard(lobby_waiting_per_address=2)
+    holding: dict[str, tuple[str, str]] = {}
+    for reserve, conn, room, key in steps:
+        if reserve:
+            if guard.reserve_place(conn, room, key):
+                holding[conn] = (room, key)
+        else:
+            guard.release_place(conn)
+            holding.pop(conn, None)
+        for place in {(r, k) for r in ("r1", "r2") for k in ("a", "b")}:
+            held = sum(1 for p in holding.values() if p == place)
+            assert guard.waiting(*place) == held <= 2
