@@ -304,6 +304,12 @@ class Join(Command):
     facilitator: bool = False
     marks: frozenset[str] = frozenset()
     ticket: str = ""
+    new_source: bool = True
+    """The join comes from a network the node has not seen join this room within the raid
+    window: only such joins count towards raid protection (the node keeps that memory)."""
+    alternates: tuple[tuple[str, str], ...] = ()
+    """(name, folded name) pairs to seat a waiting newcomer under if their name is taken by
+    the time they are admitted (the server folds names; the engine only picks a free one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,19 @@ def _person_rules(title: str, person_rules: Sequence[rules.PersonRule]) -> list[
     return [title, "", *_table(["#", "when", "refusal"], rows)]
 
 
+def _joins() -> list[str]:
+    rows = [[str(i), r.when, _code(r.refusal)] for i, r in enumerate(rules.JOIN_RULES, 1)]
+    return [
+        "### Who may join (after the ban check; first matching row refuses)",
+        "",
+        *_table(["#", "when", "refusal"], rows),
+        f"`LOBBY_MAX_WAITING` = {rules.LOBBY_MAX_WAITING}. With the lobby on, names are checked",
+        "at admission: a newcomer whose name someone seated has by then is seated under the",
+        "first free alternate the server offered (`name_taken` to the facilitator if none is).",
+        "",
+    ]
+
+
 def _shares() -> list[str]:
     rows = [[kind.__name__, _code(how)] for kind, how in rules.SHARE_END_HOW.items()]
     ends = [
@@ -233,6 +246,7 @@ def render() -> str:
         ),
         "Facilitators are exempt from slow mode.",
         "",
+        *_joins(),
         *_shares(),
         *_deadlines(),
         *_events(),

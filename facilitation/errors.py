@@ -29,6 +29,7 @@ class Refusal(StrEnum):
     NOT_JOINED = "not_joined"
     ROOM_LOCKED = "room_locked"
     LOBBY = "lobby"
+    LOBBY_FULL = "lobby_full"
     NAME_TAKEN = "name_taken"
     BANNED = "banned"
     REMOVED = "removed"

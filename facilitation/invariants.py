@@ -11,6 +11,7 @@ from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
 from facilitation.rules import (
     ENDS_WHEN_QUEUE_EMPTY,
+    LOBBY_MAX_WAITING,
     can_speak,
     hands_open_rounds,
     leads_itself,
@@ -105,6 +106,7 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
         *_part_checks(state),
         (len({w.ticket for w in state.waiting}) != len(state.waiting), "tickets are unique"),
         (any(w.member in seated for w in state.waiting), "nobody both waits and sits"),
+        (len(state.waiting) > LOBBY_MAX_WAITING, "the lobby holds at most LOBBY_MAX_WAITING"),
         (
             not state.paused_room and bool(state.pause_listen_only or state.pause_lobby),
             "pause bookkeeping exists only while paused",

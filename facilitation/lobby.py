@@ -8,10 +8,16 @@ Rules carried out here:
   when its connection leaves; both end in `lobby.denied` so the server turns the connection away.
 - Turning the lobby off does not admit anyone already waiting: after a raid, the waiting list is
   exactly the people a facilitator should look at one by one.
-- A waiting newcomer keeps their name: nobody else can join with it meanwhile.
-- Raid protection: every join of a new identity is counted; `raid_joins` of them within
-  `raid_window_seconds`, with the lobby off, turn the lobby on, raise slow mode to
-  `rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The count then starts over.
+- Nobody waiting is refused for their name, so an outsider cannot learn who is in the room by
+  trying names. A waiting name is not reserved either: if someone seated has it when the
+  newcomer is admitted, they are seated under the first free alternate the server gave
+  (`River 2`, ...); only if none is free is the admission refused (`name_taken`).
+- The lobby holds at most `rules.LOBBY_MAX_WAITING` newcomers (`lobby_full`).
+- Raid protection: every join from a network source new to the room (the node decides, see
+  `Join.new_source`) is counted, so one client joining again and again counts once;
+  `raid_joins` of them within `raid_window_seconds`, with the lobby off, turn the lobby on,
+  raise slow mode to `rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The
+  count then starts over.
 """
 
 from __future__ import annotations
@@ -23,14 +29,14 @@ from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import LobbyAdmitted, LobbyDenied, LobbyWaiting, RaidAlert
 from facilitation.moderation import log
-from facilitation.rules import RAID_SLOW_SECONDS, banned
+from facilitation.rules import RAID_SLOW_SECONDS, banned, name_in_use
 from facilitation.state import MeetingState, Role, Waiting
 
 __all__ = [
     "admit",
     "deny",
     "drop_ticket",
-    "name_taken",
+    "free_name",
     "note_join",
     "set_lobby",
     "wait",
@@ -54,10 +60,11 @@ def admit(tx: Changes, command: c.Admit) -> Refused | None:
     if banned(tx.state, entry.marks | {entry.member}, tx.now):
         return Refused(Refusal.BANNED, "That newcomer is banned for now.")
     if tx.state.participant(entry.member) is None:
-        if name_taken(tx.state, entry.name_key, entry.member, lobby=False):
+        name = free_name(tx.state, entry)
+        if name is None:
             return Refused(Refusal.NAME_TAKEN, "Someone in the room has that name now.")
         tx.state = _without_ticket(tx.state, command.ticket)
-        tx.seat(entry.member, entry.name, entry.name_key, entry.role, entry.marks)
+        tx.seat(entry.member, name[0], name[1], entry.role, entry.marks)
     else:
         tx.state = _without_ticket(tx.state, command.ticket)  # seated meanwhile another way
     tx.emit(LobbyAdmitted(command.ticket, entry.member))
@@ -83,6 +90,7 @@ def wait(tx: Changes, command: c.Join) -> None:
         marks=command.marks,
         role=Role.MEMBER,
         since=tx.now,
+        alternates=command.alternates,
     )
     tx.state = replace(tx.state, waiting=(*tx.state.waiting, entry))
     tx.emit(LobbyWaiting(command.ticket, command.name))
@@ -94,16 +102,17 @@ def drop_ticket(tx: Changes, ticket: str) -> None:
     tx.emit(LobbyDenied(ticket))
 
 
-def name_taken(state: MeetingState, name_key: str, member: str, *, lobby: bool = True) -> bool:
-    """Whether someone else is seated (or, with `lobby`, waiting) with that folded name."""
-    people = [(p.member, p.name_key) for p in state.participants]
-    if lobby:
-        people += [(w.member, w.name_key) for w in state.waiting]
-    return any(key == name_key and other != member for other, key in people)
+def free_name(state: MeetingState, entry: Waiting) -> tuple[str, str] | None:
+    """The name (and folded name) to seat a waiting newcomer under: their own if nobody seated
+    has it, else the first free of the server's alternates ("River 2", ...), else None."""
+    for name, key in ((entry.name, entry.name_key), *entry.alternates):
+        if not name_in_use(state, key, entry.member):
+            return name, key
+    return None
 
 
 def note_join(tx: Changes) -> None:
-    """Count a new identity's join; too many too fast and the room protects itself."""
+    """Count a join from a new source; too many too fast and the room protects itself."""
     state = tx.state
     settings = state.settings
     window_start = tx.now - settings.raid_window_seconds

@@ -3,9 +3,10 @@
 Rules carried out here:
 
 - A join is refused when any of the joiner's marks (or their member id) is banned (`banned`),
-  when the room is locked and they are not a facilitator (`room_locked`), or when someone seated
-  or waiting has the same folded name (`name_taken`). Otherwise it counts towards raid detection,
-  and with the lobby on a non-facilitator waits there; everyone else is seated.
+  or by the first matching row of `rules.JOIN_RULES` (locked room, a seated namesake when they
+  would be seated now, a full lobby when they would wait). A join from a network source new to
+  the room counts towards raid detection (a refused one does not); with the lobby on a
+  non-facilitator waits there, whatever their name; everyone else is seated.
 - A join for a member id already seated is a reconnection (the facilitator flag may promote them).
 - A dropped member keeps their seat for `seat_hold_seconds`, and a dropped speaker keeps the floor
   for `grace_seconds` (deadlines.py ends both). Coming back within them changes nothing else.
@@ -20,8 +21,8 @@ from facilitation import commands as c
 from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import MemberAway, MemberBack
-from facilitation.lobby import drop_ticket, name_taken, note_join, wait
-from facilitation.rules import SHARE_END_HOW, LeaveReason, ban_refusal, may_join_locked
+from facilitation.lobby import drop_ticket, note_join, wait
+from facilitation.rules import SHARE_END_HOW, LeaveReason, ban_refusal, join_refusal, parks
 from facilitation.state import Role
 
 __all__ = ["disconnected", "join", "leave", "reconnected"]
@@ -36,14 +37,14 @@ def join(tx: Changes, command: c.Join) -> Refused | None:
     refusal = ban_refusal(state, command.marks | {command.member}, tx.now)
     if refusal is not None:
         return refusal
-    if not may_join_locked(state, facilitator=command.facilitator):
-        return Refused(Refusal.ROOM_LOCKED, "The room takes no new joins right now.")
-    if name_taken(state, command.name_key, command.member):
-        return Refused(Refusal.NAME_TAKEN, "Someone in the room has that name right now.")
     for older in [w.ticket for w in state.waiting if w.member == command.member]:
         drop_ticket(tx, older)  # the same person waiting on an older connection
-    note_join(tx)
-    if tx.state.lobby and not command.facilitator:
+    if command.new_source:
+        note_join(tx)
+    refusal = join_refusal(tx.state, command)  # a refusal undoes the count: probes never count
+    if refusal is not None:
+        return refusal
+    if parks(tx.state, command):
         if not command.ticket or any(w.ticket == command.ticket for w in tx.state.waiting):
             return Refused(Refusal.BAD_REQUEST, "A newcomer needs a fresh lobby ticket.")
         wait(tx, command)

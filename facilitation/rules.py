@@ -34,6 +34,8 @@ __all__ = [
     "CROSSTALK_BY_POSTING",
     "ENDS_WHEN_QUEUE_EMPTY",
     "FLOOR_RULES",
+    "JOIN_RULES",
+    "LOBBY_MAX_WAITING",
     "MODERATION_ACTIONS",
     "MODE_REFUSAL",
     "NUMBER_BOUNDS",
@@ -49,6 +51,7 @@ __all__ = [
     "TARGET_CHECKS",
     "TARGET_REFUSAL",
     "TEXT_LIMITS",
+    "JoinRule",
     "LeaveReason",
     "PartRules",
     "PersonRule",
@@ -63,9 +66,12 @@ __all__ = [
     "format_holds",
     "hands_open_rounds",
     "is_muted",
+    "join_refusal",
     "leads_itself",
     "may_join_locked",
     "may_post_in_part",
+    "name_in_use",
+    "parks",
     "runs_itself",
 ]
 
@@ -347,6 +353,64 @@ MODERATION_ACTIONS: frozenset[type[Command]] = frozenset({
 
 RAID_SLOW_SECONDS = 15
 """Raid protection raises slow mode to at least this."""
+
+# --- who may join, and the lobby --------------------------------------------------------------
+
+LOBBY_MAX_WAITING = 50
+"""At most this many newcomers wait in one room's lobby (the next gets `lobby_full`).
+
+A facilitator looks at each waiting person one by one, so a longer list is never worked
+through; and the waiting list is part of the room's state, read on every command, so a flood
+of joins must not grow it without end (issue 13: 20 sockets made 2,000 entries in 4 s)."""
+
+
+def parks(state: MeetingState, join: c.Join) -> bool:
+    """The joiner waits in the lobby rather than being seated: the lobby is on (perhaps just
+    turned on by this very join's raid count) and they are not a facilitator."""
+    return state.lobby and not join.facilitator
+
+
+def name_in_use(state: MeetingState, name_key: str, member: str) -> bool:
+    """Whether someone else is seated with that folded name (waiting names are not reserved:
+    a clash is settled when the newcomer is admitted, see lobby.admit)."""
+    return any(p.name_key == name_key and p.member != member for p in state.participants)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRule:
+    """One row of `JOIN_RULES`: `when` holds → refuse the join with `refusal`."""
+
+    when: str
+    refusal: Refusal
+    detail: str
+    applies: Callable[[MeetingState, c.Join], bool]
+
+
+# fmt: off
+JOIN_RULES: tuple[JoinRule, ...] = (
+    JoinRule("the room is locked and the joiner is not a facilitator", Refusal.ROOM_LOCKED,
+             "The room takes no new joins right now.",
+             lambda s, j: not may_join_locked(s, facilitator=j.facilitator)),
+    # With the lobby on, names are not checked at the door: an outsider must not learn who is
+    # in the room by trying names (issue 13). Everyone waits; names are settled at admission.
+    JoinRule("the joiner would be seated now and someone seated has the same folded name",
+             Refusal.NAME_TAKEN, "Someone in the room has that name right now.",
+             lambda s, j: not parks(s, j) and name_in_use(s, j.name_key, j.member)),
+    JoinRule("the joiner would wait and `LOBBY_MAX_WAITING` newcomers wait already",
+             Refusal.LOBBY_FULL, "The waiting room is full right now; please try again later.",
+             lambda s, j: parks(s, j) and len(s.waiting) >= LOBBY_MAX_WAITING),
+)
+# fmt: on
+"""Who may join, checked after the ban check and after the join is counted for raids (a
+refused join changes nothing, so it never counts); first matching row refuses."""
+
+
+def join_refusal(state: MeetingState, join: c.Join) -> Refused | None:
+    for rule in JOIN_RULES:
+        if rule.applies(state, join):
+            return Refused(rule.refusal, rule.detail)
+    return None
+
 
 # --- logic that does not fit a table --------------------------------------------------------
 

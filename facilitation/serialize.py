@@ -168,6 +168,7 @@ def _waiting(w: Waiting) -> Plain:
         "marks": sorted(w.marks),
         "role": str(w.role),
         "since": w.since,
+        "alternates": [list(pair) for pair in w.alternates],
     }
 
 
@@ -248,4 +249,6 @@ def _read_waiting(d: Mapping[str, Any]) -> Waiting:
         marks=frozenset(d["marks"]),
         role=Role(d["role"]),
         since=d["since"],
+        # States written before alternates existed have none.
+        alternates=tuple((name, key) for name, key in d.get("alternates", ())),
     )

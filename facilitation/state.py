@@ -221,6 +221,8 @@ class Waiting:
     """Role once seated (facilitators skip the lobby, so in practice always member)."""
     since: float
     """When they started waiting; the ticket lapses after `lobby_ticket_seconds`."""
+    alternates: tuple[tuple[str, str], ...] = ()
+    """Names (with their folded forms) to seat them under if theirs is taken at admission."""
 
 
 @dataclass(frozen=True, slots=True)

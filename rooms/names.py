@@ -17,9 +17,19 @@ from typing import Final
 
 from confusable_homoglyphs import confusables
 
-__all__ = ["MAX_NAME_CHARS", "NameRejected", "check_name", "name_key"]
+__all__ = [
+    "ALTERNATE_NUMBERS",
+    "MAX_NAME_CHARS",
+    "NameRejected",
+    "alternates",
+    "check_name",
+    "name_key",
+]
 
 MAX_NAME_CHARS: Final = 32
+ALTERNATE_NUMBERS: Final = range(2, 10)
+"""A lobby newcomer whose name is taken by the time they are admitted is seated as "River 2" ...
+"River 9", the first free (facilitation/lobby.py picks it from `alternates`)."""
 _DIGIT_FOLD: Final = str.maketrans({"1": "i", "|": "i", "0": "o"})
 _RESERVED: Final = (
     "facilitator",
@@ -95,3 +105,19 @@ def name_key(name: str) -> str:
     # After case folding, "I" and "l" and "1" (and "O" and "0") must still meet: fold the
     # digit representatives the confusables data picks onto the letters.
     return skeleton.translate(_DIGIT_FOLD).replace("rn", "m").replace(" ", "")
+
+
+def alternates(name: str) -> tuple[tuple[str, str], ...]:
+    """The numbered forms of a checked name, each with its key, for admission from the lobby.
+
+    The base is shortened if need be so that each form still fits `MAX_NAME_CHARS`.
+    """
+    out = []
+    for number in ALTERNATE_NUMBERS:
+        suffix = f" {number}"
+        try:
+            form = check_name(name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix)
+        except NameRejected:
+            continue
+        out.append((form, name_key(form)))
+    return tuple(out)

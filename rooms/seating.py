@@ -22,7 +22,7 @@ from rooms.hub import Hub, decode_payload
 from rooms.live import LiveRooms
 from rooms.meeting import MeetingStore
 from rooms.model import RoomConfig
-from rooms.names import NameRejected, check_name, name_key
+from rooms.names import NameRejected, alternates, check_name, name_key
 from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
 from rooms.presence import Presence
 from rooms.seat import Attendee, Seat, Subscriber
@@ -152,8 +152,12 @@ class Seating:
         observer: bool,
         facilitator: bool,
         marks: frozenset[str],
+        new_source: bool = True,
     ) -> JoinResult:
         """Seat a new person (or count a new observer) in a room.
+
+        `new_source`: the joiner's network has not joined this room lately (the server keeps
+        that memory); only such joins count towards raid protection.
 
         Raises:
             Denied: invalid name, room locked, banned, no such room, ... (protocol error codes).
@@ -173,13 +177,15 @@ class Seating:
                 position = await self.backend.position(slug)
                 await self.presence.publish_observers(slug)  # after the cursor: they see it
                 return self._seated(attendee, state, position, position.seq)
-            return await self._join_member(attendee, facilitator=facilitator, marks=marks)
+            return await self._join_member(
+                attendee, facilitator=facilitator, marks=marks, new_source=new_source
+            )
         except BaseException:
             await self.detach(seat)
             raise
 
     async def _join_member(
-        self, attendee: Attendee, *, facilitator: bool, marks: frozenset[str]
+        self, attendee: Attendee, *, facilitator: bool, marks: frozenset[str], new_source: bool
     ) -> JoinResult:
         seat, ticket = attendee.seat, attendee.waiting_ticket
         assert seat.name is not None
@@ -191,6 +197,8 @@ class Seating:
             facilitator=facilitator,
             marks=marks | {f"m:{seat.member_id}"},
             ticket=ticket,
+            new_source=new_source,
+            alternates=() if facilitator else alternates(seat.name),
         )
         applied = await self.meetings.apply(seat.room, command, None)
         if _waiting(applied.state, seat.member_id):
@@ -225,6 +233,8 @@ class Seating:
         seat.joined_seq = seq
         position = await self.backend.position(seat.room.slug)
         result = self.snapshot(seat, state, position, seq)
+        if result.member is not None:
+            seat.name = result.member["name"]  # "River 2" if their name was taken meanwhile
         for attendee in self._attendees(seat):
             attendee.facilitator = _is_facilitator(result.member)
             attendee.seated = True
@@ -338,12 +348,21 @@ class Seating:
         )
         applied = await self.meetings.apply(room, command, None)
         if _waiting(applied.state, seat.member_id):
+            with contextlib.suppress(Denied):  # nobody waits on this connection: free the place
+                await self.meetings.apply(room, fx.Leave(member=seat.member_id), None)
             raise Denied(
                 fx.Refusal.LOBBY, "The room has a waiting room; a facilitator will let you in."
             )
         return applied.state
 
     # -- leaving -----------------------------------------------------------------------------------
+
+    async def abandon(self, seat: Seat) -> None:
+        """A lobby wait ended without a decision (the connection went away): drop the ticket,
+        so the waiting place (and its count towards the lobby's caps) is free at once."""
+        await self.detach(seat)
+        with contextlib.suppress(Denied):  # decided or lapsed meanwhile
+            await self.meetings.apply(seat.room, fx.Leave(member=seat.member_id), None)
 
     async def leave(self, seat: Seat) -> None:
         """A clean goodbye: the seat is released at once."""

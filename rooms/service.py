@@ -130,10 +130,17 @@ class RoomsService:
         observer: bool,
         facilitator: bool,
         marks: frozenset[str],
+        new_source: bool = True,
     ) -> JoinResult:
         """Seat a new person (or count a new observer); see `Seating.join`."""
         return await self.seating.join(
-            sub, slug, name=name, observer=observer, facilitator=facilitator, marks=marks
+            sub,
+            slug,
+            name=name,
+            observer=observer,
+            facilitator=facilitator,
+            marks=marks,
+            new_source=new_source,
         )
 
     async def resume(self, sub: Subscriber, seat: Seat, after: Position) -> ResumeResult:
@@ -144,8 +151,9 @@ class RoomsService:
         return await self.seating.admitted_snapshot(seat, seq)
 
     async def abandon(self, seat: Seat) -> None:
-        """A lobby wait ended without a decision (the connection went away)."""
-        await self.seating.detach(seat)
+        """A lobby wait ended without a decision (the connection went away); see
+        `Seating.abandon`."""
+        await self.seating.abandon(seat)
 
     async def leave(self, seat: Seat) -> None:
         await self.seating.leave(seat)

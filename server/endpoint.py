@@ -219,9 +219,15 @@ class Endpoint:
             task.cancel()
         session = link.session
         waiting, session.lobby_seat = session.lobby_seat, None
+        self.handlers.joins.release_place(link.conn.conn_id)
         if waiting is not None:
-            # Left the lobby before anyone decided; the ticket lapses by itself in the engine.
-            await self.handlers.service.abandon(waiting)
+            # Left the lobby before anyone decided: the ticket goes now, freeing the name.
+            try:
+                await self.handlers.service.abandon(waiting)
+            except Exception as exc:
+                log.warning(
+                    "connection %s: abandon failed: %s", link.conn.conn_id, type(exc).__name__
+                )
         seated, session.seat = session.seat, None
         if seated is None:
             return

@@ -25,6 +25,8 @@ from server.codes import CloseCode, ServerCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
+from server.join_guard import join_guard
+from server.limits import address_key
 from server.session import Session, Step, error_frame
 from server.settings import Settings
 from server.tokens import SessionClaims, TokenError, Tokens
@@ -52,6 +54,8 @@ class Handlers:
         # matched against addresses by anyone who does not also hold the secret.
         secret = (settings.secret or "").encode()
         self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
+        self.joins = join_guard(settings)
+        """Joins per client address on this node: throttles, lobby places, raid sources."""
 
     async def dispatch(
         self, session: Session, conn: Connection, peer: Peer, cid: str | int, command: object
@@ -119,6 +123,27 @@ class Handlers:
     async def _join(
         self, session: Session, conn: Connection, peer: Peer, cmd: Join
     ) -> dict[str, Any]:
+        """A join, within its address's limits (server/join_guard.py); a refused join counts
+        towards the address's refused-join limit."""
+        key = address_key([peer.address]) if peer.address else None
+        if key is None:  # no address (a unix socket): nothing to count by
+            return await self._join_room(session, conn, peer, cmd, None)
+        wait = await self.joins.admit(key)
+        if wait is not None:
+            raise ProtocolError(
+                ServerCode.RATE_LIMITED,
+                "Too many joins; please wait a little.",
+                retry_after_ms=wait,
+            )
+        try:
+            return await self._join_room(session, conn, peer, cmd, key)
+        except (ProtocolError, Denied):
+            await self.joins.refused(key)
+            raise
+
+    async def _join_room(
+        self, session: Session, conn: Connection, peer: Peer, cmd: Join, key: str | None
+    ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
         if room.access == "closed":
             if not cmd.invite:
@@ -131,19 +156,49 @@ class Handlers:
         observer = cmd.role == "observer"
         if observer and facilitator:
             raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
-        result = await self.service.join(
-            conn,
-            room.slug,
-            name=cmd.name,
-            observer=observer,
-            facilitator=facilitator,
-            marks=self._marks(peer),
-        )
+        result = await self._join_counted(conn, room.slug, cmd, key, observer, facilitator, peer)
         if result.ticket is not None:
             return self._park(session, conn, result)
         self._seat(session, conn, result.seat, result.cursor)
         token = self._session_token(result.seat)
         return {"token": token, **_snapshot(result)}
+
+    async def _join_counted(
+        self,
+        conn: Connection,
+        slug: str,
+        cmd: Join,
+        key: str | None,
+        observer: bool,
+        facilitator: bool,
+        peer: Peer,
+    ) -> JoinResult:
+        """Join with a lobby place held for the address, and its raid count decided."""
+        if key is not None and not self.joins.reserve_place(conn.conn_id, slug, key):
+            raise ProtocolError(
+                fx.Refusal.LOBBY_FULL,
+                "Too many people from your network are waiting for this room; please try "
+                "again once one of them is in.",
+            )
+        now = self.service.clock.now()
+        try:
+            result = await self.service.join(
+                conn,
+                slug,
+                name=cmd.name,
+                observer=observer,
+                facilitator=facilitator,
+                marks=self._marks(peer),
+                new_source=key is None or self.joins.new_source(slug, key, now),
+            )
+        except BaseException:
+            self.joins.release_place(conn.conn_id)
+            raise
+        if result.ticket is None:
+            self.joins.release_place(conn.conn_id)  # seated (or an observer): no place held
+        if key is not None:
+            self.joins.saw_join(slug, key, now)
+        return result
 
     def _park(self, session: Session, conn: Connection, result: JoinResult) -> dict[str, Any]:
         """The room's lobby is on: wait, seeing nothing, until a facilitator decides."""
@@ -156,6 +211,7 @@ class Handlers:
         seat = session.lobby_seat
         if seat is None or not session.try_step(Step.ADMITTED):
             return
+        self.joins.release_place(conn.conn_id)
         try:
             snapshot = await self.service.admitted_snapshot(seat, seq)
         except (BackendUnavailable, Denied):

@@ -257,6 +257,21 @@ class Settings(BaseSettings):
         "WebSocket handshakes per client address (a leaky bucket: N at once, refilled over the "
         "period); faster get HTTP 429 before the upgrade. Empty: no limit.",
     )
+    join_rate_per_address: _Unset = _s(
+        "20/minute",
+        "`join` commands per client address on this node (a leaky bucket); faster get "
+        "`rate_limited` with `retry_after_ms`. Empty: no limit.",
+    )
+    failed_join_rate_per_address: _Unset = _s(
+        "10/minute",
+        "Refused `join` commands per client address on this node; past it every join from "
+        "that address gets `rate_limited` until the bucket has room. Empty: no limit.",
+    )
+    lobby_waiting_per_address: int = _s(
+        5,
+        "People from one client address waiting in one room's lobby on this node; the next "
+        "gets `lobby_full`. 0: no limit.",
+    )
     allowed_origins: _CommaList = _s(
         [],
         "Browser origins allowed to open WebSockets, besides the server's own. "
@@ -371,7 +386,14 @@ class Settings(BaseSettings):
             )
         from server.rates import Rate, RateSyntaxError
 
-        for key in ("post_rate", "command_rate", "frame_ceiling", "handshake_rate_per_address"):
+        for key in (
+            "post_rate",
+            "command_rate",
+            "frame_ceiling",
+            "handshake_rate_per_address",
+            "join_rate_per_address",
+            "failed_join_rate_per_address",
+        ):
             if getattr(self, key) is None:
                 continue
             try:
@@ -380,6 +402,8 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{key}: {exc}") from None
         if self.max_connections_per_address < 0:
             raise SettingsError("max_connections_per_address: 0 (no limit) or more")
+        if self.lobby_waiting_per_address < 0:
+            raise SettingsError("lobby_waiting_per_address: 0 (no limit) or more")
         if self.max_frame_bytes < 1024:
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):

@@ -47,7 +47,8 @@ function aboutMe(before, after) {
  */
 export function effectsOf(prev, next, action) {
   if (action.type === "event") return action.replayed ? [] : EFFECTS[action.frame.event]?.(prev, next, action.frame) ?? [];
-  if (action.type === "snapshot" && action.reason === "admitted") return [say("announce.admitted", { room: next.room?.name ?? "" })];
+  // The name may carry a number ("River 2") if someone in the room took it while they waited.
+  if (action.type === "snapshot" && action.reason === "admitted") return [say("announce.admitted", { room: next.room?.name ?? "", name: action.ack?.member?.name ?? "" })];
   if (action.type === "snapshot" && next.historyLost) return [say("announce.resync")];
   return [];
 }

@@ -16,9 +16,16 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 import facilitation as fx
+from facilitation.rules import LOBBY_MAX_WAITING
 from tests.facilitation.harness import T0
 
 MEMBERS = ["a", "b", "c", "d", "e"]
@@ -197,6 +204,18 @@ class MeetingMachine(RuleBasedStateMachine):
         self.tickets += 1
         command = fx.Join(who, key.upper(), key, facilitator, frozenset(marks), f"n{self.tickets}")
         self.apply(command, None)
+
+    @precondition(lambda self: self.state.lobby)
+    @rule(count=st.integers(1, LOBBY_MAX_WAITING + 3), key=st.sampled_from(NAME_KEYS))
+    def a_flood_waits(self, count: int, key: str) -> None:
+        """Many newcomers at once, all with one name: the lobby stays within its cap, and a
+        name clash is settled at admission (issue 13)."""
+        for _ in range(count):
+            self.tickets += 1
+            who, ticket = f"x{self.tickets}", f"n{self.tickets}"
+            alternates = ((f"{key.upper()} {self.tickets}", f"{key}{self.tickets}"),)
+            command = fx.Join(who, key.upper(), key, ticket=ticket, alternates=alternates)
+            self.apply(command, None)
 
     @rule(kind=st.sampled_from([fx.Leave, fx.Disconnected, fx.Reconnected]), who=people)
     def presence_changes(self, kind: type[fx.Leave], who: str) -> None:

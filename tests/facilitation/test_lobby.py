@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import facilitation as fx
-from facilitation.rules import RAID_SLOW_SECONDS
+from facilitation.rules import LOBBY_MAX_WAITING, RAID_SLOW_SECONDS
 from tests.facilitation.harness import T0, Meeting
 
 R = fx.Refusal
@@ -22,6 +22,12 @@ def test_newcomers_wait_in_the_lobby_and_facilitators_see_them() -> None:
     assert m.wire(fx.LobbyWaiting) == {"event": "lobby.waiting", "ticket": "t1", "name": "River"}
     assert m.state.participant("a") is None
     assert [w.ticket for w in m.state.waiting] == ["t1"]
+
+
+def _seated(m: Meeting, member: str) -> fx.Participant:
+    who = m.state.participant(member)
+    assert who is not None
+    return who
 
 
 def test_facilitators_skip_the_lobby() -> None:
@@ -49,13 +55,58 @@ def test_deny_turns_the_newcomer_away() -> None:
     assert m.refused(fx.Deny("t1"), "f") is R.NOT_PRESENT
 
 
-def test_a_waiting_name_is_kept_free() -> None:
+def test_with_the_lobby_on_a_taken_name_and_a_free_one_get_the_same_answer() -> None:
+    """A name probe learns nothing: everyone waits, whatever name they chose (issue 13)."""
+    m = lobby_room()
+    m.send(fx.SetLobby(False), "f")
+    m.join("bea", name="Bea")
+    m.send(fx.SetLobby(True), "f")
+    taken = m.join("p1", name="bea", ticket="t1")
+    free = m.join("p2", name="Carl", ticket="t2")
+    assert taken == free == ["lobby.waiting"]
+    assert [w.name for w in m.state.waiting] == ["bea", "Carl"]
+
+
+def test_with_the_lobby_off_a_seated_name_is_refused() -> None:
+    m = Meeting()
+    m.join("bea", name="Bea")
+    assert m.refused(fx.Join("b", "BEA", "bea", ticket="t2")) is R.NAME_TAKEN
+    assert m.refused(fx.Join("g", "BEA", "bea", facilitator=True, ticket="t3")) is R.NAME_TAKEN
+
+
+def test_a_name_taken_by_admission_time_gets_the_first_free_alternate() -> None:
+    m = lobby_room()
+    alternates = (("River 2", "river2"), ("River 3", "river3"))
+    m.join("a", name="River", ticket="t1")
+    m.send(fx.Join("b", "river", "river", ticket="t2", alternates=alternates))
+    m.send(fx.Join("c", "RIVER", "river", ticket="t3", alternates=alternates[:1]))
+    m.send(fx.Admit("t1"), "f")
+    assert _seated(m, "a").name == "River"
+    m.send(fx.Admit("t2"), "f")
+    assert (_seated(m, "b").name, _seated(m, "b").name_key) == ("River 2", "river2")
+    assert m.refused(fx.Admit("t3"), "f") is R.NAME_TAKEN  # every name it offered is in use
+    assert [w.ticket for w in m.state.waiting] == ["t3"]  # still waiting: deny, or wait
+    m.send(fx.Leave("b"))
+    m.send(fx.Admit("t3"), "f")
+    assert _seated(m, "c").name == "River 2"
+
+
+def test_the_lobby_holds_at_most_its_cap() -> None:
+    m = lobby_room()
+    for i in range(LOBBY_MAX_WAITING):
+        m.join(f"n{i}", name="Same", ticket=f"t{i}")
+    assert len(m.state.waiting) == LOBBY_MAX_WAITING
+    assert m.refused(fx.Join("late", "Late", "late", ticket="tl")) is R.LOBBY_FULL
+    assert m.join("g", facilitator=True) == ["member.joined"]  # facilitators never wait
+    m.send(fx.Deny("t0"), "f")
+    assert m.join("late", name="Late", ticket="tl") == ["lobby.waiting"]
+
+
+def test_a_waiting_newcomer_who_leaves_frees_their_place_at_once() -> None:
     m = lobby_room()
     m.join("a", name="River", ticket="t1")
-    assert m.refused(fx.Join("b", "river", "river", ticket="t2")) is R.NAME_TAKEN
-    assert m.refused(fx.Join("g", "RIVER", "river", facilitator=True, ticket="t3")) is (
-        R.NAME_TAKEN
-    )
+    assert m.send(fx.Leave("a")) == ["lobby.denied"]
+    assert m.state.waiting == ()
 
 
 def test_a_ticket_lapses_and_a_waiting_newcomer_who_leaves_goes() -> None:
@@ -158,3 +209,24 @@ def test_rejoining_members_do_not_count_towards_a_raid() -> None:
     for _ in range(5):
         m.join("a")
     assert not m.state.lobby
+
+
+def test_joins_from_a_known_source_do_not_count_towards_a_raid() -> None:
+    """The node marks a join `new_source=False` when its network already joined the room in the
+    window: ten identities from one address are one source (issue 13 item 4)."""
+    m = Meeting(raid_joins=3)
+    m.join("a")
+    for i in range(10):
+        m.send(fx.Join(f"same{i}", f"Same {i}", f"same{i}", ticket=f"s{i}", new_source=False))
+    assert not m.state.lobby
+    m.join("b")
+    m.join("c")
+    assert m.state.lobby
+
+
+def test_a_refused_join_does_not_count_towards_a_raid() -> None:
+    m = Meeting(raid_joins=3)
+    m.join("bea", name="Bea")
+    for i in range(5):
+        assert m.refused(fx.Join(f"probe{i}", "Bea", "bea", ticket=f"p{i}")) is R.NAME_TAKEN
+    assert m.state.recent_joins == (T0,)

@@ -31,8 +31,10 @@ async def test_a_raid_turns_on_the_lobby_and_slow_mode_and_alerts_facilitators()
 
         raiders: list[Client] = []
         acks: list[dict[str, Any]] = []
-        for i in range(12):  # 12 new identities within the window
-            client = await Client.connect(live.url)
+        for i in range(12):  # 12 new identities from 12 networks within the window
+            client = await Client.connect(
+                live.url, additional_headers={"X-Forwarded-For": f"203.0.113.{i + 1}"}
+            )
             acks.append(await client.ok("join", room=ROOM, name=f"Raider {i}"))
             raiders.append(client)
         alert = await fran.event("raid.alert")

@@ -132,3 +132,28 @@ def test_the_event_table_comes_from_the_engine() -> None:
     assert fx.MemberJoined.NAME in MEETING_EVENTS
     assert fx.RoomReset.NAME in MEETING_EVENTS
     assert not MEETING_EVENTS & ROOM_EVENTS
+
+
+async def test_an_abandoned_wait_drops_the_ticket_and_a_clash_at_admission_gets_a_number() -> None:
+    """Issue 13: a closed lobby connection frees its place at once; a newcomer whose name was
+    taken while they waited is seated as "Nora 2", and their seat carries that name."""
+    async with service(ROOM, LOBBY_ROOM) as (svc, _):
+        fran_sub, fran = await _join(svc, "Fran", facilitator=True, room=LOBBY_ROOM)
+        await svc.command(fran.seat, fx.SetLobby(on=True))
+        _, gone = await _join(svc, "Nora", room=LOBBY_ROOM)
+        await svc.abandon(gone.seat)
+        _, state = await svc.meetings.load(LOBBY_ROOM, fresh=True)
+        assert state.waiting == ()
+        nora, parked = await _join(svc, "Nora", room=LOBBY_ROOM)
+        await svc.command(fran.seat, fx.SetLobby(on=False))
+        _, seated = await _join(svc, "nora", room=LOBBY_ROOM)  # the lobby is off: seated now
+        assert parked.ticket is not None
+        await svc.command(fran.seat, fx.Admit(ticket=parked.ticket))
+        await settle(lambda: any(c.startswith("admitted:") for c in nora.calls))
+        seq = int(next(c for c in nora.calls if c.startswith("admitted:")).split(":")[1])
+        snapshot = await svc.admitted_snapshot(parked.seat, seq)
+        assert snapshot.member is not None
+        assert snapshot.member["name"] == parked.seat.name == "Nora 2"
+        assert seated.member is not None
+        assert seated.member["name"] == "nora"
+        assert "lobby.denied" in fran_sub.names()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.names import MAX_NAME_CHARS, NameRejected, check_name, name_key
+from rooms.names import MAX_NAME_CHARS, NameRejected, alternates, check_name, name_key
 from rooms.text import MAX_COMBINING, TextRejected, clean_text
 
 
@@ -87,3 +87,13 @@ def test_look_alike_names_share_a_key(a: str, b: str) -> None:
 
 def test_different_names_have_different_keys() -> None:
     assert name_key("River") != name_key("Rover")
+
+
+def test_alternates_number_a_name_and_still_fit() -> None:
+    forms = alternates("River")
+    assert [name for name, _ in forms] == [f"River {n}" for n in range(2, 10)]
+    assert all(key == name_key(name) for name, key in forms)
+    assert len({key for _, key in forms} | {name_key("River")}) == len(forms) + 1
+    long = "x" * MAX_NAME_CHARS
+    assert all(len(name) <= MAX_NAME_CHARS for name, _ in alternates(long))
+    assert alternates(long)[0][0] == "x" * (MAX_NAME_CHARS - 2) + " 2"

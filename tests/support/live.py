@@ -49,6 +49,10 @@ def node_settings(**overrides: Any) -> Settings:
         # Every test client comes from 127.0.0.1; tests/faults/test_address_limits.py sets them.
         "max_connections_per_address": 0,
         "handshake_rate_per_address": None,
+        # ...and tests/faults/test_lobby_abuse.py sets the join limits per address.
+        "join_rate_per_address": None,
+        "failed_join_rate_per_address": None,
+        "lobby_waiting_per_address": 0,
     }
     values.update(overrides)
     return Settings.from_mapping(values)

@@ -66,6 +66,9 @@ class NodeProcess:
             # Every test client comes from 127.0.0.1 (limits per address: no limit).
             "max_connections_per_address": "0",
             "handshake_rate_per_address": "",
+            "join_rate_per_address": "",
+            "failed_join_rate_per_address": "",
+            "lobby_waiting_per_address": "0",
             **{k: str(v) for k, v in settings.items()},
         }
         if "database_url" not in self.settings and "data_dir" not in self.settings:
