@@ -11,6 +11,7 @@ import secrets
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -25,10 +26,13 @@ GOOD = "4f" + secrets.token_hex(31)
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # Never the real state directory (~/.local/state/sharecircle): a store or token left there
+    # by one run would change what the next one sees.
+    state = tempfile.mkdtemp(prefix="sc-state-")
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        env={"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": state, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
