@@ -22,8 +22,10 @@ from tests.faults.conftest import StartNodes
 from tests.faults.people import Person, invite
 from tests.support.client import Client
 from tests.support.postgres_server import PostgresServer
+from tests.support.redis_cluster import ClusterUnavailable, SentinelSetup
 from tests.support.redis_server import RedisServer
 from tests.support.stores import migrated_store
+from tests.support.tcp_proxy import BlackholeProxy
 
 ROOM = "daily-check-in"
 REASON = "ReasonTextNeverStored"
@@ -73,7 +75,7 @@ async def _kept_out(bea: Person, cal: Person, url: str) -> None:
 async def _settled(attempt: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """Retry while the node answers `unavailable` (its Redis connection is coming back): a
     documented "try again", bounded in count."""
-    for _ in range(100):
+    for _ in range(300):
         reply = await attempt()
         if reply.get("code") != "unavailable":
             return reply
@@ -125,6 +127,43 @@ async def test_a_ban_survives_a_redis_restart_and_a_restart_of_every_node(
         assert "Traceback" not in node.logs()
         assert REASON not in node.logs()
     await fran.leave()
+
+
+@pytest.fixture
+def sentinel() -> Iterator[SentinelSetup]:
+    try:
+        setup = SentinelSetup()
+    except RuntimeError as exc:  # no server binary
+        pytest.skip(f"cannot set up Sentinel: {exc}")
+    with setup:
+        yield setup
+
+
+@pytest.mark.cluster
+async def test_a_ban_survives_a_lossy_sentinel_failover(
+    sentinel: SentinelSetup, start_nodes: StartNodes, postgres_server: PostgresServer
+) -> None:
+    """The replica never saw the ban (replication cut first); the master dies; the promoted
+    replica's meeting has no ban, and the store keeps the person out."""
+    proxy = await BlackholeProxy("127.0.0.1", sentinel.master.port).start()
+    try:
+        try:
+            await asyncio.to_thread(sentinel.start, replicate_from=proxy.port)
+        except ClusterUnavailable as exc:
+            pytest.skip(f"cannot start a sentinel: {exc}")
+        url = await _migrated(postgres_server.create_database())
+        a, b = start_nodes(sentinel.url, 2, database_url=url)
+        fran, bea, cal = await _meeting(a.url, b.url, a.http)
+        assert proxy.blackhole() == 1  # the replication link, silenced
+        await _ban(fran, bea)
+        await _marks_stored(postgres_server, _db(url))
+        sentinel.master.kill()
+        assert await asyncio.to_thread(sentinel.wait_failover) == sentinel.replica.port
+        await _kept_out(bea, cal, b.url)
+        await _kept_out(bea, cal, a.url)
+        await fran.leave()
+    finally:
+        await proxy.aclose()
 
 
 async def test_a_ban_survives_a_node_restart_on_the_embedded_default(
@@ -184,7 +223,7 @@ async def test_a_postgres_restart_mid_meeting_keeps_chat_and_refuses_bans_cleanl
     left = await ann.event("member.left", member=bea.member_id)
     assert left["reason"] == "banned"
     # One record from the refused attempt would be a ban applied halfway: there is none.
-    marked = f"SELECT count(*) FROM ban_marks WHERE mark = 'm:{bea.member_id}'"
+    marked = f"SELECT count(*) FROM ban_marks WHERE mark = 'm:{bea.member_id}'"  # noqa: S608
     assert int(own_postgres.psql(marked, _db(url))) == 1
     for node in (a, b):
         assert "Traceback" not in node.logs()
