@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,7 +207,8 @@ class RoomsService:
             )
         else:
             await commit()
-            await self.safety.log_events(seat.room.slug, done[0].events)
+            # The log never holds a command up: a mute must not wait for the database.
+            self._background(self.safety.log_events(seat.room.slug, done[0].events))
         applied = done[0]
         await self.chat.after(seat.room, applied.events)
         return applied.envelopes[0].seq if applied.envelopes else None
@@ -270,11 +272,15 @@ class RoomsService:
         attendees = self.hub.local(local.slug, member)
         marks = frozenset().union(*(a.marks for a in attendees))
         if reason == fx.LeaveReason.BANNED and marks:
-            task = asyncio.create_task(self.safety.add_marks(local.slug, member, marks))
-            self._stopping.add(task)
-            task.add_done_callback(self._stopping.discard)
+            self._background(self.safety.add_marks(local.slug, member, marks))
         for attendee in attendees:
             attendee.sub.evict(reason)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run store work that nothing waits for, referenced until it is done."""
+        task = asyncio.create_task(work)
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     # -- listing ---------------------------------------------------------------------------------
 
