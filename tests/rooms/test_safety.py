@@ -136,3 +136,37 @@ async def test_a_report_is_kept_with_its_text_until_closed(tmp_path: Path) -> No
         assert await store.close_report(report.id)
         assert await store.open_reports(ROOM.slug) == []
         assert fran.seat.member_id  # the facilitator got the event (tested elsewhere)
+
+
+async def test_a_ban_takes_effect_on_every_node_and_the_holder_adds_the_mark(
+    tmp_path: Path,
+) -> None:
+    """Two nodes on one backend and one store. Node two remembered "no bans here"; the ban
+    issued on node one passes through node two's room, which forgets that and adds the network
+    mark only it knows (Bea's connection is there)."""
+    async with service(tmp_path) as (one, store, clock):
+        two = RoomsService(
+            one.backend, one.catalog, clock, ServiceSettings(presence_interval=3600), store=store
+        )
+        try:
+            _, fran = await _join(one, "Fran", facilitator=True, marks=frozenset())
+            bea_sub, bea = await _join(two, "Bea")
+            _, cal = await _join(two, "Cal", marks=frozenset({"n:another-address"}))
+            assert two.safety._known[ROOM.slug].bans == []  # node two: no bans, remembered
+            await one.command(fran.seat, fx.Ban(member=bea.seat.member_id, seconds=600))
+            (record,) = await store.active_bans(ROOM.slug)
+            assert record.marks == {f"m:{bea.seat.member_id}"}  # node one does not know NET
+            await settle(lambda: "evict:banned" in bea_sub.calls)
+            for _ in range(200):  # the holder's write is a task after the event (bounded)
+                if len(await store.active_bans(ROOM.slug)) == 2:
+                    break
+                await settle()
+            marks = {m for b in await store.active_bans(ROOM.slug) for m in b.marks}
+            assert marks == {f"m:{bea.seat.member_id}", *NET}
+            with pytest.raises(Denied) as info:
+                await _join(two, "Bea Again")
+            assert info.value.code is fx.Refusal.BANNED
+            assert cal.seat.member_id  # another address is not affected
+            await _join(two, "Dan", marks=frozenset({"n:another-address"}))
+        finally:
+            await two.aclose()
