@@ -76,6 +76,9 @@ class Attendee:
     """Set while the person waits in the lobby: such an attendee receives nothing."""
     seated: bool = False
     """The join or resume finished; presence sweeps only judge seated attendees."""
+    marks: frozenset[str] = frozenset()
+    """This connection's keyed network marks. Kept here, in this node's memory only, while the
+    connection lasts: never in the meeting state; a ban writes them to its store record."""
 
     @property
     def conn_id(self) -> str:

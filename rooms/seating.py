@@ -25,6 +25,7 @@ from rooms.model import RoomConfig
 from rooms.names import NameRejected, alternates, check_name, name_key
 from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
 from rooms.presence import Presence
+from rooms.safety import Safety, member_mark
 from rooms.seat import Attendee, Seat, Subscriber
 
 __all__ = ["JoinResult", "ResumeResult", "Seating"]
@@ -95,6 +96,7 @@ class Seating:
         rooms: LiveRooms,
         meetings: MeetingStore,
         presence: Presence,
+        safety: Safety,
         *,
         resume_max_events: int,
         resume_max_bytes: int,
@@ -106,6 +108,7 @@ class Seating:
         self.rooms = rooms
         self.meetings = meetings
         self.presence = presence
+        self.safety = safety
         self.resume_max_events = resume_max_events
         self.resume_max_bytes = resume_max_bytes
 
@@ -165,11 +168,12 @@ class Seating:
         """
         room = await self.catalog.get(slug)
         shown = None if observer else _checked_name(name)
+        await self.safety.check(slug, marks)  # a ban from the same address (rooms/safety.py)
         member_id = ("o_" if observer else "m_") + secrets.token_urlsafe(8)
         seat = Seat(sub.conn_id, room, member_id, shown, observer)
         # A member sees nothing of the room until seated: the ticket is set from the start.
         ticket = None if observer else secrets.token_urlsafe(8)
-        attendee = Attendee(sub, seat, waiting_ticket=ticket)
+        attendee = Attendee(sub, seat, waiting_ticket=ticket, marks=marks)
         await self._attach(attendee)
         try:
             if observer:
@@ -177,15 +181,13 @@ class Seating:
                 position = await self.backend.position(slug)
                 await self.presence.publish_observers(slug)  # after the cursor: they see it
                 return self._seated(attendee, state, position, position.seq)
-            return await self._join_member(
-                attendee, facilitator=facilitator, marks=marks, new_source=new_source
-            )
+            return await self._join_member(attendee, facilitator=facilitator, new_source=new_source)
         except BaseException:
             await self.detach(seat)
             raise
 
     async def _join_member(
-        self, attendee: Attendee, *, facilitator: bool, marks: frozenset[str], new_source: bool
+        self, attendee: Attendee, *, facilitator: bool, new_source: bool
     ) -> JoinResult:
         seat, ticket = attendee.seat, attendee.waiting_ticket
         assert seat.name is not None
@@ -195,7 +197,9 @@ class Seating:
             name=seat.name,
             name_key=name_key(seat.name),
             facilitator=facilitator,
-            marks=marks | {f"m:{seat.member_id}"},
+            # Only the member mark enters the meeting state; network marks stay on this node
+            # (`Attendee.marks`) and in ban records (docs/privacy.md).
+            marks=frozenset({member_mark(seat.member_id)}),
             ticket=ticket,
             new_source=new_source,
             alternates=() if facilitator else alternates(seat.name),
@@ -268,19 +272,26 @@ class Seating:
 
     # -- resuming ----------------------------------------------------------------------------------
 
-    async def resume(self, sub: Subscriber, seat: Seat, after: Position) -> ResumeResult:
+    async def resume(
+        self, sub: Subscriber, seat: Seat, after: Position, marks: frozenset[str] = frozenset()
+    ) -> ResumeResult:
         """Reseat a person after a reconnect, re-running every check a join runs.
+
+        The store's bans are checked by the session's member mark and the connection's network
+        `marks`, so neither a lost meeting state nor another identity from the same address gets
+        a banned person back in.
 
         Within the replay window the missed events are returned for sending, in order; otherwise
         the result says `recovered=False` and carries a fresh snapshot (never a silent gap).
         """
         room = await self.catalog.get(seat.room.slug)
         seat.room = room
-        attendee = Attendee(sub, seat)
+        await self.safety.check(room.slug, marks | {member_mark(seat.member_id)})
+        attendee = Attendee(sub, seat, marks=marks)
         await self._attach(attendee)
         try:
             if seat.observer:
-                state = await self._admit_observer(room, frozenset({f"m:{seat.member_id}"}))
+                state = await self._admit_observer(room, frozenset({member_mark(seat.member_id)}))
                 await self.presence.publish_observers(room.slug)
             else:
                 state = await self._reseat(room, seat)
@@ -343,7 +354,7 @@ class Seating:
             name=seat.name,
             name_key=name_key(seat.name),
             facilitator=False,
-            marks=frozenset({f"m:{seat.member_id}"}),
+            marks=frozenset({member_mark(seat.member_id)}),
             ticket=secrets.token_urlsafe(8),
         )
         applied = await self.meetings.apply(room, command, None)

@@ -7,7 +7,8 @@ It builds the parts and wires them together; each job lives in its own module:
 - presence (rooms/presence.py): this node's entries, the observer count, the periodic sweep;
 - timers (rooms/timers.py): each room's deadline loop;
 - the meeting store (rooms/meeting.py): every state change, by compare-and-set;
-- the hub (rooms/hub.py): fan-out; and `LiveRooms` (rooms/live.py): per-room state.
+- the hub (rooms/hub.py): fan-out; and `LiveRooms` (rooms/live.py): per-room state;
+- safety (rooms/safety.py): bans, removals, reports and the moderation log in the store.
 
 Identity and role always come from the caller's `Seat`, which the server builds from its own
 session, never from a frame. The service also reacts to room events for every node (the hub
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,10 @@ from rooms.events import (
 )
 from rooms.hub import Hub, LocalRoom
 from rooms.live import LiveRooms
-from rooms.meeting import MeetingStore, RoomRules
+from rooms.meeting import Applied, MeetingStore, RoomRules
 from rooms.outbound import OutboundEvent
 from rooms.presence import Presence, Present
+from rooms.safety import Safety, SafetyRecords
 from rooms.seat import Seat, Subscriber
 from rooms.seating import JoinResult, ResumeResult, Seating
 from rooms.timers import RoomTimer
@@ -53,6 +56,9 @@ __all__ = [
     "Seat",
     "ServiceSettings",
 ]
+
+DURABLE = (fx.Ban, fx.Remove, fx.Report)
+"""Commands whose record is written to the store before the engine commits them."""
 
 REMOVAL_REASONS = frozenset({fx.LeaveReason.REMOVED, fx.LeaveReason.BANNED})
 """`member.left` reasons that end the person's connections for good."""
@@ -69,6 +75,8 @@ class ServiceSettings:
     resume_max_bytes: int = 128 * 1024
     """Largest backlog (estimated encoded bytes) replayed to one resuming client."""
     max_text_chars: int = 2000
+    ban_cache_seconds: float = 30.0
+    """How long a node trusts that a room has no ban at all (a ban passing through resets it)."""
     rules: RoomRules = field(default_factory=RoomRules)
 
 
@@ -81,6 +89,8 @@ class RoomsService:
         catalog: Catalog,
         clock: Clock,
         settings: ServiceSettings | None = None,
+        *,
+        store: SafetyRecords | None = None,
     ) -> None:
         self.backend = backend
         self.catalog = catalog
@@ -100,6 +110,7 @@ class RoomsService:
         )
         self.timers = RoomTimer(catalog, self.meetings, clock)
         self.chat = Chat(backend, self.meetings, clock, max_text_chars=s.max_text_chars)
+        self.safety = Safety(store, clock, cache_seconds=s.ban_cache_seconds)
         self.seating = Seating(
             backend,
             catalog,
@@ -108,6 +119,7 @@ class RoomsService:
             self.rooms,
             self.meetings,
             self.presence,
+            self.safety,
             resume_max_events=s.resume_max_events,
             resume_max_bytes=s.resume_max_bytes,
         )
@@ -143,9 +155,11 @@ class RoomsService:
             new_source=new_source,
         )
 
-    async def resume(self, sub: Subscriber, seat: Seat, after: Position) -> ResumeResult:
+    async def resume(
+        self, sub: Subscriber, seat: Seat, after: Position, marks: frozenset[str] = frozenset()
+    ) -> ResumeResult:
         """Reseat a person after a reconnect; see `Seating.resume`."""
-        return await self.seating.resume(sub, seat, after)
+        return await self.seating.resume(sub, seat, after, marks)
 
     async def admitted_snapshot(self, seat: Seat, seq: int) -> JoinResult:
         return await self.seating.admitted_snapshot(seat, seq)
@@ -175,13 +189,43 @@ class RoomsService:
     async def command(self, seat: Seat, command: fx.Command) -> int | None:
         """Apply a facilitation command for this person. Returns the seq of its first event.
 
+        A ban, a removal or a report is written to the store first (rooms/safety.py): if the
+        store cannot be reached the command changes nothing and raises `StoreUnavailable`.
+
         Raises:
             Denied: the engine's refusal, a report of a message no longer kept, or `busy`.
+            BackendUnavailable: Redis, or (for a command that needs it) the store, is away.
         """
         command = await self.chat.complete(seat.room, command)
-        applied = await self.meetings.apply(seat.room, command, seat.actor)
+        done: list[Applied] = []
+
+        async def commit() -> tuple[fx.Event, ...]:
+            done.append(await self.meetings.apply(seat.room, command, seat.actor))
+            return done[0].events
+
+        if isinstance(command, DURABLE):
+            _, state = await self.meetings.load(seat.room, fresh=True)
+            await self.safety.guarded(
+                seat.room.slug,
+                command,
+                actor=seat.actor,
+                state=state,
+                target_marks=self._marks_of(seat.room.slug, command),
+                commit=commit,
+            )
+        else:
+            await commit()
+            # The log never holds a command up: a mute must not wait for the database.
+            self._background(self.safety.log_events(seat.room.slug, done[0].events))
+        applied = done[0]
         await self.chat.after(seat.room, applied.events)
         return applied.envelopes[0].seq if applied.envelopes else None
+
+    def _marks_of(self, slug: str, command: fx.Command) -> frozenset[str]:
+        """The network marks this node holds for a ban's target (their local connections)."""
+        if not isinstance(command, fx.Ban):
+            return frozenset()
+        return frozenset().union(*(a.marks for a in self.hub.local(slug, command.member)))
 
     # -- per-room lifetime and events ------------------------------------------------------------
 
@@ -222,12 +266,29 @@ class RoomsService:
         if name in (LOBBY_ADMITTED, LOBBY_DENIED):
             _lobby_decided(local, event)
         elif name == MEMBER_LEFT and event.frame.get("reason") in REMOVAL_REASONS:
-            for attendee in self.hub.local(local.slug, str(event.frame.get("member"))):
-                attendee.sub.evict(str(event.frame["reason"]))
+            self._removed(local, str(event.frame.get("member")), str(event.frame["reason"]))
         elif name == MEMBER_UPDATED:
             member = event.frame.get("member") or {}
             for attendee in self.hub.local(local.slug, str(member.get("id"))):
                 attendee.facilitator = member.get("role") == "facilitator"
+
+    def _removed(self, local: LocalRoom, member: str, reason: str) -> None:
+        """A removal or ban passed through the room: every node re-reads the store's bans, and
+        the node holding the person's connections adds their network marks to a ban's record
+        (only it knows them), then closes them."""
+        self.safety.forget(local.slug)
+        attendees = self.hub.local(local.slug, member)
+        marks = frozenset().union(*(a.marks for a in attendees))
+        if reason == fx.LeaveReason.BANNED and marks:
+            self._background(self.safety.add_marks(local.slug, member, marks))
+        for attendee in attendees:
+            attendee.sub.evict(reason)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run store work that nothing waits for, referenced until it is done."""
+        task = asyncio.create_task(work)
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     # -- listing ---------------------------------------------------------------------------------
 

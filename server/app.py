@@ -153,7 +153,7 @@ def create_app(
         st = store or await storage.open_node_store(settings, node_clock)
         await storage.adopt_backend_rooms(be, st)
         catalog = Catalog(st, settings.rooms)
-        service = RoomsService(be, catalog, node_clock, _service_settings(settings))
+        service = RoomsService(be, catalog, node_clock, _service_settings(settings), store=st)
         service.hub.fanout_observers.append(metrics.observe_fanout)
         tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,10 @@ class Handlers:
         self.tokens = tokens
         self.settings = settings
         # Network marks are keyed with the node secret, so a mark in a ban record cannot be
-        # matched against addresses by anyone who does not also hold the secret.
-        secret = (settings.secret or "").encode()
+        # matched against addresses by anyone who does not also hold the secret. Without a
+        # secret (one embedded node) the key is random per process, never a public constant:
+        # such marks match nothing after a restart (docs/privacy.md).
+        secret = settings.secret.encode() if settings.secret else secrets.token_bytes(32)
         self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
         self.joins = join_guard(settings)
         """Joins per client address on this node: throttles, lobby places, raid sources."""
@@ -106,7 +109,7 @@ class Handlers:
         try:
             if isinstance(command, Join):
                 return await self._join(session, conn, peer, command)
-            return await self._resume(session, conn, command)
+            return await self._resume(session, conn, peer, command)
         except BaseException:
             conn.reset_delivery()
             session.try_step(Step.REFUSED)
@@ -222,7 +225,9 @@ class Handlers:
         conn.send({"type": "admitted", "token": self._session_token(seat), **_snapshot(snapshot)})
         conn.start_delivery()
 
-    async def _resume(self, session: Session, conn: Connection, cmd: Resume) -> dict[str, Any]:
+    async def _resume(
+        self, session: Session, conn: Connection, peer: Peer, cmd: Resume
+    ) -> dict[str, Any]:
         try:
             claims = self.tokens.check_session(cmd.token)
         except TokenError:
@@ -234,7 +239,8 @@ class Handlers:
             conn.conn_id, room, claims.member_id, claims.name, claims.observer, claims.joined_seq
         )
         await self._check_connection_cap(seat)
-        result = await self.service.resume(conn, seat, Position(cmd.seq, cmd.epoch))
+        position = Position(cmd.seq, cmd.epoch)
+        result = await self.service.resume(conn, seat, position, self._marks(peer))
         self._seat(session, conn, seat, result.cursor, result.missed)
         reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
         if result.snapshot is not None:

@@ -11,7 +11,10 @@ either. docs/privacy.md makes these promises.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,39 @@ def _store_files(node: NodeProcess) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(store.iterdir()) if p.is_file())
 
 
+def _network_marks(node: NodeProcess) -> list[str]:
+    """The keyed network marks in the node's ban records (waits, bounded, for the holder node
+    to add them after the ban's event)."""
+    database = Path(node.settings["data_dir"]) / "sharecircle.db"
+    for _ in range(100):
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            rows = db.execute("SELECT mark FROM ban_marks WHERE mark LIKE 'n:%'").fetchall()
+        if rows:
+            return [str(row[0]) for row in rows]
+        time.sleep(0.05)
+    raise AssertionError("no network mark reached the ban record")
+
+
+def _redis_values(url: str) -> bytes:
+    """Every key and every value in Redis, uncompressed (strings, hashes, streams)."""
+    client = Redis.from_url(url)
+    try:
+        out = b""
+        for key in client.scan_iter(count=1000):
+            kind = client.type(key)
+            if kind == b"string":
+                out += client.get(key) or b""
+            elif kind == b"hash":
+                out += b"".join(k + v for k, v in client.hgetall(key).items())
+            elif kind == b"stream":
+                for _, fields in client.xrange(key):
+                    out += b"".join(k + v for k, v in fields.items())
+            out += key + b"\n"
+        return out
+    finally:
+        client.close()
+
+
 async def _metrics(node: NodeProcess) -> str:
     async with httpx.AsyncClient(base_url=node.http, timeout=TIMEOUT) as http:
         response = await http.get("/metrics", headers=node.metrics_auth)
@@ -112,6 +148,11 @@ async def _meeting(a: NodeProcess, b: NodeProcess, markers: Markers) -> list[dic
     errors = [r for r in refusals if r["type"] == "error"]
     assert len(errors) == len(refusals)
     errors += [f for p in people for f in p.c.frames if f.get("type") == "error"]
+    # A ban with a reason: the store keeps the marks and the end time, never the words.
+    dee = Person(markers.new("NAMEdee"), ROOM)
+    await dee.join(b.url)
+    await fran.ok("ban", member=dee.member_id, seconds=600, reason=markers.new("BANREASON"))
+    assert await dee.closed() == 4501
     for person in people:
         await person.ok("leave")
         await person.leave()
@@ -125,6 +166,11 @@ async def test_no_marker_reaches_logs_errors_metrics_or_redis(
     errors = await _meeting(a, b, markers)
 
     assert not markers.found_in(str(errors)), errors
+    # Network marks live in ban records only: never in the meeting state, never in Redis.
+    marks = _network_marks(a)
+    in_redis = _redis_values(redis.url)
+    assert not [m for m in marks if m.encode() in in_redis]
+    assert b"127.0.0.1" not in in_redis
     for node in (a, b):
         assert not markers.found_in(await _metrics(node))
     # While the window lasts, the words are in Redis (that is what the window is for)...
@@ -136,7 +182,10 @@ async def test_no_marker_reaches_logs_errors_metrics_or_redis(
         await asyncio.sleep(0.2)
     assert not markers.found_in(_redis_dump(redis.url))
     for node in (a, b):
-        assert set(markers.found_in(_store_files(node))) <= markers.reported
+        on_disk = _store_files(node)
+        assert set(markers.found_in(on_disk)) <= markers.reported
+        assert markers.reported <= set(markers.found_in(on_disk))  # the open report is kept
+        assert b"127.0.0.1" not in on_disk  # marks are keyed hashes, never the address
     for node in (a, b):
         logs = node.logs()
         assert "sharecircle: serving" in logs  # the capture works
