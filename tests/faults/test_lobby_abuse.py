@@ -65,6 +65,7 @@ async def test_join_while_waiting_is_refused_and_leaves_one_waiting_entry() -> N
             assert again["code"] == "already_joined"
         waiting = await _waiting(live)
         assert waiting == [{"ticket": first["ticket"], "name": "River"}]
+        await fran.event("lobby.waiting")  # fan-out may still be on its way; never just look
         assert len(fran.named("lobby.waiting")) == 1
         await _close(fran, river)
 
