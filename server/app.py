@@ -102,6 +102,7 @@ def _service_settings(settings: Settings) -> ServiceSettings:
         resume_max_events=min(settings.resume_max_events, settings.outbox_max_messages // 2),
         resume_max_bytes=settings.outbox_max_bytes // 2,
         max_text_chars=settings.max_text_chars,
+        session_lifetime=settings.session_lifetime_seconds,
         rules=RoomRules(
             grace_seconds=settings.grace_seconds,
             seat_hold_seconds=settings.seat_hold_seconds,
@@ -155,7 +156,10 @@ def create_app(
         catalog = Catalog(st, settings.rooms)
         service = RoomsService(be, catalog, node_clock, _service_settings(settings))
         service.hub.fanout_observers.append(metrics.observe_fanout)
-        tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
+        tokens = Tokens(
+            settings.secret or secrets.token_urlsafe(32),
+            session_lifetime=settings.session_lifetime_seconds,
+        )
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
         admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)

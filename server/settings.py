@@ -218,6 +218,11 @@ class Settings(BaseSettings):
         "half of `outbox_max_messages` (and the backlog's bytes at half of `outbox_max_bytes`): "
         "the backlog is queued at once and must fit the outbox.",
     )
+    session_lifetime_seconds: int = _s(
+        12 * 3600,
+        "Absolute lifetime of a session (kept in memory or Redis): after it, `resume` is refused "
+        "and the person joins again. A resume never extends it.",
+    )
     seat_hold_seconds: int = _s(
         300, "How long a disconnected member keeps their seat (and name) for a resume."
     )
