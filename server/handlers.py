@@ -121,7 +121,9 @@ class Handlers:
         self, session: Session, conn: Connection, peer: Peer, cmd: Join
     ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
-        if room.access == "closed":
+        # A facilitator invite names this room, so it admits its holder to a closed room by
+        # itself (an admin's facilitator link carries no room invite); it is checked below.
+        if room.access == "closed" and not cmd.facilitator:
             if not cmd.invite:
                 raise ProtocolError(ServerCode.ROOM_CLOSED, "This room needs an invite link.")
             self._check_invite(cmd.invite, room.slug, "member")

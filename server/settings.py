@@ -262,10 +262,23 @@ class Settings(BaseSettings):
         "WebSocket handshakes per client address (a leaky bucket: N at once, refilled over the "
         "period); faster get HTTP 429 before the upgrade. Empty: no limit.",
     )
+    public_origin: _Unset = _s(
+        None,
+        "The origin people's browsers load the client from (scheme, host and port, e.g. "
+        "`https://circle.example.org`); a WebSocket from any other origin gets 403, unless it is "
+        "in `allowed_origins`. Unset: the request's own scheme (from `X-Forwarded-Proto` behind "
+        "the proxy) and `Host`. Set it behind a proxy or a public name.",
+    )
     allowed_origins: _CommaList = _s(
         [],
-        "Browser origins allowed to open WebSockets, besides the server's own. "
-        "Comma-separated in the environment.",
+        "Browser origins allowed to open WebSockets, besides the server's own; each compared in "
+        "full (scheme, host, port). Comma-separated in the environment.",
+    )
+    trusted_hosts: _CommaList = _s(
+        [],
+        "`Host` names this node answers (`*.example.org` and `*` allowed); any other gets 400 "
+        "before anything else, HTTP and WebSocket (DNS rebinding). Empty: the listen `host`, "
+        "`localhost`, `127.0.0.1`, `::1`; the `public_origin` host is always trusted.",
     )
     crisis_line_text: str = _s(
         "If you are in danger or thinking of harming yourself, call or text your local "
