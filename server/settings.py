@@ -402,6 +402,12 @@ class Settings(BaseSettings):
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):
             raise SettingsError("rooms: two rooms share a slug")
+        from server.origins import OriginPolicy
+
+        try:
+            OriginPolicy.from_settings(self)  # public_origin and allowed_origins are origins
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
 
 
 def _named(exc: ValidationError) -> SettingsError:

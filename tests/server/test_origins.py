@@ -14,6 +14,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from server.origins import OriginPolicy, parse_origin
+from server.settings import Settings, SettingsError
 from tests.faults.raw import RawSocket
 from tests.support.client import TIMEOUT, Client
 from tests.support.live import Live, live_server, node_settings
@@ -108,3 +109,13 @@ def test_trusted_hosts_default_and_forms() -> None:
         OriginPolicy(
             listen_host="", public_origin="circle.example.org", allowed_origins=[], trusted_hosts=[]
         )
+
+
+def test_a_public_origin_that_is_not_an_origin_stops_the_node() -> None:
+    """A host name alone, or a path, is refused at start-up with the setting's name."""
+    for name, value in (
+        ("public_origin", "circle.example.org"),
+        ("allowed_origins", ["https://circle.example.org/app"]),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_mapping({name: value})
