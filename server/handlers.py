@@ -144,8 +144,12 @@ class Handlers:
         )
         if result.ticket is not None:
             return self._park(session, conn, result)
+        try:
+            token = await self._open_session(result.seat)
+        except BackendUnavailable:
+            await self.service.abandon(result.seat)  # away, then released, like a lost socket
+            raise
         self._seat(session, conn, result.seat, result.cursor)
-        token = await self._open_session(result.seat)
         return {"token": token, **_snapshot(result)}
 
     def _park(self, session: Session, conn: Connection, result: JoinResult) -> dict[str, Any]:
@@ -203,15 +207,12 @@ class Handlers:
             record = await self.service.sessions.check(
                 claims.member_id, claims.session_id, claims.expires
             )
-        except SessionRevoked as exc:
-            if exc.reason in (fx.Refusal.REMOVED, fx.Refusal.BANNED):
+        except (TokenError, SessionRevoked) as exc:
+            reason = exc.reason if isinstance(exc, SessionRevoked) else None
+            if reason in (fx.Refusal.REMOVED, fx.Refusal.BANNED):
                 raise ProtocolError(
-                    fx.Refusal(exc.reason), "A facilitator ended this session."
+                    fx.Refusal(reason), "A facilitator ended this session."
                 ) from None
-            raise ProtocolError(
-                ServerCode.INVALID_TOKEN, "That session has ended; please join again."
-            ) from None
-        except TokenError:
             raise ProtocolError(
                 ServerCode.INVALID_TOKEN, "That session has ended; please join again."
             ) from None
