@@ -282,8 +282,9 @@ class Seating:
         attendee.facilitator = _is_facilitator(member)
         attendee.seated = True
         if reseated_at is not None:
-            # protocol.md §3.3: seated again after the seat was released; what was said while
-            # they were gone is not theirs. A snapshot as of the re-seat point, then live events.
+            # protocol.md §3.1 `resume`: seated again after the seat was released; what was said
+            # while they were gone is not theirs. A snapshot as of the re-seat point, then live
+            # events.
             seat.joined_seq = reseated_at.seq
             snap = self.snapshot(seat, state, reseated_at, reseated_at.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, "reseated")

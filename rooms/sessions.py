@@ -5,7 +5,7 @@ and the absolute expiry. Everything else a resume needs (room, display name, obs
 the seq the person was seated at) lives here, in the ephemeral backend (memory or Redis), never
 in the durable store: sessions are not safety data (docs/privacy.md).
 
-Rules (docs/protocol.md §3.3):
+Rules (docs/protocol.md §3.1, `join` and `resume`):
 
 - one record per member id, so a leave, removal or ban revokes it by member id, on every node
   (the record is in the shared backend);

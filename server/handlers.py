@@ -196,7 +196,7 @@ class Handlers:
         else:
             reply["missed"] = len(result.missed)
             reply["position"] = {"seq": result.cursor, "epoch": cmd.epoch}
-        # protocol.md §3.3: the same session, re-signed; its absolute end does not move.
+        # protocol.md §3.1 `resume`: the same session, re-signed; its absolute end does not move.
         reply["token"] = self.tokens.session(claims)
         return reply
 

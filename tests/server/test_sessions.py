@@ -99,8 +99,9 @@ async def test_a_token_after_removal_or_ban_is_refused_on_every_node(
     )
     rude = await _seated(b.url, "Rude", "daily-check-in")
     cruel = await _seated(b.url, "Cruel", "daily-check-in")
-    await fran.ok("remove", member=rude.member["id"], reason="disruptive")  # type: ignore[index]
-    await fran.ok("ban", member=cruel.member["id"], seconds=600, reason="threats")  # type: ignore[index]
+    rude_id, cruel_id = rude.member["id"], cruel.member["id"]  # type: ignore[index]
+    await fran.ok("remove", member=rude_id, reason="disruptive")
+    await fran.ok("ban", member=cruel_id, seconds=600, reason="threats")
     assert (await rude.closed())[0] == 4500
     assert (await cruel.closed())[0] == 4501
     seen = len(fran.events)
