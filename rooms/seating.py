@@ -290,17 +290,25 @@ class Seating:
         attendee = Attendee(sub, seat, marks=marks)
         await self._attach(attendee)
         try:
+            reseated_at: Position | None = None
             if seat.observer:
                 state = await self._admit_observer(room, frozenset({member_mark(seat.member_id)}))
                 await self.presence.publish_observers(room.slug)
             else:
-                state = await self._reseat(room, seat)
+                state, reseated_at = await self._reseat(room, seat)
         except BaseException:
             await self.detach(seat)
             raise
         member = _member(state, seat.member_id)
         attendee.facilitator = _is_facilitator(member)
         attendee.seated = True
+        if reseated_at is not None:
+            # protocol.md §3.1 `resume`: seated again after the seat was released; what was said
+            # while they were gone is not theirs. A snapshot as of the re-seat point, then live
+            # events.
+            seat.joined_seq = reseated_at.seq
+            snap = self.snapshot(seat, state, reseated_at, reseated_at.seq)
+            return ResumeResult(seat, False, member, [], snap, snap.cursor, "reseated")
         start = Position(max(after.seq, seat.joined_seq), after.epoch)
         answer = await self._replay(room, start)
         if isinstance(answer, Resync):
@@ -336,14 +344,17 @@ class Seating:
             return Resync("window", current)  # this room keeps less history than the node
         return answer
 
-    async def _reseat(self, room: RoomConfig, seat: Seat) -> fx.MeetingState:
+    async def _reseat(
+        self, room: RoomConfig, seat: Seat
+    ) -> tuple[fx.MeetingState, Position | None]:
+        """The state after the person is back; with the re-seat point if the seat was taken anew."""
         # A resume re-runs its checks on the room's stored state, never on this node's cache: the
         # cache may predate a loss of Redis data (a restart: the reply showed a meeting that no
         # longer existed) or a removal whose event this node has not received yet.
         await self.meetings.load(room, fresh=True)
         try:
             applied = await self.meetings.apply(room, fx.Reconnected(member=seat.member_id), None)
-            return applied.state
+            return applied.state, None
         except Denied as exc:
             if exc.code != fx.Refusal.NOT_PRESENT:
                 raise
@@ -364,7 +375,8 @@ class Seating:
             raise Denied(
                 fx.Refusal.LOBBY, "The room has a waiting room; a facilitator will let you in."
             )
-        return applied.state
+        position, _ = await self._start_of(room.slug, applied.envelopes)
+        return applied.state, position
 
     # -- leaving -----------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ It builds the parts and wires them together; each job lives in its own module:
 - chat (rooms/chat.py): post, react, and the commands about messages (report, remove);
 - presence (rooms/presence.py): this node's entries, the observer count, the periodic sweep;
 - timers (rooms/timers.py): each room's deadline loop;
+- sessions (rooms/sessions.py): the record behind each session token, revoked on leave,
+  removal and ban;
 - the meeting store (rooms/meeting.py): every state change, by compare-and-set;
 - the hub (rooms/hub.py): fan-out; and `LiveRooms` (rooms/live.py): per-room state;
 - safety (rooms/safety.py): bans, removals, reports and the moderation log in the store.
@@ -45,6 +47,7 @@ from rooms.presence import Presence, Present
 from rooms.safety import Safety, SafetyRecords
 from rooms.seat import Seat, Subscriber
 from rooms.seating import JoinResult, ResumeResult, Seating
+from rooms.sessions import Sessions
 from rooms.timers import RoomTimer
 
 __all__ = [
@@ -77,6 +80,8 @@ class ServiceSettings:
     max_text_chars: int = 2000
     ban_cache_seconds: float = 30.0
     """How long a node trusts that a room has no ban at all (a ban passing through resets it)."""
+    session_lifetime: float = 12 * 3600.0
+    """Absolute lifetime of a session (a resume never extends it)."""
     rules: RoomRules = field(default_factory=RoomRules)
 
 
@@ -123,6 +128,7 @@ class RoomsService:
             resume_max_events=s.resume_max_events,
             resume_max_bytes=s.resume_max_bytes,
         )
+        self.sessions = Sessions(backend, clock, lifetime=s.session_lifetime)
         self._stopping: set[asyncio.Task[None]] = set()
         self.hub.hooks.append(self._on_event)
         self.hub.on_room_open.append(self._room_opened)
@@ -170,6 +176,8 @@ class RoomsService:
         await self.seating.abandon(seat)
 
     async def leave(self, seat: Seat) -> None:
+        """A clean goodbye: the seat is released and the session ends (no resume after it)."""
+        await self.sessions.revoke(seat.member_id)
         await self.seating.leave(seat)
 
     async def disconnected(self, seat: Seat) -> None:
@@ -218,6 +226,7 @@ class RoomsService:
             # The log never holds a command up: a mute must not wait for the database.
             self._background(self.safety.log_events(seat.room.slug, done[0].events))
         applied = done[0]
+        await self._end_sessions_of_removed(applied.events)
         await self.chat.after(seat.room, applied.events)
         return applied.envelopes[0].seq if applied.envelopes else None
 
@@ -226,6 +235,12 @@ class RoomsService:
         if not isinstance(command, fx.Ban):
             return frozenset()
         return frozenset().union(*(a.marks for a in self.hub.local(slug, command.member)))
+
+    async def _end_sessions_of_removed(self, events: tuple[fx.Event, ...]) -> None:
+        """A removed or banned person's session ends on every node (it is in the backend)."""
+        for event in events:
+            if isinstance(event, fx.MemberLeft) and event.reason in REMOVAL_REASONS:
+                await self.sessions.revoke(event.member, str(event.reason))
 
     # -- per-room lifetime and events ------------------------------------------------------------
 

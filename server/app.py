@@ -33,6 +33,7 @@ from server.endpoint import Endpoint
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
+from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.tokens import Tokens
 
@@ -67,13 +68,26 @@ class SharecircleApp(Starlette):
     """
 
     address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
+    origins: OriginPolicy  # trusted Host names, checked first (server/origins.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.origins.host_allowed(
+            _host_header(scope)
+        ):
+            await deny(scope, receive, send, 400, "unknown host")
+            return
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
             await self.address_limits(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def _host_header(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _open_backend(settings: Settings, clock: Clock) -> Backend:
@@ -102,6 +116,7 @@ def _service_settings(settings: Settings) -> ServiceSettings:
         resume_max_events=min(settings.resume_max_events, settings.outbox_max_messages // 2),
         resume_max_bytes=settings.outbox_max_bytes // 2,
         max_text_chars=settings.max_text_chars,
+        session_lifetime=settings.session_lifetime_seconds,
         rules=RoomRules(
             grace_seconds=settings.grace_seconds,
             seat_hold_seconds=settings.seat_hold_seconds,
@@ -155,7 +170,10 @@ def create_app(
         catalog = Catalog(st, settings.rooms)
         service = RoomsService(be, catalog, node_clock, _service_settings(settings), store=st)
         service.hub.fanout_observers.append(metrics.observe_fanout)
-        tokens = Tokens(settings.secret or secrets.token_urlsafe(32))
+        tokens = Tokens(
+            settings.secret or secrets.token_urlsafe(32),
+            session_lifetime=settings.session_lifetime_seconds,
+        )
         endpoint = Endpoint(Handlers(service, tokens, settings), settings)
         admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
@@ -175,4 +193,5 @@ def create_app(
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
     app.address_limits = AddressLimits(_websocket, address_book(settings))
+    app.origins = OriginPolicy.from_settings(settings)
     return app

@@ -21,7 +21,6 @@ import random
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
@@ -34,6 +33,7 @@ from server.connection import DIRECT_SEND, Close, Connection
 from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
 from server.headers import SECURITY_HEADERS
+from server.origins import OriginPolicy
 from server.rates import ConnectionRates, Rate
 from server.session import CloseWith, Reply, Session, Step, error_frame
 from server.settings import Settings
@@ -91,17 +91,17 @@ class Endpoint:
         self._post_rate = Rate.parse(settings.post_rate)
         self._command_rate = Rate.parse(settings.command_rate)
         self._ceiling = Rate.parse(settings.frame_ceiling)
+        self.origins = OriginPolicy.from_settings(settings)
 
     # -- handshake ----------------------------------------------------------------------------
 
     def _origin_allowed(self, ws: WebSocket) -> bool:
-        origin = ws.headers.get("origin")
-        if origin is None:
-            return True  # not a browser; browsers always send Origin
-        if origin in self.settings.allowed_origins:
-            return True
-        host = ws.headers.get("host", "")
-        return urlsplit(origin).netloc == host and host != ""
+        # server/origins.py: the full origin (scheme, host, port), never the host alone.
+        return self.origins.origin_allowed(
+            ws.headers.get("origin"),
+            scheme=str(ws.scope.get("scheme", "ws")),
+            host_header=ws.headers.get("host", ""),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ws = WebSocket(scope, receive, send)

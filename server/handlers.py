@@ -22,6 +22,7 @@ from rooms.outbound import OutboundEvent
 from rooms.seat import Seat
 from rooms.seating import JoinResult
 from rooms.service import RoomsService
+from rooms.sessions import SessionRecord, SessionRevoked
 from server.codes import CloseCode, ServerCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
@@ -148,7 +149,9 @@ class Handlers:
         self, session: Session, conn: Connection, peer: Peer, cmd: Join, key: str | None
     ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
-        if room.access == "closed":
+        # A facilitator invite names this room, so it admits its holder to a closed room by
+        # itself (an admin's facilitator link carries no room invite); it is checked below.
+        if room.access == "closed" and not cmd.facilitator:
             if not cmd.invite:
                 raise ProtocolError(ServerCode.ROOM_CLOSED, "This room needs an invite link.")
             self._check_invite(cmd.invite, room.slug, "member")
@@ -162,8 +165,12 @@ class Handlers:
         result = await self._join_counted(conn, room.slug, cmd, key, observer, facilitator, peer)
         if result.ticket is not None:
             return self._park(session, conn, result)
+        try:
+            token = await self._open_session(result.seat)
+        except BackendUnavailable:
+            await self.service.abandon(result.seat)  # away, then released, like a lost socket
+            raise
         self._seat(session, conn, result.seat, result.cursor)
-        token = self._session_token(result.seat)
         return {"token": token, **_snapshot(result)}
 
     async def _join_counted(
@@ -222,25 +229,27 @@ class Handlers:
             return
         session.lobby_seat = None
         self._seat(session, conn, seat, seq)
-        conn.send({"type": "admitted", "token": self._session_token(seat), **_snapshot(snapshot)})
+        try:
+            token = await self._open_session(seat)
+        except BackendUnavailable:
+            conn.lost_state()
+            return
+        conn.send({"type": "admitted", "token": token, **_snapshot(snapshot)})
         conn.start_delivery()
 
     async def _resume(
         self, session: Session, conn: Connection, peer: Peer, cmd: Resume
     ) -> dict[str, Any]:
-        try:
-            claims = self.tokens.check_session(cmd.token)
-        except TokenError:
-            raise ProtocolError(
-                ServerCode.INVALID_TOKEN, "That session has expired; please join again."
-            ) from None
-        room = await self.service.catalog.get(claims.room)
+        claims, record = await self._live_session(cmd.token)
+        room = await self.service.catalog.get(record.room)
         seat = Seat(
-            conn.conn_id, room, claims.member_id, claims.name, claims.observer, claims.joined_seq
+            conn.conn_id, room, record.member_id, record.name, record.observer, record.joined_seq
         )
         await self._check_connection_cap(seat)
         position = Position(cmd.seq, cmd.epoch)
         result = await self.service.resume(conn, seat, position, self._marks(peer))
+        if seat.joined_seq != record.joined_seq:  # re-seated: a later resume starts there too
+            await self.service.sessions.reseated(record, seat.joined_seq)
         self._seat(session, conn, seat, result.cursor, result.missed)
         reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
         if result.snapshot is not None:
@@ -249,8 +258,27 @@ class Handlers:
         else:
             reply["missed"] = len(result.missed)
             reply["position"] = {"seq": result.cursor, "epoch": cmd.epoch}
-        reply["token"] = self._session_token(seat)
+        # protocol.md §3.1 `resume`: the same session, re-signed; its absolute end does not move.
+        reply["token"] = self.tokens.session(claims)
         return reply
+
+    async def _live_session(self, token: str) -> tuple[SessionClaims, SessionRecord]:
+        """The token's claims and the server-side session they name, if it has not ended."""
+        try:
+            claims = self.tokens.check_session(token)
+            record = await self.service.sessions.check(
+                claims.member_id, claims.session_id, claims.expires
+            )
+        except (TokenError, SessionRevoked) as exc:
+            reason = exc.reason if isinstance(exc, SessionRevoked) else None
+            if reason in (fx.Refusal.REMOVED, fx.Refusal.BANNED):
+                raise ProtocolError(
+                    fx.Refusal(reason), "A facilitator ended this session."
+                ) from None
+            raise ProtocolError(
+                ServerCode.INVALID_TOKEN, "That session has ended; please join again."
+            ) from None
+        return claims, record
 
     async def _check_connection_cap(self, seat: Seat) -> None:
         present = await self.service.present(seat.room.slug)
@@ -281,10 +309,16 @@ class Handlers:
         session.step(Step.SEATED)
         conn.prepare_delivery(cursor, backlog or [])
 
-    def _session_token(self, seat: Seat) -> str:
-        claims = SessionClaims(
-            seat.room.slug, seat.member_id, seat.name, seat.observer, seat.joined_seq
+    async def _open_session(self, seat: Seat) -> str:
+        """A new server-side session for a person just seated, and its token (ids only)."""
+        record = await self.service.sessions.open(
+            seat.member_id,
+            seat.room.slug,
+            seat.name,
+            observer=seat.observer,
+            joined_seq=seat.joined_seq,
         )
+        claims = SessionClaims(record.member_id, record.session_id, record.expires)
         return self.tokens.session(claims)
 
 

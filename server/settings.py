@@ -218,6 +218,11 @@ class Settings(BaseSettings):
         "half of `outbox_max_messages` (and the backlog's bytes at half of `outbox_max_bytes`): "
         "the backlog is queued at once and must fit the outbox.",
     )
+    session_lifetime_seconds: int = _s(
+        12 * 3600,
+        "Absolute lifetime of a session (kept in memory or Redis): after it, `resume` is refused "
+        "and the person joins again. A resume never extends it.",
+    )
     seat_hold_seconds: int = _s(
         300, "How long a disconnected member keeps their seat (and name) for a resume."
     )
@@ -272,10 +277,23 @@ class Settings(BaseSettings):
         "People from one client address waiting in one room's lobby on this node; the next "
         "gets `lobby_full`. 0: no limit.",
     )
+    public_origin: _Unset = _s(
+        None,
+        "The origin people's browsers load the client from (scheme, host and port, e.g. "
+        "`https://circle.example.org`); a WebSocket from any other origin gets 403, unless it is "
+        "in `allowed_origins`. Unset: the request's own scheme (from `X-Forwarded-Proto` behind "
+        "the proxy) and `Host`. Set it behind a proxy or a public name.",
+    )
     allowed_origins: _CommaList = _s(
         [],
-        "Browser origins allowed to open WebSockets, besides the server's own. "
-        "Comma-separated in the environment.",
+        "Browser origins allowed to open WebSockets, besides the server's own; each compared in "
+        "full (scheme, host, port). Comma-separated in the environment.",
+    )
+    trusted_hosts: _CommaList = _s(
+        [],
+        "`Host` names this node answers (`*.example.org` and `*` allowed); any other gets 400 "
+        "before anything else, HTTP and WebSocket (DNS rebinding). Empty: the listen `host`, "
+        "`localhost`, `127.0.0.1`, `::1`; the `public_origin` host is always trusted.",
     )
     crisis_line_text: str = _s(
         "If you are in danger or thinking of harming yourself, call or text your local "
@@ -408,6 +426,12 @@ class Settings(BaseSettings):
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):
             raise SettingsError("rooms: two rooms share a slug")
+        from server.origins import OriginPolicy
+
+        try:
+            OriginPolicy.from_settings(self)  # public_origin and allowed_origins are origins
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
 
 
 def _named(exc: ValidationError) -> SettingsError:

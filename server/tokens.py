@@ -26,13 +26,16 @@ class TokenError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SessionClaims:
-    """What a session token says: which person, in which room, since which seq."""
+    """What a session token says: opaque ids and the session's absolute end, nothing more.
 
-    room: str
+    The room, the display name and the rest live server-side with the session
+    (rooms/sessions.py), where a leave, removal or ban ends it (docs/privacy.md).
+    """
+
     member_id: str
-    name: str | None
-    observer: bool
-    joined_seq: int
+    session_id: str
+    expires: int
+    """Absolute end (node clock, whole seconds); a reissued token keeps it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,30 +50,23 @@ class Invite:
 class Tokens:
     """Makes and checks every token the server hands out."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, session_lifetime: float = SESSION_MAX_AGE) -> None:
+        # The signature's own age check only backs up the session's absolute end (checked
+        # against the server-side record with the node's clock), so it is never shorter.
+        self._session_max_age = max(int(session_lifetime), 1)
         self._session = URLSafeTimedSerializer(secret, salt="sharecircle.session.v1")
         self._facilitator = URLSafeTimedSerializer(secret, salt="sharecircle.facilitator.v1")
         self._room = URLSafeTimedSerializer(secret, salt="sharecircle.room-invite.v1")
 
     def session(self, claims: SessionClaims) -> str:
-        payload = {
-            "r": claims.room,
-            "m": claims.member_id,
-            "n": claims.name,
-            "o": claims.observer,
-            "j": claims.joined_seq,
-        }
+        payload = {"m": claims.member_id, "s": claims.session_id, "x": claims.expires}
         return str(self._session.dumps(payload))
 
     def check_session(self, token: str) -> SessionClaims:
-        data = self._load(self._session, token, SESSION_MAX_AGE)
+        data = self._load(self._session, token, self._session_max_age)
         try:
             return SessionClaims(
-                room=str(data["r"]),
-                member_id=str(data["m"]),
-                name=None if data["n"] is None else str(data["n"]),
-                observer=bool(data["o"]),
-                joined_seq=int(data["j"]),
+                member_id=str(data["m"]), session_id=str(data["s"]), expires=int(data["x"])
             )
         except (KeyError, TypeError, ValueError):
             raise TokenError("malformed session token") from None

@@ -73,7 +73,8 @@ const ctx = {
   },
   async leave() {
     await session.leave();
-    storage.clearSession();
+    storage.clearVisit();
+    invite = invite ? { room: invite.room } : null; // the room stays chosen; no token is kept
     store.dispatch({ type: "leave" });
   },
   async noticeAction(current) {

@@ -1,5 +1,6 @@
 // Where this device keeps the session: this tab only (sessionStorage) unless the person asked
-// to be remembered (localStorage). "Leave" clears both. Nothing else is stored but the theme.
+// to be remembered (localStorage), and the invite of the link that opened this tab. "Leave"
+// clears all of it (clearVisit). Nothing else is stored but the theme.
 
 const SESSION_KEY = "sharecircle.session";
 const THEME_KEY = "sharecircle.theme";
@@ -35,6 +36,12 @@ export function saveSession(session) {
 export function clearSession() {
   safe(() => sessionStorage.removeItem(SESSION_KEY));
   safe(() => localStorage.removeItem(SESSION_KEY));
+}
+
+/** Leaving forgets the visit on this device: the session and any invite token this tab kept. */
+export function clearVisit() {
+  clearSession();
+  saveInvite(null);
 }
 
 export function loadTheme() {

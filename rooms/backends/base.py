@@ -16,7 +16,9 @@ What a backend keeps, per room:
   with the events that describe the change (one atomic step, so events and state never disagree);
 - **presence**: keys with a time-to-live, refreshed by the node that holds the connection, so a
   dead node's people vanish when their keys expire;
-- **room configs**, so a room an admin creates on one node exists on all of them.
+- **room configs**, so a room an admin creates on one node exists on all of them;
+- **sessions**: one small record per session with a time-to-live, so a session revoked on one node
+  (leave, removal, ban) is revoked on all of them (rooms/sessions.py).
 """
 
 from __future__ import annotations
@@ -163,6 +165,18 @@ class Backend(Protocol):
 
         Used for cluster-wide "at most once per N seconds" rules (slow mode, one-shot work).
         """
+        ...
+
+    async def put_session(self, key: str, record: bytes, ttl: float) -> None:
+        """Create or replace a session record that disappears `ttl` seconds from now."""
+        ...
+
+    async def get_session(self, key: str) -> bytes | None:
+        """The session record, or None if it was never made, expired or was dropped."""
+        ...
+
+    async def drop_session(self, key: str) -> None:
+        """Remove a session record at once (revocation); no error if it is already gone."""
         ...
 
     async def save_room(self, slug: str, config: bytes) -> None:

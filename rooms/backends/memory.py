@@ -57,6 +57,9 @@ class _Store:
 
     rooms: dict[str, _Room] = field(default_factory=dict)
     claims: dict[str, int] = field(default_factory=dict)  # key -> expiry ms
+    sessions: dict[str, tuple[int, bytes]] = field(
+        default_factory=dict
+    )  # key -> (expiry ms, record)
     configs: dict[str, bytes] = field(default_factory=dict)
     sweep_at_ms: int = 0
 
@@ -192,6 +195,22 @@ class MemoryBackend:
         self._store.claims[key] = now + seconds_to_ms(ttl)
         return True
 
+    async def put_session(self, key: str, record: bytes, ttl: float) -> None:
+        self._check_open()
+        expiry = self._now_ms() + seconds_to_ms(ttl)
+        self._store.sessions[check_name(key, "key")] = (expiry, check_blob(record, "record"))
+
+    async def get_session(self, key: str) -> bytes | None:
+        self._check_open()
+        found = self._store.sessions.get(check_name(key, "key"))
+        if found is None or found[0] <= self._now_ms():
+            return None
+        return found[1]
+
+    async def drop_session(self, key: str) -> None:
+        self._check_open()
+        self._store.sessions.pop(check_name(key, "key"), None)
+
     async def save_room(self, slug: str, config: bytes) -> None:
         self._check_open()
         self._store.configs[check_name(slug)] = check_blob(config, "config")
@@ -269,6 +288,8 @@ class MemoryBackend:
             self._expire_presence(r, now)
         for key in [k for k, expiry in store.claims.items() if expiry <= now]:
             del store.claims[key]
+        for key in [k for k, (expiry, _) in store.sessions.items() if expiry <= now]:
+            del store.sessions[key]
 
 
 _: type[Backend] = MemoryBackend

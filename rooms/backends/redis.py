@@ -12,6 +12,7 @@ room lives on one Redis Cluster slot and its scripts stay atomic):
     sc:{room}:presence-info    hash key -> info
     sc:{room}:events           the pub/sub channel (msgpack [seq, epoch, ts_ms, payload])
     sc:claim:<key>             claims (`claim`; one key per claim)
+    sc:session:<key>           session records (TTL: what is left of the session's lifetime)
     sc:rooms                   hash slug -> room config (one key, so one slot)
 
 No command or script touches keys of two rooms, so every multi-key step runs on one slot's master.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import struct
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -65,6 +67,10 @@ _UNAVAILABLE = (
     OSError,
     TimeoutError,
 )
+
+
+_SESSION_EXPIRY = struct.Struct(">q")
+"""Expiry (ms, the manual clock's; 0 on Redis time) stored in front of a session record."""
 
 
 def _bytes(value: object) -> bytes:
@@ -301,6 +307,38 @@ class RedisBackend:
         keys = [f"{self._prefix}:claim:{check_name(key, 'key')}"]
         reply = await self._script(_lua.CLAIM, keys, [self._now_arg(), seconds_to_ms(ttl)])
         return bool(reply)
+
+    async def put_session(self, key: str, record: bytes, ttl: float) -> None:
+        name, ttl_ms = self._session_key(key), seconds_to_ms(ttl)
+        # Redis expires the key by its own time; the expiry kept in front of the record lets
+        # a test's manual clock end it too (as it ends claims and presence).
+        expiry = 0 if self._clock is None else int(self._clock.now() * 1000) + ttl_ms
+        value = _SESSION_EXPIRY.pack(expiry) + check_blob(record, "record")
+        self._check_open()
+        with _mapped_errors():
+            await self._redis.set(name, value, px=ttl_ms)
+
+    async def get_session(self, key: str) -> bytes | None:
+        name = self._session_key(key)
+        self._check_open()
+        with _mapped_errors():
+            found = await self._redis.get(name)
+        if found is None:
+            return None
+        value = _bytes(found)
+        (expiry,) = _SESSION_EXPIRY.unpack_from(value)
+        if self._clock is not None and expiry <= self._clock.now() * 1000:
+            return None
+        return value[_SESSION_EXPIRY.size :]
+
+    async def drop_session(self, key: str) -> None:
+        name = self._session_key(key)
+        self._check_open()
+        with _mapped_errors():
+            await self._redis.delete(name)
+
+    def _session_key(self, key: str) -> str:
+        return f"{self._prefix}:session:{check_name(key, 'key')}"
 
     async def save_room(self, slug: str, config: bytes) -> None:
         check_name(slug)

@@ -287,6 +287,11 @@ def test_a_closed_room_opens_only_with_its_invite_link(
     expect(guest.page.get_by_role("complementary", name=text("crisis.label"))).to_contain_text(
         "555 0100"
     )
+    kept = "() => JSON.parse(sessionStorage.getItem('sharecircle.invite') || '{}').invite || null"
+    assert guest.page.evaluate(kept)
+    button(guest, "page.leave").click()  # leaving forgets the invite token with the session
+    expect(guest.page.get_by_test_id("lobby")).to_be_visible()
+    assert guest.page.evaluate(kept) is None
 
 
 def test_the_waiting_room_lets_newcomers_in_one_by_one(

@@ -467,6 +467,25 @@ async def test_concurrent_claims_have_one_winner(make_backend: BackendFactory) -
     assert sorted(results) == [False, False, False, True]
 
 
+async def test_a_session_record_is_shared_replaced_dropped_and_expires(
+    make_backend: BackendFactory, clock: ManualClock
+) -> None:
+    """A session record made on one node is read, replaced and revoked on any node; it is
+    gone when its ttl passes."""
+    one, two = make_backend(), make_backend()
+    assert await one.get_session("m:ann") is None
+    await one.put_session("m:ann", b"first", ttl=60)
+    await one.put_session("m:bob", b"bob", ttl=30)
+    assert await two.get_session("m:ann") == b"first"
+    await two.put_session("m:ann", b"second", ttl=60)
+    assert await one.get_session("m:ann") == b"second"
+    await two.drop_session("m:ann")
+    await two.drop_session("m:nobody")
+    assert await one.get_session("m:ann") is None
+    clock.advance(30.5)
+    assert await one.get_session("m:bob") is None
+
+
 async def test_room_configs_are_saved_replaced_and_shared(make_backend: BackendFactory) -> None:
     """`save_room` stores or replaces a config; every node loads all of them."""
     one, two = make_backend(), make_backend()
