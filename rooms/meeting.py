@@ -98,6 +98,7 @@ class MeetingStore:
             seat_hold_seconds=self.rules.seat_hold_seconds,
             raid_joins=self.rules.raid_joins,
             raid_window_seconds=self.rules.raid_window_seconds,
+            format=room.format,
         )
 
     def invalidate(self, slug: str) -> None:

@@ -236,6 +236,7 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "description": room.description,
             "access": room.access,
             "self_led": room.self_led,
+            "language": room.language,
         },
         "members": result.members,
         "observers": result.observers,

@@ -1,0 +1,82 @@
+"""Rooms with a meeting format and a language: the admin API, the room list, a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from facilitation import Format
+from tests.server.test_meeting import facilitator
+from tests.support.client import Client
+from tests.support.live import live_server, node_settings
+
+ADMIN = {"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"}
+
+_INLINE: dict[str, Any] = {
+    "key": "short-circle",
+    "title": "A short circle",
+    "parts": [
+        {"kind": "reading", "title": "Welcome", "minutes": 2, "text": "Welcome, all."},
+        {"kind": "share_round", "title": "Shares", "minutes": 20, "order": "round_robin"},
+        {"kind": "closing", "title": "Closing", "minutes": 2, "text": "Thank you."},
+    ],
+}
+
+
+async def test_the_admin_api_makes_rooms_with_a_format_and_a_language() -> None:
+    """A shipped format by key, or one given inline; the room list shows its title, the part
+    the meeting is in, and the language; a restart keeps them (the store's columns)."""
+    settings = node_settings()
+    async with live_server(settings) as live:
+        for body in (
+            {"slug": "circle", "name": "Circle", "format": _INLINE, "language": "es"},
+            {"slug": "steps", "name": "Steps", "format": "twelve-step-text"},
+        ):
+            made = await live.post("/api/admin/rooms", json=body, headers=ADMIN)
+            assert made.status_code == 201, made.text
+            fmt = body["format"]  # written back in full: every rule filled in
+            expected = fmt if isinstance(fmt, str) else Format.from_mapping(fmt).to_mapping()
+            assert made.json()["format"] == expected
+        fran = await facilitator(live, "circle")
+        await fran.ok("part.next")
+        started = await fran.event("part.started")
+        assert (started["part"]["title"], started["part"]["text"]) == ("Welcome", "Welcome, all.")
+        cards = {r["slug"]: r for r in (await live.get("/api/rooms")).json()}
+        assert (cards["circle"]["format"], cards["circle"]["part"]) == ("A short circle", "Welcome")
+        assert cards["circle"]["language"] == "es"
+        assert (cards["steps"]["format"], cards["steps"]["part"]) == (
+            "Twelve-step style text meeting",
+            None,
+        )
+        assert (cards["night-owls"]["format"], cards["night-owls"]["language"]) == (None, "en")
+        assert cards["evening-meeting"]["format"] == "Twelve-step style text meeting"
+        await fran.close()
+    async with live_server(settings) as live:
+        room = await live.node.service.catalog.get("circle")
+        assert (room.format.title if room.format else None, room.language) == (
+            "A short circle",
+            "es",
+        )
+        late = await Client.connect(live.url)
+        joined = await late.join("circle", "Late")
+        assert joined["meeting"]["format"]["title"] == "A short circle"
+        assert joined["room"]["language"] == "es"
+        await late.close()
+
+
+async def test_a_bad_format_or_language_is_refused_naming_the_field() -> None:
+    bad_part = {**_INLINE, "parts": [{"kind": "reading", "title": "R", "posting": "floor"}]}
+    unplanned = {**_INLINE, "parts": [{"kind": "reading", "title": "Welcome"}]}
+    cases = [
+        ({"slug": "a", "format": "no-such"}, "format: 'no-such' is not a shipped format"),
+        ({"slug": "a", "format": bad_part}, "format.parts[0].posting: a reading part"),
+        ({"slug": "a", "format": unplanned}, "format.parts[0].minutes"),
+        ({"slug": "a", "format": 7}, "format: a shipped format's key or a format table"),
+        ({"slug": "a", "language": "Spanish"}, "language: a language tag"),
+    ]
+    async with live_server() as live:
+        for body, message in cases:
+            made = await live.post("/api/admin/rooms", json=body, headers=ADMIN)
+            assert made.status_code == 400, body
+            assert made.json()["message"].startswith(message), made.json()
+        rooms = [r["slug"] for r in (await live.get("/api/rooms")).json()]
+        assert "a" not in rooms
