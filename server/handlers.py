@@ -243,4 +243,5 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
         "meeting": result.meeting,
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},
         **({"waiting": result.waiting} if result.waiting is not None else {}),
+        **({"tending": result.tending} if result.tending is not None else {}),
     }
