@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import facilitation as fx
 from facilitation import Format
-from tests.server.test_meeting import facilitator
+from rooms.meeting import follow_format
+from rooms.model import RoomConfig
+from server.commands import SPECS
+from tests.server.test_meeting import facilitator, invite
 from tests.support.client import Client
 from tests.support.live import live_server, node_settings
 
@@ -80,3 +85,62 @@ async def test_a_bad_format_or_language_is_refused_naming_the_field() -> None:
             assert made.json()["message"].startswith(message), made.json()
         rooms = [r["slug"] for r in (await live.get("/api/rooms")).json()]
         assert "a" not in rooms
+
+
+def test_a_stored_meeting_takes_up_a_new_format_only_between_meetings() -> None:
+    steps = RoomConfig.from_mapping({"slug": "r", "format": "twelve-step-text"})
+    before = fx.MeetingState.new()
+    assert follow_format(before, steps).format == steps.format
+    running = replace(before, format=Format.from_mapping(_INLINE), part=0, part_started_at=1.0)
+    assert follow_format(running, steps) is running  # never in the middle of a meeting
+    plain = RoomConfig(slug="r", name="R")
+    assert follow_format(replace(running, part=None), plain).format is None
+
+
+def test_the_new_fields_are_on_the_wire_with_the_engines_limits() -> None:
+    opened = {f.name: f for f in SPECS["round.open"].fields}
+    assert (opened["unshared_first"].kind, opened["unshared_first"].default) == ("bool", False)
+    days = {f.name: f for f in SPECS["milestone.set"].fields}["days"]
+    assert (days.lo, days.hi, days.required) == (1, 36_500, True)
+    assert [f.name for f in SPECS["milestone.celebrate"].fields] == ["member"]
+    assert SPECS["milestone.clear"].fields == ()
+
+
+async def test_facilitators_find_the_tally_and_milestones_in_their_join_ack() -> None:
+    async with live_server() as live:
+        fran = await facilitator(live, "daily-check-in")
+        ann = await Client.connect(live.url)
+        ann_id = (await ann.join("daily-check-in", "Ann"))["member"]["id"]
+        await ann.ok("milestone.set", days=100)
+        await fran.event("milestone.marked", member=ann_id, days=100)
+        await ann.ok("hand.raise")
+        await fran.ok("round.open", share_seconds=60)
+        await ann.event("floor.granted", member=ann_id)
+        await ann.ok("share.done")
+        fairness = await fran.event("fairness")
+        assert fairness["turns"][0]["member"] == ann_id
+        hidden = await ann.wait_for(lambda e: e.get("event") == "hidden")
+        assert "turns" not in hidden
+        gil = await Client.connect(live.url)
+        joined = await gil.join(
+            "daily-check-in", "Gil", facilitator=await invite(live, "daily-check-in")
+        )
+        assert joined["tending"]["milestones"] == [
+            {"member": ann_id, "days": 100, "celebrated": False}
+        ]
+        assert [t["member"] for t in joined["tending"]["fairness"]] == [ann_id]
+        ben = await Client.connect(live.url)
+        assert "tending" not in await ben.join("daily-check-in", "Ben")  # members: nothing
+        await fran.ok("milestone.celebrate", member=ann_id)
+        for client in (ann, ben):
+            await client.event(
+                "milestone.celebrated", member=ann_id, days=100, by=fran.member["id"]
+            )  # type: ignore[index]
+        await ann.ok("milestone.clear")
+        await fran.event("milestone.cleared", member=ann_id)
+        refused = await ann.request("milestone.clear")
+        assert refused["code"] == "not_allowed"
+        bad = await ann.request("milestone.set", days=0)
+        assert bad["code"] == "bad_request"
+        for client in (fran, ann, gil, ben):
+            await client.close()
