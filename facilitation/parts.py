@@ -23,6 +23,9 @@ Rules carried out here (the tables are in rules.py, the data in formats.py):
   parts at the same times, and the same tick twice moves the meeting once.
 - A format that may not run self-led (`Format.self_led` false) holds whenever no facilitator is
   present: it stays in its part, hands open no rounds, and members listen (rules.format_holds).
+- Entering the format (a first part with none running) starts a new turns tally (fairness.py);
+  a part in `rules.CELEBRATING_PARTS` celebrates the milestones not yet celebrated, right after
+  its `part.started` (milestones.py); leaving the format forgets the tally and the milestones.
 """
 
 from __future__ import annotations

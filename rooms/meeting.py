@@ -37,6 +37,7 @@ def follow_format(state: fx.MeetingState, room: RoomConfig) -> fx.MeetingState:
         return state
     return replace(state, format=room.format)
 
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16

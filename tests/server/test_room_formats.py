@@ -45,6 +45,15 @@ async def test_the_admin_api_makes_rooms_with_a_format_and_a_language() -> None:
         await fran.ok("part.next")
         started = await fran.event("part.started")
         assert (started["part"]["title"], started["part"]["text"]) == ("Welcome", "Welcome, all.")
+        late_joiner = await Client.connect(live.url)
+        card = (await late_joiner.join("circle", "Lee"))["meeting"]["part"]
+        assert (card["title"], card["text"], card["index"], card["count"]) == (
+            "Welcome",
+            "Welcome, all.",
+            0,
+            3,
+        )  # the part in progress, its reading included, in the join ack
+        await late_joiner.close()
         cards = {r["slug"]: r for r in (await live.get("/api/rooms")).json()}
         assert (cards["circle"]["format"], cards["circle"]["part"]) == ("A short circle", "Welcome")
         assert cards["circle"]["language"] == "es"
