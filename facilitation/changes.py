@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from facilitation import fairness
 from facilitation.errors import FacilitationBug
 from facilitation.events import (
     Event,
@@ -67,7 +68,8 @@ class Changes:
         if rnd is None or rnd.floor is None:
             return
         self.emit(ShareEnded(rnd.floor.member, how))
-        self.state = replace(self.state, round=replace(rnd, floor=None, paused_remaining=None))
+        counted = fairness.shared(self.state, rnd.floor, how, self.now)
+        self.state = replace(counted, round=replace(rnd, floor=None, paused_remaining=None))
 
     def unqueue(self, member: str, *, announce: bool = True) -> None:
         """Take `member` out of the queue (`hand.lowered` if they stay seated)."""
@@ -107,7 +109,10 @@ class Changes:
         self.take_off_floor(member, how, announce=False)
         self.release_from_pause(member)
         people = tuple(p for p in self.state.participants if p.member != member)
-        self.state = replace(self.state, participants=people)
+        milestones = tuple(m for m in self.state.milestones if m.member != member)
+        state = replace(self.state, participants=people, milestones=milestones)
+        # Their turns go with them; when the last one leaves, the meeting is over.
+        self.state = fairness.forget(state, member) if people else fairness.reset(state)
         self.emit(MemberLeft(member, reason))
 
     def seat(

@@ -37,6 +37,9 @@ __all__ = [
     "Join",
     "Leave",
     "LowerHand",
+    "MilestoneCelebrate",
+    "MilestoneClear",
+    "MilestoneSet",
     "Mute",
     "OpenRound",
     "PartGoto",
@@ -145,6 +148,8 @@ class OpenRound(Command):
     share_seconds: int | None = None
     """None means the room's default share length."""
     order: Order = Order.HANDS
+    unshared_first: bool = False
+    """A round-robin round starts with those who have not shared in this meeting yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,3 +365,30 @@ class FormatEnd(Command):
     """Stop following the format: the meeting leaves its parts (any round ends)."""
 
     WIRE = "format.end"
+
+
+# --- milestones (protocol.md §3.6; milestones.py) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneSet(Command):
+    """Mark "today is `days` days" for this meeting only (facilitators see it; it is
+    celebrated by a facilitator or when a closing part starts)."""
+
+    WIRE = "milestone.set"
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneClear(Command):
+    """Take your milestone back."""
+
+    WIRE = "milestone.clear"
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneCelebrate(Command):
+    """A facilitator celebrates a member's milestone in the room."""
+
+    WIRE = "milestone.celebrate"
+    member: str

@@ -36,6 +36,8 @@ _STATE_CLASSES = (
     state.Floor,
     state.BanEntry,
     state.Waiting,
+    state.Milestone,
+    state.Turns,
 )
 
 
@@ -209,6 +211,22 @@ def _parts() -> list[str]:
     ]
 
 
+def _tending() -> list[str]:
+    counts = [[_code(how), tally] for how, tally in rules.TURN_COUNTS_AS.items()]
+    parts = ", ".join(_code(kind) for kind in sorted(rules.CELEBRATING_PARTS))
+    return [
+        "### Milestones and fairness (kept in the meeting state only)",
+        "",
+        *_table(["a share that ends `how`", "counts in the fairness tally as"], counts),
+        "Dropped from the meeting state when:",
+        "",
+        *[f"- {when}" for when in rules.TURNS_FORGOTTEN],
+        "",
+        f"Parts whose start celebrates every milestone not yet celebrated: {parts}.",
+        "",
+    ]
+
+
 def _attribute_docs(cls: type) -> list[list[str]]:
     tree = ast.parse(inspect.getsource(cls))
     body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
@@ -252,6 +270,7 @@ def render() -> str:
         *_events(),
         *_moderation(),
         *_parts(),
+        *_tending(),
         *_state(),
     ]
     return "\n".join(lines).rstrip() + "\n"

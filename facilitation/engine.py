@@ -12,7 +12,8 @@ the clock):
    hand-off and self-opened rounds, floor to the head of the queue, empty rounds ending by
    themselves, repeated until the format stops moving (`_settle`). Then catch up again, in case the command made
    a deadline due at once.
-5. If the public meeting view (ignoring the ticking `remaining_ms`) changed, append exactly one
+5. If the turns tally changed, append one facilitators-only `fairness` event (fairness.py). If
+   the public meeting view (ignoring the ticking `remaining_ms`) changed, append exactly one
    `meeting.state` event, last. Check the invariants; a broken one raises `FacilitationBug`.
 """
 
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitation import commands as c
-from facilitation import lobby, moderation, parts, presence, rounds, self_led
+from facilitation import lobby, milestones, moderation, parts, presence, rounds, self_led
 from facilitation.changes import Changes
 from facilitation.commands import Actor, Command
 from facilitation.deadlines import due, fire
 from facilitation.errors import FacilitationBug, Refused
-from facilitation.events import Event, MeetingStateChanged
+from facilitation.events import Event, FairnessChanged, MeetingStateChanged
+from facilitation.fairness import FairnessView
 from facilitation.invariants import check_invariants
 from facilitation.rules import check
 from facilitation.state import MeetingState
@@ -92,6 +94,9 @@ HANDLERS: dict[type[Command], Handler] = {
     c.PartNext: parts.part_next,
     c.PartGoto: parts.part_goto,
     c.FormatEnd: parts.format_end,
+    c.MilestoneSet: milestones.set_milestone,
+    c.MilestoneClear: milestones.clear_milestone,
+    c.MilestoneCelebrate: milestones.celebrate,
 }
 """The effect of each command, once `rules.check` let it through."""
 
@@ -125,6 +130,8 @@ def decide(
         return refused
     _settle(tx, now)
     _catch_up(tx, now)
+    if tx.state.turns != state.turns:
+        tx.emit(FairnessChanged(FairnessView.of(tx.state)))
     after = MeetingView.of(tx.state, now)
     if after.timeless() != MeetingView.of(state, now).timeless():
         tx.emit(MeetingStateChanged(after))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import ClassVar, Literal
 
+from facilitation.fairness import FairnessView
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.state import Order
 from facilitation.views import MeetingView, MemberView, PartView, ms
@@ -22,6 +23,7 @@ __all__ = [
     "Audience",
     "ChatRemoved",
     "Event",
+    "FairnessChanged",
     "FloorGranted",
     "FormatEnded",
     "HandLowered",
@@ -35,6 +37,9 @@ __all__ = [
     "MemberJoined",
     "MemberLeft",
     "MemberUpdated",
+    "MilestoneCelebrated",
+    "MilestoneCleared",
+    "MilestoneMarked",
     "Moderation",
     "PartStarted",
     "RaidAlert",
@@ -215,6 +220,17 @@ class FormatEnded(Event):
     by: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MilestoneCelebrated(Event):
+    """A member's milestone, celebrated in the room (by a facilitator, or a closing part)."""
+
+    NAME = "milestone.celebrated"
+    member: str
+    days: int
+    by: str | None
+    """The facilitator, or None when a closing part started."""
+
+
 # --- facilitators only (§4.4) ---------------------------------------------------------------
 
 
@@ -280,6 +296,34 @@ class RaidAlert(Event):
     window_seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class MilestoneMarked(Event):
+    """A member marked (or changed) their milestone for this meeting."""
+
+    NAME = "milestone.marked"
+    AUDIENCE = "facilitators"
+    member: str
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneCleared(Event):
+    """A member took their milestone back."""
+
+    NAME = "milestone.cleared"
+    AUDIENCE = "facilitators"
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class FairnessChanged(Event):
+    """Who had turns in this meeting changed: the whole tally (fairness.py), no content."""
+
+    NAME = "fairness"
+    AUDIENCE = "facilitators"
+    turns: FairnessView
+
+
 # --- wire form --------------------------------------------------------------------------------
 
 
@@ -301,7 +345,7 @@ def to_wire(event: Event) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, MemberView | MeetingView | PartView):
+    if isinstance(value, MemberView | MeetingView | PartView | FairnessView):
         return value.to_wire()
     if isinstance(value, Enum):
         return str(value.value)

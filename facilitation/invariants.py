@@ -7,6 +7,8 @@ call `check_invariants` on every state they see.
 
 from __future__ import annotations
 
+from collections.abc import KeysView
+
 from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
 from facilitation.rules import (
@@ -104,6 +106,7 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
             "a hand in a room that leads itself opens a round",
         ),
         *_part_checks(state),
+        *_tending_checks(state, seated.keys()),
         (len({w.ticket for w in state.waiting}) != len(state.waiting), "tickets are unique"),
         (any(w.member in seated for w in state.waiting), "nobody both waits and sits"),
         (len(state.waiting) > LOBBY_MAX_WAITING, "the lobby holds at most LOBBY_MAX_WAITING"),
@@ -122,6 +125,21 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
 def _overdue(state: MeetingState, now: float) -> bool:
     nxt = next_deadline(state)
     return nxt is not None and nxt <= now
+
+
+def _tending_checks(state: MeetingState, seated: KeysView[str]) -> list[tuple[bool, str]]:
+    marked = [m.member for m in state.milestones]
+    counted = [t.member for t in state.turns]
+    return [
+        (len(set(marked)) != len(marked), "one milestone per member"),
+        (any(m not in seated for m in marked), "milestones belong to people seated"),
+        (len(set(counted)) != len(counted), "one tally row per member"),
+        (any(m not in seated for m in counted), "turns belong to people seated"),
+        (
+            any(t.seconds < 0 or (t.seconds > 0 and t.shares == 0) for t in state.turns),
+            "share time comes from shares",
+        ),
+    ]
 
 
 def _part_checks(state: MeetingState) -> list[tuple[bool, str]]:

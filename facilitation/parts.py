@@ -23,6 +23,9 @@ Rules carried out here (the tables are in rules.py, the data in formats.py):
   parts at the same times, and the same tick twice moves the meeting once.
 - A format that may not run self-led (`Format.self_led` false) holds whenever no facilitator is
   present: it stays in its part, hands open no rounds, and members listen (rules.format_holds).
+- Entering the format (a first part with none running) starts a new turns tally (fairness.py);
+  a part in `rules.CELEBRATING_PARTS` celebrates the milestones not yet celebrated, right after
+  its `part.started` (milestones.py); leaving the format forgets the tally and the milestones.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from facilitation import commands as c
-from facilitation import rounds
+from facilitation import fairness, milestones, rounds
 from facilitation.changes import Changes
 from facilitation.errors import FacilitationBug, Refusal, Refused
 from facilitation.events import FormatEnded, PartStarted, RoundEnded
-from facilitation.rules import ShareEndHow, runs_itself
+from facilitation.rules import CELEBRATING_PARTS, ShareEndHow, runs_itself
 from facilitation.state import MeetingState, Mode, Order
 from facilitation.views import PartView
 
@@ -103,11 +106,15 @@ def open_round(tx: Changes, command: c.OpenRound) -> Refused | None:
 def start_part(tx: Changes, index: int, *, at: float, by: str | None) -> None:
     """Leave the current part (ending any round) and start part `index` at `at`."""
     _end_round(tx, by)
+    if tx.state.part is None:
+        tx.state = fairness.reset(tx.state)  # a new meeting: nobody has had a turn in it yet
     tx.state = replace(tx.state, part=index, part_started_at=at)
     part, view = tx.state.current_part(), PartView.of(tx.state)
     if part is None or view is None:
         raise FacilitationBug("a started part exists", str(index))
     tx.emit(PartStarted(view, by))
+    if part.kind in CELEBRATING_PARTS:
+        milestones.celebrate_all(tx)
     if not part.share_round or part.order is None:
         return
     if by is None and part.order is Order.HANDS and not tx.state.queue:
@@ -122,6 +129,7 @@ def finish(tx: Changes, *, by: str | None) -> None:
     for member in tx.state.queue:
         tx.unqueue(member)
     tx.state = replace(tx.state, part=None, part_started_at=None)
+    tx.state = milestones.forget(fairness.reset(tx.state))  # gone with the meeting
     tx.emit(FormatEnded(by))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from facilitation import commands as c
+from facilitation import fairness
 from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import (
@@ -81,7 +82,10 @@ def pass_turn(tx: Changes, command: c.Pass) -> Refused | None:
     if tx.state.speaker() == sender:
         tx.end_share(SHARE_END_HOW[c.Pass])
         return None
-    return lower_hand(tx, c.LowerHand())
+    refused = lower_hand(tx, c.LowerHand())
+    if refused is None and tx.state.round is not None:
+        tx.state = fairness.passed(tx.state, sender)  # passing a turn still to come
+    return refused
 
 
 def share_done(tx: Changes, command: c.ShareDone) -> Refused | None:
@@ -99,19 +103,32 @@ def share_done(tx: Changes, command: c.ShareDone) -> Refused | None:
 
 def open_round(tx: Changes, command: c.OpenRound) -> Refused | None:
     share = command.share_seconds or tx.state.settings.default_share_seconds
-    start_round(tx, command.topic, share, Order(command.order), by=tx.sender, at=tx.now)
+    order = Order(command.order)
+    unshared_first = command.unshared_first
+    start_round(
+        tx, command.topic, share, order, by=tx.sender, at=tx.now, unshared_first=unshared_first
+    )
     return None
 
 
 def start_round(
-    tx: Changes, topic: str, share_seconds: int, order: Order, *, by: str | None, at: float
+    tx: Changes,
+    topic: str,
+    share_seconds: int,
+    order: Order,
+    *,
+    by: str | None,
+    at: float,
+    unshared_first: bool = False,
 ) -> None:
-    """Open a round (the floor is granted when the engine settles)."""
+    """Open a round (the floor is granted when the engine settles); a round-robin round queues
+    everyone who may speak, in join order, or those who have not shared yet first."""
     rnd = Round(topic=topic, order=order, share_seconds=share_seconds, self_led=by is None)
     tx.state = replace(tx.state, round=rnd)
     tx.emit(RoundOpened(topic, share_seconds, order, by))
     if order is Order.ROUND_ROBIN:
-        tx.set_queue(tuple(p.member for p in tx.state.participants if can_speak(p, at)))
+        queue = tuple(p.member for p in tx.state.participants if can_speak(p, at))
+        tx.set_queue(fairness.unshared_first(tx.state, queue) if unshared_first else queue)
 
 
 def end_round(tx: Changes, command: c.EndRound) -> Refused | None:

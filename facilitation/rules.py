@@ -30,6 +30,7 @@ from facilitation.state import MeetingState, Mode, Order, Participant, PartKind,
 __all__ = [
     "ALLOWED_IN_MODE",
     "ALL_COMMANDS",
+    "CELEBRATING_PARTS",
     "CHOICES",
     "CROSSTALK_BY_POSTING",
     "ENDS_WHEN_QUEUE_EMPTY",
@@ -51,11 +52,14 @@ __all__ = [
     "TARGET_CHECKS",
     "TARGET_REFUSAL",
     "TEXT_LIMITS",
+    "TURNS_FORGOTTEN",
+    "TURN_COUNTS_AS",
     "JoinRule",
     "LeaveReason",
     "PartRules",
     "PersonRule",
     "ShareEndHow",
+    "Tally",
     "Target",
     "Voice",
     "ban_refusal",
@@ -104,7 +108,8 @@ _FACILITATORS = frozenset({Role.FACILITATOR})
 # fmt: off
 REQUIRED_ROLE: dict[type[Command], frozenset[Role]] = {
     **dict.fromkeys(
-        (c.RaiseHand, c.LowerHand, c.Pass, c.ShareDone, c.SetListenOnly, c.Report),
+        (c.RaiseHand, c.LowerHand, c.Pass, c.ShareDone, c.SetListenOnly, c.Report,
+         c.MilestoneSet, c.MilestoneClear),
         _ANYONE_SEATED,
     ),
     **dict.fromkeys(
@@ -113,7 +118,7 @@ REQUIRED_ROLE: dict[type[Command], frozenset[Role]] = {
             c.QueueMove, c.QueueRemove, c.SetMode, c.Mute, c.Unmute, c.AssignListenOnly,
             c.Remove, c.Ban, c.RemoveMessage, c.SetLock, c.SetSlow, c.AddFacilitator,
             c.Handover, c.SetLobby, c.Admit, c.Deny, c.PauseRoom, c.UnpauseRoom, c.ResetRoom,
-            c.PartNext, c.PartGoto, c.FormatEnd,
+            c.PartNext, c.PartGoto, c.FormatEnd, c.MilestoneCelebrate,
         ),
         _FACILITATORS,
     ),
@@ -164,6 +169,8 @@ NUMBER_BOUNDS: dict[type[Command], dict[str, tuple[int, int]]] = {
     c.SetSlow: {"seconds": (0, 3600)},
     c.QueueMove: {"position": (0, 1_000_000)},
     c.PartGoto: {"index": (0, 29)},
+    # "Today is N days": any count a member chooses, up to a hundred years.
+    c.MilestoneSet: {"days": (1, 36_500)},
     c.RemoveMessage: {"mid": _MID},
     c.Report: {"mid": _MID},
 }
@@ -188,6 +195,7 @@ TEXT_LIMITS: dict[type[Command], dict[str, tuple[int, int]]] = {
     c.Admit: {"ticket": _ID},
     c.Deny: {"ticket": _ID},
     c.Report: {"reason": _WORDS},
+    c.MilestoneCelebrate: {"member": _ID},
 }
 """Inclusive ranges of text fields' lengths, in characters.
 
@@ -225,6 +233,7 @@ TARGET_CHECKS: dict[type[Command], tuple[Target, ...]] = {
     c.AddFacilitator: (Target.SEATED, Target.NOT_FACILITATOR),
     # Handing over is the one facilitator command aimed at a fellow facilitator that is allowed.
     c.Handover: (Target.SEATED, Target.PRESENT, Target.NOT_SELF),
+    c.MilestoneCelebrate: (Target.SEATED,),
 }
 """Checked in order; the first that fails refuses with `TARGET_REFUSAL`."""
 
@@ -411,6 +420,38 @@ def join_refusal(state: MeetingState, join: c.Join) -> Refused | None:
             return Refused(rule.refusal, rule.detail)
     return None
 
+
+# --- milestones and fairness: kept in the meeting state only (milestones.py, fairness.py) --
+
+
+class Tally(StrEnum):
+    """What an ended share adds to the speaker's turns in the facilitators' fairness view."""
+
+    SHARE = "a share (and its length)"
+    PASS = "a pass"  # noqa: S105 (a turn passed, not a password)
+
+
+TURN_COUNTS_AS: dict[ShareEndHow, Tally] = {
+    ShareEndHow.DONE: Tally.SHARE,
+    ShareEndHow.TIME: Tally.SHARE,
+    ShareEndHow.SKIPPED: Tally.SHARE,
+    ShareEndHow.DISCONNECTED: Tally.SHARE,
+    ShareEndHow.LEFT: Tally.SHARE,
+    ShareEndHow.PASSED: Tally.PASS,
+}
+"""How each way a share ends counts. Passing from the queue while a round runs is a pass too."""
+
+TURNS_FORGOTTEN: tuple[str, ...] = (
+    "the member leaves the room (or is removed, or their seat hold runs out): theirs",
+    "the last participant leaves: everyone's",
+    "a facilitator or the clock starts a format's first part with no part running: everyone's",
+    "the meeting leaves its format (`format.ended`): everyone's, milestones too",
+)
+"""When turns and milestones are dropped from the meeting state (they are never stored
+elsewhere); a member's milestone also goes when they take it back (`milestone.clear`)."""
+
+CELEBRATING_PARTS: frozenset[PartKind] = frozenset({PartKind.CLOSING})
+"""Parts whose start celebrates every milestone not yet celebrated (`milestone.celebrated`)."""
 
 # --- logic that does not fit a table --------------------------------------------------------
 

@@ -15,12 +15,14 @@ from facilitation.state import (
     BanEntry,
     Floor,
     MeetingState,
+    Milestone,
     Mode,
     Order,
     Participant,
     Role,
     RoomSettings,
     Round,
+    Turns,
     Waiting,
 )
 
@@ -78,6 +80,8 @@ def to_dict(state: MeetingState, cache: PlainCache | None = None) -> Plain:
         "meeting_format": None if state.format is None else _format(state.format),
         "part": state.part,
         "part_started_at": state.part_started_at,
+        "milestones": [[m.member, m.days, m.celebrated] for m in state.milestones],
+        "turns": [[t.member, t.shares, t.seconds, t.passes] for t in state.turns],
     }
 
 
@@ -207,6 +211,9 @@ def from_dict(data: Mapping[str, Any]) -> MeetingState:
         else Format.from_mapping(data["meeting_format"]),
         part=data.get("part"),
         part_started_at=data.get("part_started_at"),
+        # States stored before milestones and the turns tally have neither.
+        milestones=tuple(Milestone(m, d, c) for m, d, c in data.get("milestones", ())),
+        turns=tuple(Turns(m, n, s, p) for m, n, s, p in data.get("turns", ())),
     )
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "BanEntry",
     "Floor",
     "MeetingState",
+    "Milestone",
     "Mode",
     "Order",
     "PartKind",
@@ -35,6 +36,7 @@ __all__ = [
     "RoomSettings",
     "Round",
     "SettingsArgs",
+    "Turns",
     "Waiting",
 ]
 
@@ -226,6 +228,32 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """A member's own "today is N days", for this meeting only (milestones.py)."""
+
+    member: str
+    """Who marked it."""
+    days: int
+    """The count they chose."""
+    celebrated: bool = False
+    """Announced in the room already (by a facilitator, or when a closing part started)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turns:
+    """One member's turns in this meeting, for the facilitators' fairness view (fairness.py)."""
+
+    member: str
+    """Whose turns."""
+    shares: int = 0
+    """Shares they had the floor for (ended any way but `passed`)."""
+    seconds: float = 0.0
+    """How long those shares lasted in all."""
+    passes: int = 0
+    """Turns they passed: on the floor, or from the queue while a round ran."""
+
+
+@dataclass(frozen=True, slots=True)
 class MeetingState:
     """Everything the engine knows about one room's meeting."""
 
@@ -265,6 +293,10 @@ class MeetingState:
     """Index of the current part of `format`; None while no meeting follows the format."""
     part_started_at: float | None = None
     """When the current part started (its planned end counts from here)."""
+    milestones: tuple[Milestone, ...] = ()
+    """Milestones members marked for this meeting (gone when they leave or the format ends)."""
+    turns: tuple[Turns, ...] = ()
+    """Who had turns in this meeting, in order of their first (gone with the meeting)."""
 
     @classmethod
     def new(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
+from facilitation.fairness import FairnessView
 from facilitation.rules import (
     PART_POSTING_RULES,
     POSTING_RULES,
@@ -33,6 +34,7 @@ __all__ = [
     "PostAllowed",
     "RoundView",
     "admission",
+    "facilitators_view",
     "may_post",
     "may_react",
     "member_view",
@@ -285,6 +287,18 @@ def _round_view(state: MeetingState, now: float) -> RoundView | None:
 def public_view(state: MeetingState, now: float) -> dict[str, object]:
     """The public meeting view (§4.3) as a JSON-ready dict, without `version`."""
     return MeetingView.of(state, now).to_wire()
+
+
+def facilitators_view(state: MeetingState) -> dict[str, object]:
+    """What only facilitators see of the meeting now: the turns tally (fairness.py) and the
+    milestones members marked (milestones.py). Member ids and numbers, no content."""
+    return {
+        "fairness": FairnessView.of(state).to_wire(),
+        "milestones": [
+            {"member": m.member, "days": m.days, "celebrated": m.celebrated}
+            for m in state.milestones
+        ],
+    }
 
 
 def member_view(state: MeetingState, member: str) -> dict[str, object]:

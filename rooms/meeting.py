@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -26,7 +26,17 @@ from rooms.live import CachedMeeting, LiveRoom, LiveRooms
 from rooms.model import RoomConfig
 from rooms.outbound import FACILITATORS
 
-__all__ = ["Applied", "MeetingStore", "RoomRules"]
+__all__ = ["Applied", "MeetingStore", "RoomRules", "follow_format"]
+
+
+def follow_format(state: fx.MeetingState, room: RoomConfig) -> fx.MeetingState:
+    """The stored meeting with the room's configured format, if it changed since the state was
+    made (an admin gave the room another format, or a node upgraded a default room): taken up
+    between meetings only, never in the middle of one. The next commit stores it."""
+    if state.format == room.format or state.part is not None:
+        return state
+    return replace(state, format=room.format)
+
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +108,7 @@ class MeetingStore:
             seat_hold_seconds=self.rules.seat_hold_seconds,
             raid_joins=self.rules.raid_joins,
             raid_window_seconds=self.rules.raid_window_seconds,
+            format=room.format,
         )
 
     def invalidate(self, slug: str) -> None:
@@ -126,7 +137,8 @@ class MeetingStore:
             cached = CachedMeeting(0, self.fresh_state(room))
         else:
             data = msgpack.unpackb(stored.data, raw=False)
-            cached = CachedMeeting(stored.version, fx.from_dict(data))
+            state = follow_format(fx.from_dict(data), room)
+            cached = CachedMeeting(stored.version, state)
         live.meeting = cached
         return cached.version, cached.state
 

@@ -7,10 +7,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
-__all__ = ["Access", "RoomConfig", "RoomConfigError"]
+import facilitation as fx
+from facilitation.shipped import SHIPPED_FORMATS
+
+__all__ = ["Access", "RoomConfig", "RoomConfigError", "format_from_config", "format_to_config"]
 
 Access = Literal["open", "closed"]
 _SLUG: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+"""A BCP 47 language tag, primary language lowercase: `en`, `es`, `pt-BR`."""
 
 
 class RoomConfigError(ValueError):
@@ -33,6 +38,11 @@ class RoomConfig:
     replay_seconds: int | None = None
     """How far back a reconnecting client of this room may catch up, if shorter than the node's
     replay window. A room can only keep less history, never more."""
+    format: fx.Format | None = None
+    """The room's meeting format: a shipped one by key (`format = "twelve-step-text"`) or one
+    given inline (`[rooms.format]`), checked by `Format.from_mapping`; None: plain rounds."""
+    language: str = "en"
+    """The language the room meets in, shown in the directory (`en`, `es`)."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
@@ -61,6 +71,9 @@ class RoomConfig:
             isinstance(replay, bool) or not isinstance(replay, int) or not 0 <= replay <= 86_400
         ):
             raise RoomConfigError("replay_seconds: an integer number of seconds, 0 or more")
+        language = data.get("language", "en")
+        if not isinstance(language, str) or not _LANGUAGE.match(language):
+            raise RoomConfigError("language: a language tag such as en or es")
         flags = {k: data.get(k, False) for k in ("self_led", "listen_only")}
         for key, value in flags.items():
             if not isinstance(value, bool):
@@ -72,8 +85,42 @@ class RoomConfig:
             access=access,
             share_seconds=share,
             replay_seconds=replay,
+            format=format_from_config(data.get("format")),
+            language=language,
             **flags,
         )
 
     def to_mapping(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data that `from_mapping` reads back to an equal room (a shipped format by key)."""
+        return {**asdict(self), "format": format_to_config(self.format)}
+
+
+def format_from_config(value: object) -> fx.Format | None:
+    """A room's `format` setting: None, a shipped format's key, or a format table.
+
+    Raises:
+        RoomConfigError: naming the field, e.g. `format.parts[2].posting: ...`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        found = SHIPPED_FORMATS.get(value)
+        if found is None:
+            shipped = ", ".join(sorted(SHIPPED_FORMATS))
+            raise RoomConfigError(f"format: {value!r} is not a shipped format ({shipped})")
+        return found
+    if not isinstance(value, Mapping):
+        raise RoomConfigError("format: a shipped format's key or a format table")
+    try:
+        return fx.Format.from_mapping(value)
+    except fx.FormatError as error:
+        raise RoomConfigError(str(error.inside("format"))) from None
+
+
+def format_to_config(fmt: fx.Format | None) -> str | dict[str, Any] | None:
+    """The `format` setting for `fmt`: a shipped format's key if it is one, else its table."""
+    if fmt is None:
+        return None
+    if SHIPPED_FORMATS.get(fmt.key) == fmt:
+        return fmt.key
+    return fmt.to_mapping()

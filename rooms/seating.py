@@ -45,6 +45,8 @@ class JoinResult:
     """Set when the join waits in the lobby: the person is not seated yet and sees nothing."""
     waiting: list[dict[str, Any]] | None = None
     """For facilitators: who waits in the lobby right now."""
+    tending: dict[str, Any] | None = None
+    """For facilitators: the turns tally and the milestones (`fx.facilitators_view`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,9 +255,10 @@ class Seating:
         self, seat: Seat, state: fx.MeetingState, position: Position, cursor: int
     ) -> JoinResult:
         member = None if seat.observer else _member(state, seat.member_id)
-        waiting = None
+        waiting = tending = None
         if _is_facilitator(member):
             waiting = [{"ticket": w.ticket, "name": w.name} for w in state.waiting]
+            tending = fx.facilitators_view(state)
         live = self.rooms.get(seat.room.slug)
         return JoinResult(
             seat=seat,
@@ -268,6 +271,7 @@ class Seating:
             position=Position(cursor, position.epoch),
             cursor=cursor,
             waiting=waiting,
+            tending=tending,
         )
 
     # -- resuming ----------------------------------------------------------------------------------

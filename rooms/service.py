@@ -321,6 +321,9 @@ class RoomsService:
                     "description": room.description,
                     "access": room.access,
                     "self_led": room.self_led,
+                    "language": room.language,
+                    "format": None if room.format is None else room.format.title,
+                    "part": _part_title(view),
                     "members": len(members),
                     "observers": await self.presence.count_observers(room.slug),
                     "mode": view["mode"],
@@ -328,6 +331,12 @@ class RoomsService:
                 }
             )
         return out
+
+
+def _part_title(view: dict[str, Any]) -> str | None:
+    """The title of the part the meeting is in, if it follows a format now."""
+    part = view.get("part")
+    return part["title"] if isinstance(part, dict) else None
 
 
 def _lobby_decided(local: LocalRoom, event: OutboundEvent) -> None:

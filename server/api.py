@@ -32,7 +32,7 @@ def _state(request: Request) -> Any:
     return request.app.state.node
 
 
-_LIVE_FIELDS = ("members", "observers", "mode", "round")
+_LIVE_FIELDS = ("members", "observers", "mode", "round", "part")
 """What a room's card says about the meeting now; for closed rooms, only the admin sees it."""
 
 

@@ -3,7 +3,8 @@
     sharecircle serve [--host H] [--port P] [--redis-url URL] [--database-url URL]
                       [--data-dir DIR] [--config FILE]
     sharecircle rooms list [--server URL]
-    sharecircle rooms create SLUG --name NAME [--description D] [--closed] [--self-led] ...
+    sharecircle rooms create SLUG --name NAME [--description D] [--closed] [--self-led]
+                      [--format KEY] [--language TAG] ...
     sharecircle invite [create] ROOM [--role facilitator|member] [--single-use] [--server URL]
     sharecircle invite list [--room SLUG] | invite revoke ID
     sharecircle staff add NAME [--admin] [--room SLUG]... [--passphrase-file FILE|-]
@@ -127,7 +128,8 @@ def _rooms(args: argparse.Namespace) -> int:
         for room in rooms:
             print(
                 f"{room['slug']:24} {room['access']:6} {room['mode']:11} "
-                f"members={room['members']} observers={room['observers']}  {room['name']}"
+                f"members={room['members']} observers={room['observers']} {room['language']}  "
+                f"{room['name']}" + (f" ({room['format']})" if room["format"] else "")
             )
         return 0
     body = {
@@ -138,6 +140,8 @@ def _rooms(args: argparse.Namespace) -> int:
         "self_led": args.self_led,
         "listen_only": args.listen_only,
         "share_seconds": args.share_seconds,
+        "format": args.format,
+        "language": args.language,
     }
     room = _admin(args, "POST", "/api/admin/rooms", body)
     print(f"created room {room['slug']}")
@@ -198,6 +202,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--self-led", action="store_true")
     create.add_argument("--listen-only", action="store_true")
     create.add_argument("--share-seconds", type=int, default=180)
+    create.add_argument("--format", help="a shipped meeting format's key (twelve-step-text...)")
+    create.add_argument("--language", default="en", help="the room's language tag (en, es...)")
     rooms.set_defaults(run=_rooms)
 
     invite = sub.add_parser("invite", help="make an invite token for a room", allow_abbrev=False)

@@ -332,10 +332,12 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "description": room.description,
             "access": room.access,
             "self_led": room.self_led,
+            "language": room.language,
         },
         "members": result.members,
         "observers": result.observers,
         "meeting": result.meeting,
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},
         **({"waiting": result.waiting} if result.waiting is not None else {}),
+        **({"tending": result.tending} if result.tending is not None else {}),
     }

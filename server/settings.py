@@ -36,6 +36,7 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as SourceError
 
+from facilitation.shipped import SHIPPED_FORMATS
 from rooms.model import RoomConfig, RoomConfigError
 from server.credentials import problem, read_secret_file
 
@@ -122,6 +123,14 @@ DEFAULT_ROOMS = (
         name="Speaker Meeting",
         description="Listen to someone's story. Only the facilitators speak here.",
         listen_only=True,
+    ),
+    RoomConfig(
+        slug="evening-meeting",
+        name="Evening Meeting",
+        description="A whole meeting in parts: opening, readings, shares, closing. "
+        "It runs itself when no facilitator is here.",
+        self_led=True,
+        format=SHIPPED_FORMATS["twelve-step-text"],
     ),
 )
 
@@ -326,7 +335,7 @@ class Settings(BaseSettings):
     rooms: _Rooms = _s(
         DEFAULT_ROOMS,
         "Rooms (`[[rooms]]` tables in the TOML file, or a JSON list of them in the "
-        "environment); three defaults if none.",
+        "environment); four defaults if none.",
         shown="see below",
     )
 

@@ -27,7 +27,11 @@ rooms = sa.Table(
     "rooms",
     metadata,
     sa.Column("slug", sa.String(48), primary_key=True),
-    sa.Column("config", sa.Text, nullable=False),  # RoomConfig.to_mapping() as JSON
+    # RoomConfig.to_mapping() as JSON, without the two fields that have their own columns:
+    sa.Column("config", sa.Text, nullable=False),
+    # The meeting format as JSON: a shipped format's key (a JSON string) or its table; NULL: none.
+    sa.Column("format", sa.Text, nullable=True),
+    sa.Column("language", sa.String(16), nullable=False, server_default="en"),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
 )

@@ -8,6 +8,7 @@ branch on `dialect` says so. The parts live in mixins by section (`_people.py`: 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +26,27 @@ from rooms.store.schema import reports as reports_table
 
 __all__ = ["SqlStore"]
 
+_OWN_COLUMNS = ("format", "language")
+"""RoomConfig fields kept in their own columns (migration 0003), not in the `config` JSON."""
+
+
+def _room_columns(room: RoomConfig) -> dict[str, str | None]:
+    mapping = room.to_mapping()
+    config = {k: v for k, v in mapping.items() if k not in _OWN_COLUMNS}
+    fmt = mapping["format"]
+    return {
+        "config": json.dumps(config, sort_keys=True),
+        "format": None if fmt is None else json.dumps(fmt, sort_keys=True),
+        "language": mapping["language"],
+    }
+
+
+def _room_from_row(row: sa.Row[Any]) -> RoomConfig:
+    config = json.loads(row.config)
+    config["language"] = row.language
+    config["format"] = None if row.format is None else json.loads(row.format)
+    return RoomConfig.from_mapping(config)
+
 
 class SqlStore(PeopleMixin, SafetyMixin):
     """The `Store` on a SQLAlchemy async engine (see `rooms.store.open_store`)."""
@@ -41,24 +63,22 @@ class SqlStore(PeopleMixin, SafetyMixin):
 
     async def save_room(self, room: RoomConfig) -> None:
         now = self._clock.now()
-        config = json.dumps(room.to_mapping(), sort_keys=True)
+        values = _room_columns(room)
         async with transaction(self._engine) as conn:
             done = await conn.execute(
-                sa.update(rooms)
-                .where(rooms.c.slug == room.slug)
-                .values(config=config, updated_at=now)
+                sa.update(rooms).where(rooms.c.slug == room.slug).values(**values, updated_at=now)
             )
             if not done.rowcount:
                 await conn.execute(
                     sa.insert(rooms).values(
-                        slug=room.slug, config=config, created_at=now, updated_at=now
+                        slug=room.slug, **values, created_at=now, updated_at=now
                     )
                 )
 
     async def load_rooms(self) -> list[RoomConfig]:
         async with connect(self._engine) as conn:
             rows = (await conn.execute(sa.select(rooms).order_by(rooms.c.slug))).all()
-        return [RoomConfig.from_mapping(json.loads(row.config)) for row in rows]
+        return [_room_from_row(row) for row in rows]
 
     async def delete_room(self, slug: str) -> bool:
         async with transaction(self._engine) as conn:

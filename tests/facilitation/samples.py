@@ -44,4 +44,7 @@ SAMPLES: dict[type[fx.Command], fx.Command] = {
     fx.PartNext: fx.PartNext(),
     fx.PartGoto: fx.PartGoto(0),
     fx.FormatEnd: fx.FormatEnd(),
+    fx.MilestoneSet: fx.MilestoneSet(30),
+    fx.MilestoneClear: fx.MilestoneClear(),
+    fx.MilestoneCelebrate: fx.MilestoneCelebrate("a"),
 }

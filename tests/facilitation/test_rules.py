@@ -72,6 +72,9 @@ def test_facilitators_only_events() -> None:
         "raid.alert",
         "lobby.admitted",
         "lobby.denied",
+        "milestone.marked",
+        "milestone.cleared",
+        "fairness",
     }
 
 

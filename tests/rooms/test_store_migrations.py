@@ -4,6 +4,7 @@ the tables they make match `rooms/store/schema.py`, and a node refuses a databas
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from facilitation.shipped import TWELVE_STEP_TEXT
 from rooms.clock import ManualClock
 from rooms.model import RoomConfig
 from rooms.store import SchemaAhead, SchemaBehind, open_store
@@ -58,15 +61,57 @@ async def test_a_database_from_an_earlier_revision_keeps_its_data(
     store = open_store(empty_url, clock=clock)
     try:
         await upgrade(store.engine, start)
-        await store.save_room(RoomConfig(slug="sunrise", name="Sunrise"))
+        await _save_room_as_before_0003(store.engine, "sunrise", "Sunrise")
         made = await store.add_staff("Robin", admin=True, rooms=["sunrise"])
         assert made.key is not None
         await upgrade(store.engine)
         assert await current_revision(store.engine) == head_revision()
-        assert [r.slug for r in await store.load_rooms()] == ["sunrise"]
+        assert await store.load_rooms() == [RoomConfig(slug="sunrise", name="Sunrise")]
         assert await store.sign_in("Robin", made.key) == made.account
         ban = await store.add_ban("sunrise", {"m-1"}, until=clock.now() + 60)  # new tables work
         assert await store.find_ban("sunrise", {"m-1"}) == ban
+    finally:
+        await store.aclose()
+
+
+async def _save_room_as_before_0003(engine: AsyncEngine, slug: str, name: str) -> None:
+    """A room row as revisions 0001-0002 wrote it: the whole config in one JSON column."""
+    config = {
+        "slug": slug, "name": name, "description": "", "access": "open", "self_led": False,
+        "share_seconds": 180, "listen_only": False, "replay_seconds": None,
+    }  # fmt: skip
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "INSERT INTO rooms (slug, config, created_at, updated_at) VALUES (:s, :c, 1, 1)"
+            ),
+            {"s": slug, "c": json.dumps(config)},
+        )
+
+
+async def test_rooms_from_before_0003_get_a_format_and_a_language(
+    empty_url: str, clock: ManualClock
+) -> None:
+    """Rooms written before 0003 meet in English with no format; after it, both are kept."""
+    store = open_store(empty_url, clock=clock)
+    try:
+        await upgrade(store.engine, "0002")
+        await _save_room_as_before_0003(store.engine, "old", "Old")
+        await upgrade(store.engine)
+        (old,) = await store.load_rooms()
+        assert (old.format, old.language) == (None, "en")
+        inline = TWELVE_STEP_TEXT.to_mapping() | {"key": "own-twelve", "title": "Our own"}
+        made = [
+            RoomConfig.from_mapping({"slug": "old", "format": "tools-based", "language": "es"}),
+            RoomConfig.from_mapping({"slug": "own", "format": inline}),
+        ]
+        for room in made:
+            await store.save_room(room)
+        assert await store.load_rooms() == made
+        async with store.engine.connect() as conn:
+            stored = (await conn.execute(sa.text("SELECT format FROM rooms ORDER BY slug"))).all()
+        assert json.loads(stored[0][0]) == "tools-based"  # a shipped format is kept by key
+        assert json.loads(stored[1][0])["title"] == "Our own"
     finally:
         await store.aclose()
 

@@ -55,6 +55,21 @@ def test_rooms_create_list_and_invite_through_the_cli(node: NodeProcess) -> None
     assert missing.returncode != 0
 
 
+def test_the_cli_makes_a_room_with_a_format_and_a_language(node: NodeProcess) -> None:
+    made = cli(
+        node, "rooms", "create", "tarde", "--name", "Tarde", "--format", "tools-based",
+        "--language", "es", "--self-led",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = cli(node, "rooms", "list").stdout
+    (line,) = [row for row in listed.splitlines() if row.startswith("tarde ")]
+    assert " es " in line
+    assert "Tools-based recovery meeting" in line
+    unknown = cli(node, "rooms", "create", "otra", "--format", "no-such-format")
+    assert unknown.returncode != 0
+    assert "format: 'no-such-format' is not a shipped format" in unknown.stderr
+
+
 def test_the_cli_refuses_without_the_admin_token(node: NodeProcess, tmp_path: Path) -> None:
     """A wrong token read from `--admin-token-file` gets 401; a token on the command line is
     not even an option (`ps` would show it)."""
@@ -113,15 +128,18 @@ async def test_a_closed_room_needs_its_invite() -> None:
             "description": "",
             "access": "closed",
             "self_led": False,
+            "language": "en",
+            "format": None,
         }
         # Who is in a closed room, and when it meets, only the admin sees (docs/privacy.md).
         live_fields = {"members": None, "observers": None, "mode": None, "round": None}
+        live_fields |= {"part": None}
         assert listed == [card | live_fields]
         as_admin = await live.get(
             "/api/rooms",
             headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
         )
-        live_fields = {"members": 1, "observers": 0, "mode": "open", "round": False}
+        live_fields = {"members": 1, "observers": 0, "mode": "open", "round": False, "part": None}
         assert as_admin.json() == [card | live_fields]
         assert (await live.get("/healthz")).status_code == 200
         assert (await live.get("/readyz")).status_code == 200
