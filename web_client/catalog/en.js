@@ -125,7 +125,7 @@ export default {
   "people.none": "Nobody is seated yet.",
   "people.observers": {"=0": "No observers.", "one": "{count} person is listening as observers.", "other": "{count} people are listening as observers."},
   "facilitator.title": "Facilitator tools",
-  "facilitator.round": "Share round",
+  "facilitator.round": "Running the round",
   "facilitator.topic": "Topic (optional)",
   "facilitator.share_time": "Time per share",
   "facilitator.order": "Order",

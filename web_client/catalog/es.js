@@ -125,7 +125,7 @@ export default {
   "people.none": "Todavía no hay nadie sentado.",
   "people.observers": {"=0": "No hay observadores.", "one": "{count} persona escucha como observador.", "many": "{count} personas escuchan como observadores.", "other": "{count} personas escuchan como observadores."},
   "facilitator.title": "Herramientas de facilitación",
-  "facilitator.round": "Ronda de compartir",
+  "facilitator.round": "Llevar la ronda",
   "facilitator.topic": "Tema (opcional)",
   "facilitator.share_time": "Tiempo por turno",
   "facilitator.order": "Orden",
