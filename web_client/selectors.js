@@ -98,8 +98,11 @@ function partBlock(state, facilitator) {
   return null;
 }
 
-/** A self-led room where my raised hand would open a round and give me the floor at once. */
-export const handOpensRound = (state) => Boolean(state.meeting?.self_led && !state.meeting.round && !part(state)
+/**
+ * A self-led room where my raised hand would open a round and give me the floor at once. With a
+ * meeting format the first hand starts the meeting at its first part instead (no share yet).
+ */
+export const handOpensRound = (state) => Boolean(state.meeting?.self_led && !state.meeting.round && !format(state)
   && hands(state).length === 0 && !state.observer && me(state));
 
 /**

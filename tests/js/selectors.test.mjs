@@ -138,6 +138,7 @@ test("the first hand in a self-led room asks first: it would open the round at o
   assert.equal(sel.handOpensRound(state({}, { self_led: false })), false);
   assert.equal(sel.handOpensRound(state({}, { self_led: true, ...running(SAM.id, [SAM.id]) })), false);
   assert.equal(sel.handOpensRound(state({}, withPart({}, { self_led: true }))), false, "a format's first hand starts the meeting, not a share");
+  assert.equal(sel.handOpensRound(state({}, { self_led: true, format: { key: "f", title: "F", self_led: true, parts: 3 }, part: null })), false);
 });
 
 test("the sharer's bar and the facilitators' bar, with reasons for what cannot be done", () => {
