@@ -240,7 +240,7 @@ def test_paused_room_banner_skipped_note_and_reasons_for_disabled_controls(
     )
 
 
-def test_the_first_hand_in_a_self_led_room_asks_before_the_share_starts(
+def test_the_first_hand_in_a_self_led_room_asks_first_and_the_chosen_alert_fires(
     open_tab: OpenTab, make_room: MakeRoom
 ) -> None:
     room = make_room(self_led=True)
@@ -252,7 +252,11 @@ def test_the_first_hand_in_a_self_led_room_asks_before_the_share_starts(
     expect(sharer_bar(river)).to_be_hidden()  # nothing started yet
     button(river, "action.cancel").click()
     expect(river.page.get_by_test_id("share-first")).to_have_count(0)
+    river.page.get_by_test_id("alerts").click()  # open the disclosure
+    river.page.get_by_label(text("alerts.title_flash")).check()
     button(river, "controls.raise").click()
     button(river, "controls.first.confirm").click()
     expect(sharer_bar(river)).to_be_visible()
     expect_in_view(river, sharer_bar(river))
+    # The opted-in turn alert: the tab's title says the floor is mine.
+    expect(river.page).to_have_title(re.compile("^" + re.escape(text("alert.floor"))))
