@@ -9,7 +9,8 @@ import { initialState, reduce } from "./reducer.js";
 import { runEffects } from "./effects.js";
 import { deadlineLive } from "./selectors.js";
 import { bindSession } from "./bridge.js";
-import { t, errorText, translatePage } from "./i18n.js";
+import { t, errorText, translatePage, setLocale, pickLocale, currentLocale, LOCALES } from "./i18n.js";
+import { fireAlert } from "./alerts.js";
 import { Announcer } from "./announce.js";
 import { setText } from "./dom.js";
 import * as storage from "./storage.js";
@@ -22,6 +23,10 @@ import * as round from "./regions/round.js";
 import * as people from "./regions/people.js";
 import * as composer from "./regions/composer.js";
 import * as facilitator from "./regions/facilitator.js";
+import * as welcome from "./regions/welcome.js";
+import * as part from "./regions/part.js";
+import * as bars from "./regions/bars.js";
+import * as alerts from "./regions/alerts.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
 const ARMED_MS = 6000; // how long a two-press button waits for its second press
@@ -83,7 +88,7 @@ const ctx = {
   },
   chooseMember(id, focus = true) {
     store.dispatch({ type: "select", member: id });
-    if (focus) ctx.focusMemberSelect?.();
+    if (focus && id) ctx.focusMemberActions?.();
   },
   /** Arm a two-press button (its key) until it is pressed again or ARMED_MS pass. */
   arm(key) {
@@ -153,6 +158,25 @@ function setupTheme() {
   });
 }
 
+/** The page's language: chosen here before (this device), else the browser's, else English. */
+function setupLanguage() {
+  setLocale(pickLocale(storage.loadLocale(), navigator.languages));
+  const menu = $("language");
+  for (const name of LOCALES) {
+    const option = document.createElement("option");
+    option.value = name;
+    option.lang = name;
+    option.textContent = t(`lang.${name}`);
+    menu.append(option);
+  }
+  menu.value = currentLocale();
+  menu.addEventListener("change", () => {
+    storage.saveLocale(menu.value);
+    // Every region draws its words once; the session stays in this tab and resumes.
+    location.reload();
+  });
+}
+
 function setupChrome() {
   $("skip-link").addEventListener("click", (e) => {
     e.preventDefault(); // the fragment carries invites; do not touch it
@@ -178,6 +202,10 @@ function mountRegions() {
     people.mount($("people"), ctx),
     composer.mount(room, ctx),
     facilitator.mount($("facilitator-panel"), ctx),
+    welcome.mount(document, ctx),
+    part.mount(document),
+    bars.mount(document, ctx),
+    alerts.mount($("alerts"), ctx),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
   store.subscribe(render);
@@ -196,12 +224,13 @@ if (globalThis.__SHARECIRCLE_TEST__ === true) {
   };
 }
 
+setupLanguage();
 translatePage(document);
 setupTheme();
 setupChrome();
 loadConfig();
 mountRegions();
-runEffects(store, { say: (text, kind) => announcer.say(text, kind), t });
+runEffects(store, { say: (text, kind) => announcer.say(text, kind), t, alert: (kind) => fireAlert(kind) });
 bindSession(session, store);
 
 const stored = storage.loadSession();

@@ -6,13 +6,29 @@
 // No DOM here except `translatePage`, which fills index.html's data-i18n texts.
 
 import EN from "./catalog/en.js";
+import ES from "./catalog/es.js";
 
-const CATALOGS = { en: EN };
+const CATALOGS = { en: EN, es: ES };
+/** The languages the page speaks, in the order the language menu lists them. */
+export const LOCALES = Object.freeze(Object.keys(CATALOGS));
 let locale = "en";
 let catalog = EN;
 let plurals = new Intl.PluralRules(locale);
 
-/** Switch language (only English exists yet; the Spanish catalog comes with the meeting work). */
+/**
+ * The language to use: the one chosen on the page (`stored`), else the first of the browser's
+ * `languages` (navigator.languages, "es-MX" counts as "es") that we have, else English.
+ */
+export function pickLocale(stored, languages = []) {
+  if (stored && CATALOGS[stored]) return stored;
+  for (const tag of languages ?? []) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (CATALOGS[base]) return base;
+  }
+  return "en";
+}
+
+/** Switch language; false for a language the page does not have. */
 export function setLocale(name) {
   if (!CATALOGS[name]) return false;
   locale = name;

@@ -39,6 +39,7 @@ function emptyRoom() {
     selected: null, // the member a facilitator chose
     sending: false, // a post is on its way
     armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
+    welcome: false, // the "how this room works" card shows
   };
 }
 
@@ -67,8 +68,12 @@ const ACTIONS = {
   sending: (state, a) => ({ ...state, sending: a.on }),
   arm: (state, a) => ({ ...state, armed: a.key }),
   disarm: (state, a) => (state.armed === a.key ? { ...state, armed: null } : state),
+  welcome: (state, a) => ({ ...state, welcome: Boolean(a.on) }),
   event: (state, a) => (EVENTS[a.frame.event]?.(state, a.frame) ?? state),
 };
+
+/** Seatings that show the welcome card: a new arrival, not a return (resume, resync). */
+const WELCOMED = new Set(["join", "admitted"]);
 
 /** `state` with one of this page's own lines (a catalog key) added to the conversation. */
 function withNote(state, label, params = {}, messages = state.messages) {
@@ -95,6 +100,7 @@ function loadSnapshot(state, { ack, reason }) {
     waiting: (ack.waiting ?? []).map(({ ticket, name }) => ({ ticket, name })),
     selected: reason === "resync" ? state.selected : null,
     modlog: reason === "resync" ? state.modlog : [],
+    welcome: WELCOMED.has(reason) ? true : state.welcome,
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
@@ -163,6 +169,7 @@ const EVENTS = {
   "room.reset"(state) {
     return withNote(state, "note.reset", {}, state.messages.filter((m) => m.kind === "note"));
   },
+  "part.started": clearWarning,
   "meeting.state"(state, f) {
     const floor = f.meeting?.round?.floor;
     const warning = floor && state.warning?.member === floor.member ? state.warning : null;

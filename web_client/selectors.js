@@ -61,20 +61,66 @@ export function postBlock(state) {
   if (!self) return { reason: "not_seated", hard: true, params: {} };
   if (isMuted(state, self)) return { reason: "muted", hard: true, params: { until: self.muted_until } };
   const meeting = state.meeting;
-  if (self.listen_only) return { reason: meeting?.paused_room ? "room_paused" : "listen_only", hard: true, params: {} };
   const facilitator = self.role === "facilitator";
+  if (meeting?.paused_room && !facilitator) return { reason: "room_paused", hard: true, params: {} };
+  if (self.listen_only) return { reason: meeting?.paused_room ? "room_paused" : "listen_only", hard: true, params: {} };
   if (meeting?.mode === "listen_only" && !facilitator) return { reason: "listening_room", hard: true, params: {} };
   if (meeting?.mode === "round" && !facilitator && !speaking(state)) {
     const holder = floorMember(state);
     const params = { place: myPlace(state), name: nameOf(state, holder) };
     return { reason: holder ? "turn" : "round", hard: true, params };
   }
+  const partReason = partBlock(state, facilitator);
+  if (partReason) return { reason: partReason, hard: true, params: { title: part(state).title } };
   const wait = slowWait(state);
   if (wait > 0) return { reason: "slow", hard: false, params: { seconds: Math.ceil(wait / 1000) } };
   return null;
 }
 
-/** Which of my own buttons show, and whether they work (members only). */
+/** The meeting's format ({key, title, self_led, parts}) or null. */
+export const format = (state) => state.meeting?.format ?? null;
+
+/** The part of the format the meeting is in (the part view, protocol.md §4.3), or null. */
+export const part = (state) => state.meeting?.part ?? null;
+
+/**
+ * Why the current part keeps me from posting (rules.POSTING_VOICES as the server applies them,
+ * rows 7 and 8 of "Who may post"), or null. Rounds are judged before this (row 6).
+ */
+function partBlock(state, facilitator) {
+  const p = part(state);
+  if (!p) return null;
+  if (p.holds && !speaking(state)) return "part_holds";
+  if (p.posting === "nobody") return "part_quiet";
+  if (p.crosstalk || facilitator) return null;
+  if (p.posting === "facilitator") return "part_reader";
+  if ((p.posting === "floor" || p.posting === "in_turn") && !speaking(state)) return "part_turn";
+  return null;
+}
+
+/**
+ * A self-led room where my raised hand would open a round and give me the floor at once. With a
+ * meeting format the first hand starts the meeting at its first part instead (no share yet).
+ */
+export const handOpensRound = (state) => Boolean(state.meeting?.self_led && !state.meeting.round && !format(state)
+  && hands(state).length === 0 && !state.observer && me(state));
+
+/**
+ * Why raising my hand would be refused ("Who may raise a hand", plus the room's state), as a
+ * composer.blocked reason, or null when it would work.
+ */
+function handBlock(state, self) {
+  if (state.conn.state !== "connected") return "reconnecting";
+  const meeting = state.meeting;
+  if (meeting?.paused_room) return "room_paused";
+  if (self.listen_only) return "listen_only";
+  if (isMuted(state, self)) return "muted";
+  if (meeting?.mode === "listen_only") return "listening_room";
+  if (part(state)?.holds) return "part_holds";
+  return null;
+}
+
+/** Which of my own buttons show, whether they work, and why not (members only). */
 export function myControls(state) {
   const self = me(state);
   if (state.observer || !self) return null;
@@ -82,12 +128,40 @@ export function myControls(state) {
   const online = state.conn.state === "connected";
   const up = handUp(state);
   const mine = speaking(state);
+  const handWhy = up ? (online ? null : "reconnecting") : handBlock(state, self);
+  const listenWhy = !online ? "reconnecting" : meeting?.paused_room && self.listen_only ? "room_paused" : null;
   return {
     online,
-    hand: mine ? null : { up, disabled: !online || (!up && (self.listen_only || meeting?.mode === "listen_only")) },
+    hand: mine ? null : { up, disabled: Boolean(handWhy), why: handWhy, opensRound: !up && handOpensRound(state) },
     done: mine,
-    pass: mine || (up && Boolean(meeting?.round)),
-    listenOnly: { on: Boolean(self.listen_only), disabled: !online || Boolean(meeting?.paused_room && self.listen_only) },
+    pass: !mine && up && Boolean(meeting?.round),
+    listenOnly: { on: Boolean(self.listen_only), disabled: Boolean(listenWhy), why: listenWhy },
+  };
+}
+
+/** The pinned bar of the person sharing: their time left and whether Done/Pass can be sent. */
+export function sharerBar(state) {
+  if (!speaking(state)) return null;
+  return { left: timeLeft(state), paused: Boolean(round(state)?.paused), online: state.conn.state === "connected" };
+}
+
+/** The facilitators' pinned bar: what each control can do now, and why not. */
+export function facilitatorBar(state) {
+  if (!isFacilitator(state)) return null;
+  const r = round(state);
+  const f = floor(state);
+  const online = state.conn.state === "connected";
+  const offline = online ? null : "reconnecting";
+  const fmt = format(state);
+  const p = part(state);
+  return {
+    holder: f?.member ?? null,
+    left: f ? timeLeft(state) : null,
+    waiting: queue(state).length,
+    extend: offline ?? (f ? null : "no_floor"),
+    skip: offline ?? (f ? null : "no_floor"),
+    pause: r ? { paused: Boolean(r.paused), why: offline } : null,
+    nextPart: fmt ? { why: offline, last: Boolean(p && p.index + 1 >= p.count), started: Boolean(p) } : null,
   };
 }
 

@@ -1,10 +1,13 @@
 // Where this device keeps the session: this tab only (sessionStorage) unless the person asked
 // to be remembered (localStorage), and the invite of the link that opened this tab. "Leave"
-// clears all of it (clearVisit). Nothing else is stored but the theme.
+// clears all of it (clearVisit). Besides that: the theme and the language (this device), and the
+// turn-alert choices (this tab only).
 
 const SESSION_KEY = "sharecircle.session";
 const THEME_KEY = "sharecircle.theme";
 const INVITE_KEY = "sharecircle.invite";
+const LOCALE_KEY = "sharecircle.locale";
+const ALERTS_KEY = "sharecircle.alerts";
 
 function safe(fn, fallback = null) {
   try {
@@ -61,4 +64,21 @@ export function loadInvite() {
 export function saveInvite(invite) {
   if (invite) safe(() => sessionStorage.setItem(INVITE_KEY, JSON.stringify(invite)));
   else safe(() => sessionStorage.removeItem(INVITE_KEY));
+}
+
+export const loadLocale = () => safe(() => localStorage.getItem(LOCALE_KEY));
+
+export function saveLocale(name) {
+  safe(() => localStorage.setItem(LOCALE_KEY, name));
+}
+
+/** The turn alerts chosen in this tab: {title, sound, vibrate, notify}, all off unless chosen. */
+export function loadAlerts() {
+  const raw = safe(() => sessionStorage.getItem(ALERTS_KEY));
+  const saved = raw ? safe(() => JSON.parse(raw)) : null;
+  return { title: false, sound: false, vibrate: false, notify: false, ...(saved ?? {}) };
+}
+
+export function saveAlerts(choices) {
+  safe(() => sessionStorage.setItem(ALERTS_KEY, JSON.stringify(choices)));
 }

@@ -11,20 +11,21 @@ from typing import Any
 
 __all__ = ["text"]
 
-CATALOG = Path(__file__).resolve().parents[2] / "web_client" / "catalog" / "en.js"
+CATALOGS = Path(__file__).resolve().parents[2] / "web_client" / "catalog"
 
 
 @cache
-def _entries() -> dict[str, Any]:
-    body = CATALOG.read_text().split("\nexport default ", 1)[1]
+def _entries(lang: str) -> dict[str, Any]:
+    body = (CATALOGS / f"{lang}.js").read_text().split("\nexport default ", 1)[1]
     entries: dict[str, Any] = json.loads(body[: body.rindex("}") + 1])
     return entries
 
 
-def text(key: str, **params: Any) -> str:
+def text(key: str, lang: str = "en", **params: Any) -> str:
     """The catalog's text for `key` with its {placeholders} filled, as i18n.js `t` gives it
-    (English plurals: "=N" first, then "one" for 1, else "other")."""
-    entry = _entries()[key]
+    (plurals: "=N" first, then "one" for 1, else "other"; English and Spanish agree on that for
+    the small counts the tests use)."""
+    entry = _entries(lang)[key]
     if isinstance(entry, dict):
         count = params.get("count", 0)
         entry = entry.get(f"={count}") or entry["one" if count == 1 else "other"]

@@ -132,11 +132,14 @@ def open_tab(browser: Any, node: NodeProcess) -> Iterator[Callable[..., Tab]]:
     """Opens the client in a fresh context; every request URL and page error is recorded."""
     tabs: list[Tab] = []
 
-    def open_(path: str = "/", *, width: int = 1280, height: int = 800) -> Tab:
+    def open_(
+        path: str = "/", *, width: int = 1280, height: int = 800, locale: str = "en-US"
+    ) -> Tab:
         context = browser.new_context(
             viewport={"width": width, "height": height},
             color_scheme="dark",
             reduced_motion="reduce",
+            locale=locale,  # navigator.languages: the client's language unless one is chosen
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script("window.__SHARECIRCLE_TEST__ = true;")

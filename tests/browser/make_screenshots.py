@@ -4,7 +4,10 @@ Starts a node, seats a few people over plain WebSockets (as any client could), a
 a real browser page at 1280x800 in the default dark theme:
 
 - docs/screenshots/lobby.png: the room list with people in the rooms and a round running;
-- docs/screenshots/share-round.png: a member's view of a room during a share round.
+- docs/screenshots/share-round.png: a member's view of a room during a share round;
+- docs/screenshots/phone-welcome.png: a late joiner's welcome card on a 360 px phone;
+- docs/screenshots/phone-sharer.png: the sharer's pinned bar (countdown, Done, Pass) at 360 px;
+- docs/screenshots/phone-facilitator.png: the facilitators' pinned bar at 360 px.
 
 `--review DIR` also saves the light theme, a 360 px phone and the facilitator's view there, for
 checking by eye (they are not part of the docs).
@@ -133,18 +136,57 @@ def main() -> None:
             page.get_by_label("Display name").fill("Robin")
             page.locator("#join-submit").click()
             expect(page.locator("#conn-state")).to_have_text("Connected")
+            page.get_by_test_id("welcome-close").click()
             _conversation(people)
             page.get_by_role("button", name="Raise hand").click()
             expect(page.locator("#round-panel .queue li")).to_have_count(3)
             page.locator("#composer-text").blur()
             time.sleep(3.2)  # let the countdown visibly run (a picture, not a test)
             page.screenshot(path=str(SHOTS / "share-round.png"))
+            _phone(browser, node, people["Maya"])
             if args.review:
                 _review(args.review, browser, node, page)
             browser.close()
     finally:
         node.close()
-    print(f"saved {SHOTS / 'lobby.png'} and {SHOTS / 'share-round.png'}")
+    print(f"saved lobby.png, share-round.png and three phone-*.png in {SHOTS}")
+
+
+def _phone_page(browser: Any, node: NodeProcess, name: str, path: str = "/") -> Any:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
+    page = context.new_page()
+    page.goto(node.http + path)
+    page.locator("#join-room").select_option("daily-check-in")
+    page.get_by_label("Display name").fill(name)
+    page.locator("#join-submit").click()
+    expect(page.locator("#conn-state")).to_have_text("Connected")
+    return page
+
+
+def _phone(browser: Any, node: NodeProcess, maya: Person) -> None:
+    """A late joiner's card, then the same person sharing, and a facilitator's bar, at 360 px."""
+    ash = _phone_page(browser, node, "Ash")
+    expect(ash.get_by_test_id("welcome-speaker")).to_contain_text("Jo")
+    ash.screenshot(path=str(SHOTS / "phone-welcome.png"))
+    ash.get_by_test_id("welcome-close").click()
+    ash.get_by_role("button", name="Raise hand").click()
+    for _ in range(6):  # move the floor on until it is Ash's (bounded; a picture, not a test)
+        if ash.get_by_test_id("sharer-bar").is_visible():
+            break
+        maya.do("share.skip")
+        time.sleep(0.3)
+    expect(ash.get_by_test_id("sharer-bar")).to_be_visible()
+    ash.get_by_label("Message", exact=True).fill("Thanks for having me. Day 3 for me today.")
+    ash.get_by_label("Message", exact=True).press("Enter")
+    ash.locator("#composer-text").blur()
+    time.sleep(2.2)  # let the countdown visibly run
+    ash.screenshot(path=str(SHOTS / "phone-sharer.png"))
+    link = admin_post(node, "/api/admin/rooms/daily-check-in/invites", {"role": "facilitator"})
+    nia = _phone_page(browser, node, "Nia", link["link"])
+    nia.get_by_test_id("welcome-close").click()
+    expect(nia.get_by_test_id("facilitator-bar")).to_be_visible()
+    nia.locator("#composer-text").blur()
+    nia.screenshot(path=str(SHOTS / "phone-facilitator.png"))
 
 
 def _review(folder: Path, browser: Any, node: NodeProcess, page: Any) -> None:

@@ -92,6 +92,27 @@ def facilitator_panel(tab: Tab) -> Any:
     return tab.page.get_by_test_id("facilitator-panel")
 
 
+def facilitator_bar(tab: Tab) -> Any:
+    """The facilitators' bar pinned to the bottom of the screen (timer, Extend, Skip, Pause...)."""
+    return tab.page.get_by_test_id("facilitator-bar")
+
+
+def sharer_bar(tab: Tab) -> Any:
+    """The sharer's bar pinned to the bottom of the screen (countdown, Done, Pass)."""
+    return tab.page.get_by_test_id("sharer-bar")
+
+
+def member_actions(tab: Tab) -> Any:
+    """A facilitator's actions for the chosen person, shown right under them in the people list."""
+    return people(tab).get_by_test_id("member-actions")
+
+
+def press_twice(scope: Any, key: str, **params: Any) -> None:
+    """Remove and Ban ask twice: press, then press the confirming button that takes its place."""
+    button(scope, key, **params).click()
+    button(scope, f"{key}.confirm", **params).click()
+
+
 def notice(tab: Tab) -> Any:
     return tab.page.get_by_test_id("notice")
 

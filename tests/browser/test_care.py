@@ -85,6 +85,13 @@ def test_keyboard_alone_is_enough_to_join_and_post(open_tab: OpenTab, make_room:
     page.keyboard.press("Enter")
     expect_connected(tab)
     expect(page.get_by_role("heading", level=1, name=room.name)).to_be_visible()
+    # A newcomer lands on the welcome card; "Got it" leads on to the message box.
+    expect(
+        page.get_by_role("heading", level=2, name=text("welcome.title", room=room.name))
+    ).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("welcome-close")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(composer(tab)).to_be_focused()
     page.keyboard.type("typed by keyboard")
     page.keyboard.press("Shift+Enter")

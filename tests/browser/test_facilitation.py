@@ -26,13 +26,16 @@ from tests.browser.steps import (
     composer,
     expect_message_once,
     expect_notice,
+    facilitator_bar,
     facilitator_panel,
     join,
+    member_actions,
     message,
     message_texts,
     open_round,
     people,
     post,
+    press_twice,
     round_panel,
 )
 from tests.support.clock import SharedClock
@@ -65,8 +68,8 @@ def test_a_share_can_be_extended_paused_and_runs_out_on_the_clock(
     expect(_floor(river)).to_have_text(text("round.mine"))
     expect(_timer(river)).to_have_text(re.compile(r"^(0:5\d|1:00)$"))
 
-    panel = facilitator_panel(host)
-    button(panel, "facilitator.extend").click()
+    panel = facilitator_bar(host)
+    button(panel, "bar.extend").click()  # by the chosen amount, 1 minute unless changed
     for tab in (host, river):
         expect(_timer(tab)).to_have_text(re.compile(r"^(1:5\d|2:00)$"))
 
@@ -176,10 +179,10 @@ def test_a_ban_ends_the_session_and_holds_against_rejoining(
     join(host, room, "Host")
     join(river, room, "River")
     choose_member(host, "River")
-    panel = facilitator_panel(host)
+    panel = member_actions(host)
     panel.get_by_label(text("facilitator.ban_for")).select_option("3600")
     panel.get_by_label(text("facilitator.ban.reason"), exact=True).fill("marker-ban")
-    button(panel, "facilitator.ban", name="River").click()
+    press_twice(panel, "facilitator.ban", name="River")
 
     expect_notice(river, "banned")
     expect(river.page.get_by_test_id("conn-state")).to_have_attribute("data-state", "closed")
@@ -211,7 +214,7 @@ def test_handing_over_moves_the_tools_and_every_badge(
     expect(badge).to_have_count(0)
 
     choose_member(host, "River")
-    button(facilitator_panel(host), "facilitator.handover", name="River").click()
+    button(member_actions(host), "facilitator.handover", name="River").click()
     expect(facilitator_panel(river)).to_be_visible()
     expect(facilitator_panel(host)).to_be_hidden()
     expect(badge).to_have_count(1)

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import EN from "../../web_client/catalog/en.js";
-import { t, errorText, duration } from "../../web_client/i18n.js";
+import ES from "../../web_client/catalog/es.js";
+import { t, errorText, duration, setLocale, pickLocale, LOCALES } from "../../web_client/i18n.js";
 import { CLIENT_ERRORS, TERMINAL_KINDS } from "../../web_client/protocol/index.js";
 import { REACTIONS } from "../../web_client/reducer.js";
 import { NOTICE_KINDS } from "../../web_client/regions/notice.js";
@@ -65,7 +66,14 @@ test("every family of keys built from protocol names is whole", () => {
     reaction: REACTIONS,
     conn: ["connecting", "waiting", "connected", "reconnecting", "offline", "closed"],
     "composer.blocked": ["gone", "reconnecting", "observer", "not_seated", "muted", "room_paused", "listen_only",
-      "listening_room", "turn.queued", "turn.raise", "round.queued", "round.raise", "slow"],
+      "listening_room", "turn.queued", "turn.raise", "round.queued", "round.raise", "slow",
+      "part_holds", "part_quiet", "part_reader", "part_turn"],
+    "controls.why": ["reconnecting", "room_paused", "listen_only", "muted", "listening_room", "part_holds"],
+    "bar.why": ["no_floor", "reconnecting"],
+    "part.kind": ["open_talk", "reading", "share_round", "announcements", "closing"],
+    "part.posting": ["nobody", "facilitator", "floor", "in_turn", "everyone"],
+    alert: ["floor", "warning"],
+    lang: LOCALES,
     "log.action": ["mute", "unmute", "listen_only.assign", "remove", "ban", "message.remove", "lock.set", "slow.set",
       "facilitator.add", "facilitator.handover", "lobby.set", "lobby.admit", "lobby.deny", "room.pause",
       "room.unpause", "room.reset", "mode.set", "queue.move", "queue.remove"],
@@ -111,4 +119,44 @@ test("no catalog entry is empty, and a missing key shows itself", () => {
     for (const text of typeof value === "string" ? [value] : Object.values(value)) assert.ok(text.trim(), key);
   }
   assert.equal(t("no.such.key"), "no.such.key");
+});
+
+test("English and Spanish have the same keys, the same placeholders, and each locale's own plural forms", () => {
+  assert.deepEqual(Object.keys(ES).filter((k) => !(k in EN)), [], "keys only in es");
+  assert.deepEqual(Object.keys(EN).filter((k) => !(k in ES)), [], "keys only in en");
+  const holes = (v) => [...new Set((typeof v === "string" ? [v] : Object.values(v)).flatMap((text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))].sort().join();
+  for (const key of Object.keys(EN)) assert.equal(holes(ES[key]), holes(EN[key]), `${key}: placeholders differ`);
+  for (const [name, catalog] of [["en", EN], ["es", ES]]) {
+    const categories = new Set(new Intl.PluralRules(name).resolvedOptions().pluralCategories);
+    for (const [key, value] of Object.entries(catalog)) {
+      if (typeof value === "string") continue;
+      assert.ok(value.other, `${name} ${key}: no "other" form`);
+      for (const form of Object.keys(value)) assert.ok(categories.has(form) || /^=\d+$/.test(form), `${name} ${key}: "${form}" is not a plural form of ${name}`);
+    }
+    for (const [key, value] of Object.entries(catalog)) {
+      for (const text of typeof value === "string" ? [value] : Object.values(value)) assert.ok(text.trim(), `${name} ${key} is empty`);
+    }
+  }
+});
+
+test("the language comes from the page's choice, else the browser's list, else English", () => {
+  assert.deepEqual(LOCALES, ["en", "es"]);
+  assert.equal(pickLocale(null, ["es-MX", "en"]), "es");
+  assert.equal(pickLocale(null, ["fr-FR", "es"]), "es");
+  assert.equal(pickLocale(null, ["fr-FR"]), "en");
+  assert.equal(pickLocale("en", ["es"]), "en", "a choice made on the page wins");
+  assert.equal(pickLocale("xx", undefined), "en");
+});
+
+test("the Spanish catalog speaks through t(), plurals and errors included", () => {
+  try {
+    assert.equal(setLocale("es"), true);
+    assert.equal(t("people.observers", { count: 1 }), "1 persona escucha como observador.");
+    assert.equal(t("people.observers", { count: 3 }), "3 personas escuchan como observadores.");
+    assert.equal(errorText({ code: "not_your_turn", frame: { message: "Someone else holds the floor" } }), ES["error.not_your_turn"]);
+    assert.equal(duration(60_000), "1 minuto");
+    assert.equal(setLocale("xx"), false);
+  } finally {
+    setLocale("en");
+  }
 });

@@ -132,3 +132,15 @@ test("a post on its way and slow mode's wait are state, on the server's clock", 
   assert.deepEqual([s.sending, s.slowUntil, s.now], [true, 42_000, 40_000]);
   assert.equal(reduce(s, { type: "sending", on: false }).sending, false);
 });
+
+test("the welcome card shows on a new arrival, not on a return, and closes on request", () => {
+  const ack = joinAck;
+  const me = member("m_w", "Wren");
+  const joined = reduce(initialState(), { type: "snapshot", reason: "join", ack: ack(me) });
+  assert.equal(joined.welcome, true);
+  const closed = reduce(joined, { type: "welcome", on: false });
+  assert.equal(closed.welcome, false);
+  assert.equal(reduce(closed, { type: "snapshot", reason: "resync", ack: ack(me) }).welcome, false);
+  assert.equal(reduce(initialState(), { type: "snapshot", reason: "admitted", ack: ack(me) }).welcome, true);
+  assert.equal(reduce(closed, { type: "welcome", on: true }).welcome, true, "How this room works brings it back");
+});

@@ -81,7 +81,7 @@ test("my controls follow my hand, my turn and the room", () => {
   const idle = sel.myControls(state());
   assert.deepEqual([idle.hand.up, idle.done, idle.pass], [false, false, false]);
   const speaking = sel.myControls(state({}, running(ME.id, [ME.id])));
-  assert.deepEqual([speaking.hand, speaking.done, speaking.pass], [null, true, true]);
+  assert.deepEqual([speaking.hand, speaking.done, speaking.pass], [null, true, false], "Done and Pass are on the sharer's bar");
   const listening = sel.myControls(state({}, { mode: "listen_only" }));
   assert.equal(listening.hand.disabled, true);
 });
@@ -90,4 +90,69 @@ test("names are remembered after people leave", () => {
   const s = state({ members: [ME], names: { m_gone: "Gone" } });
   assert.equal(sel.nameOf(s, "m_gone"), "Gone");
   assert.equal(sel.nameOf(s, "m_never"), null);
+});
+
+const PART = { index: 2, count: 9, kind: "reading", title: "Readings", posting: "facilitator", crosstalk: false, holds: false, text: "" };
+const withPart = (fields, meeting = {}) => ({ format: { key: "f", title: "F", self_led: true, parts: 9 }, part: { ...PART, ...fields }, ...meeting });
+
+test("disabled reasons: the raise-hand button says why whenever the server would refuse it", () => {
+  const why = (s) => sel.myControls(s).hand.why;
+  assert.equal(why(state()), null);
+  assert.equal(why(state({ members: [{ ...ME, muted_until: 20_000 }, SAM] })), "muted");
+  assert.equal(why(state({ members: [{ ...ME, muted_until: 9_000 }, SAM] })), null, "a mute that is over is over");
+  assert.equal(why(state({ members: [{ ...ME, listen_only: true }, SAM] })), "listen_only");
+  assert.equal(why(state({}, { paused_room: true })), "room_paused");
+  assert.equal(why(state({}, { mode: "listen_only" })), "listening_room");
+  assert.equal(why(state({}, withPart({ holds: true }))), "part_holds");
+  assert.equal(why(state({ conn: { state: "reconnecting" } })), "reconnecting");
+  assert.equal(why(state({}, withPart({}))), null, "hands may go up during a reading");
+  const c = sel.myControls(state({ members: [{ ...ME, muted_until: 20_000 }, SAM] }));
+  assert.equal(c.hand.disabled, true);
+  const paused = sel.myControls(state({ members: [{ ...ME, listen_only: true }, SAM] }, { paused_room: true }));
+  assert.deepEqual([paused.listenOnly.disabled, paused.listenOnly.why], [true, "room_paused"]);
+});
+
+test("a paused room blocks members' posts with its own reason, never the open floor", () => {
+  assert.equal(sel.postBlock(state({}, { paused_room: true })).reason, "room_paused");
+  assert.equal(sel.postBlock(state({ myId: HOST.id }, { paused_room: true })), null, "facilitators still speak");
+});
+
+test("posting follows the current part's rules", () => {
+  const reason = (s) => sel.postBlock(s)?.reason ?? null;
+  assert.equal(reason(state({}, withPart({}))), "part_reader");
+  assert.equal(sel.postBlock(state({}, withPart({}))).params.title, "Readings");
+  assert.equal(reason(state({ myId: HOST.id }, withPart({}))), null, "the reader is a facilitator");
+  assert.equal(reason(state({}, withPart({ posting: "nobody", kind: "open_talk" }))), "part_quiet");
+  assert.equal(reason(state({ myId: HOST.id }, withPart({ posting: "nobody" }))), "part_quiet", "a quiet moment is quiet for all");
+  assert.equal(reason(state({}, withPart({ posting: "everyone", kind: "open_talk", crosstalk: true }))), null);
+  assert.equal(reason(state({}, withPart({ posting: "facilitator", kind: "closing", crosstalk: true }))), null, "crosstalk on");
+  assert.equal(reason(state({}, withPart({ holds: true, posting: "everyone" }))), "part_holds");
+  assert.equal(reason(state({}, withPart({ posting: "floor", kind: "share_round" }))), "part_turn");
+  assert.equal(reason(state({}, withPart({ posting: "floor", kind: "share_round" }, running(ME.id, [ME.id])))), null);
+});
+
+test("the first hand in a self-led room asks first: it would open the round at once", () => {
+  assert.equal(sel.handOpensRound(state({}, { self_led: true })), true);
+  assert.equal(sel.myControls(state({}, { self_led: true })).hand.opensRound, true);
+  assert.equal(sel.handOpensRound(state({}, { self_led: true, hands: [SAM.id] })), false, "a hand is already up");
+  assert.equal(sel.handOpensRound(state({}, { self_led: false })), false);
+  assert.equal(sel.handOpensRound(state({}, { self_led: true, ...running(SAM.id, [SAM.id]) })), false);
+  assert.equal(sel.handOpensRound(state({}, withPart({}, { self_led: true }))), false, "a format's first hand starts the meeting, not a share");
+  assert.equal(sel.handOpensRound(state({}, { self_led: true, format: { key: "f", title: "F", self_led: true, parts: 3 }, part: null })), false);
+});
+
+test("the sharer's bar and the facilitators' bar, with reasons for what cannot be done", () => {
+  assert.equal(sel.sharerBar(state({}, running(SAM.id, [SAM.id]))), null);
+  assert.deepEqual(sel.sharerBar(state({}, running(ME.id, [ME.id]))), { left: 60_000, paused: false, online: true });
+  assert.equal(sel.facilitatorBar(state()), null, "members have no facilitator bar");
+  const idle = sel.facilitatorBar(state({ myId: HOST.id }));
+  assert.deepEqual([idle.extend, idle.skip, idle.pause, idle.nextPart, idle.waiting], ["no_floor", "no_floor", null, null, 0]);
+  const live = sel.facilitatorBar(state({ myId: HOST.id }, running(SAM.id, [SAM.id, ME.id])));
+  assert.deepEqual([live.holder, live.left, live.extend, live.waiting, live.pause], [SAM.id, 60_000, null, 1, { paused: false, why: null }]);
+  const off = sel.facilitatorBar(state({ myId: HOST.id, conn: { state: "offline" } }, running(SAM.id, [SAM.id])));
+  assert.equal(off.extend, "reconnecting");
+  const fmt = sel.facilitatorBar(state({ myId: HOST.id }, withPart({ index: 8 })));
+  assert.deepEqual(fmt.nextPart, { why: null, last: true, started: true });
+  const before = sel.facilitatorBar(state({ myId: HOST.id }, { format: { key: "f", title: "F", self_led: true, parts: 9 }, part: null }));
+  assert.deepEqual(before.nextPart, { why: null, last: false, started: false });
 });

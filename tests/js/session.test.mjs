@@ -103,6 +103,21 @@ describe("a session against a fake socket", () => {
     assert.deepEqual(said.slice(-1), ["announce.resync"]);
   });
 
+  test("a dead socket is noticed within seconds: a ping at least every 5 s, 3 s for its pong", async () => {
+    const { session, store, said, ws } = await seated(); // hello asks for a 600 s heartbeat
+    mock.timers.tick(3_999);
+    assert.equal(ws.lastSent("ping"), undefined);
+    mock.timers.tick(1); // 5 s with the lowest jitter (random() = 0)
+    assert.ok(ws.lastSent("ping"), "the client pings sooner than the server's heartbeat_ms");
+    mock.timers.tick(2_999);
+    assert.equal(session.state, "connected");
+    mock.timers.tick(1);
+    assert.notEqual(session.state, "connected", "no pong in 3 s: the socket is given up");
+    assert.equal(store.getState().conn.state, session.state);
+    mock.timers.tick(2_500); // the status is said once it has settled, not per flip
+    assert.deepEqual(said.filter((x) => x.startsWith("conn.")), ["conn.reconnecting"]);
+  });
+
   test("a gap in the seqs heals itself with a resume from the last seq", async () => {
     const { session, ws } = await seated();
     ws.deliver(chat(105, SAM, "after a hole"));

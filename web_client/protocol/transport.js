@@ -7,7 +7,11 @@
 import { jsonCodec } from "./codec.js";
 
 const HELLO_TIMEOUT_MS = 10_000;
-const PONG_TIMEOUT_MS = 10_000;
+// A dead socket (a phone that lost its network without a close) must show within seconds, not
+// after the server's heartbeat_ms plus a long wait: ping at least every HEARTBEAT_MAX_MS and give
+// a pong PONG_TIMEOUT_MS. Pings are tiny and allowed at any time (docs/protocol.md §1).
+export const HEARTBEAT_MAX_MS = 5_000;
+export const PONG_TIMEOUT_MS = 3_000;
 
 let transports = 0; // each transport numbers its commands under its own prefix
 
@@ -129,7 +133,7 @@ export class Transport {
 
   _scheduleHeartbeat() {
     clearTimeout(this.timers.ping);
-    const every = this.hello?.heartbeat_ms ?? 25_000;
+    const every = Math.min(this.hello?.heartbeat_ms ?? HEARTBEAT_MAX_MS, HEARTBEAT_MAX_MS);
     this.timers.ping = setTimeout(() => this._ping(), every * (0.8 + 0.4 * this.random()));
   }
 

@@ -4,7 +4,7 @@
 
 import { h, fill, setText, keepFocus, changed } from "../dom.js";
 import { t, timeOfDay } from "../i18n.js";
-import { isFacilitator, myControls, postBlock } from "../selectors.js";
+import { isFacilitator, me, myControls, postBlock } from "../selectors.js";
 
 export function mount(root, ctx) {
   const form = root.querySelector("#composer");
@@ -71,7 +71,7 @@ export function mount(root, ctx) {
     if (changed(prev, state, (s) => s.hello) && state.hello?.max_text_chars) text.maxLength = state.hello.max_text_chars;
     const block = postBlock(state);
     if (!prev || state.sending !== prev.sending || !sameBlock(block, lastBlock)) render();
-    if (changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.conn, (s) => s.myId, (s) => s.observer)) {
+    if (changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.conn, (s) => s.myId, (s) => s.observer, (s) => s.armed)) {
       renderControls(controls, controlsStatus, state, ctx);
     }
   };
@@ -100,14 +100,38 @@ function renderControls(root, status, state, ctx) {
   const button = (key, cls, label, command, fields, extra = {}) => h("button", {
     type: "button", class: cls, dataset: { key, testid: `my-${key}` }, onclick: () => ctx.act(command, fields, status), ...extra,
   }, label);
+  const confirming = c.hand?.opensRound && state.armed === "hand-first";
+  const raise = () => {
+    // In a self-led room the first hand opens the round and starts my share at once: ask first.
+    if (c.hand.opensRound && ctx.store.getState().armed !== "hand-first") ctx.arm("hand-first");
+    else {
+      ctx.store.dispatch({ type: "disarm", key: "hand-first" });
+      ctx.act("hand.raise", {}, status);
+    }
+  };
+  const hand = !c.hand ? null : c.hand.up
+    ? button("hand", "secondary", t("controls.lower"), "hand.lower", {}, { disabled: c.hand.disabled })
+    : h("button", {
+      type: "button", class: "primary soft", dataset: { key: "hand", testid: "my-hand" }, disabled: c.hand.disabled,
+      "aria-describedby": c.hand.why ? "hand-why" : null, onclick: raise,
+    }, t(confirming ? "controls.first.confirm" : "controls.raise"));
+  const first = confirming
+    ? [h("p", { class: "gentle-note", dataset: { testid: "share-first" } }, t("controls.first")),
+      h("button", { type: "button", class: "quiet", dataset: { key: "hand-cancel" },
+        onclick: () => ctx.store.dispatch({ type: "disarm", key: "hand-first" }) }, t("action.cancel"))]
+    : null;
+  const why = c.hand?.why ?? c.listenOnly.why;
   const buttons = [
-    c.hand ? button("hand", c.hand.up ? "secondary" : "primary soft", c.hand.up ? t("controls.lower") : t("controls.raise"),
-      c.hand.up ? "hand.lower" : "hand.raise", {}, { disabled: c.hand.disabled }) : null,
-    c.done ? button("done", "primary", t("controls.done"), "share.done", {}, { disabled: !c.online }) : null,
+    hand,
     c.pass ? button("pass", "secondary", t("controls.pass"), "pass", {}, { disabled: !c.online }) : null,
     button("listen", "quiet", t("controls.listen_only"), "listen_only.set", { on: !c.listenOnly.on },
       { "aria-pressed": String(c.listenOnly.on), disabled: c.listenOnly.disabled }),
   ];
-  keepFocus(root, () => fill(root, h("div", { class: "row" }, buttons), status),
-    () => root.querySelector("button:not([disabled])"));
+  keepFocus(root, () => fill(root, first, h("div", { class: "row" }, buttons),
+    why ? h("p", { class: "hint", id: "hand-why", dataset: { testid: "hand-why" } }, whyText(why, state)) : null, status),
+  () => root.querySelector("button:not([disabled])"));
+}
+
+function whyText(reason, state) {
+  return t(`controls.why.${reason}`, { time: reason === "muted" ? timeOfDay(me(state).muted_until) : "" });
 }

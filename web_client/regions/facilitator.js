@@ -1,17 +1,15 @@
 // The facilitator panel, shown only while my role is `facilitator` (it can change with
 // member.updated). Forms keep their typed values across updates: each section is rebuilt only
 // when its slice of the state changed, and keepFocus puts the keyboard focus back where it was.
-// The chosen member is state (`selected`); whether they are muted is selectors.isMuted on the
-// store's one clock.
+// Actions on a person are on that person (people.js, memberactions.js); the round's live
+// controls are in the pinned facilitator bar (bars.js).
 
 import { h, fill, setText, keepFocus, changed } from "../dom.js";
 import { t, duration } from "../i18n.js";
-import { isFacilitator, isMuted, member, nameOf, queue, round } from "../selectors.js";
+import { isFacilitator, nameOf, queue, round } from "../selectors.js";
 import { mount as mountLog } from "./modlog.js";
 
 const SHARE_TIMES = [30, 60, 120, 180, 300, 600, 1200];
-const MUTE_TIMES = [60, 300, 900, 3600, 86400];
-const BAN_TIMES = [3600, 86400, 604800];
 const SLOW_TIMES = [0, 10, 30, 60, 300];
 
 let uid = 0;
@@ -45,9 +43,8 @@ export function mount(root, ctx) {
     if (!show) return;
     const first = !prev || !isFacilitator(prev);
     const since = first ? null : prev;
-    if (changed(since, state, (s) => s.meeting)) renderRound(f, state, ctx);
+    if (changed(since, state, (s) => s.meeting)) renderRound(f, state);
     if (changed(since, state, (s) => s.meeting, (s) => s.members)) renderQueue(f, state, ctx);
-    renderPeople(f, state, since, ctx);
     if (changed(since, state, (s) => s.meeting)) renderRoom(f, state, ctx);
     if (changed(since, state, (s) => s.waiting)) renderWaiting(f, state, ctx);
     if (changed(since, state, (s) => s.armed)) setText(f.resetButton, t(state.armed === "reset" ? "facilitator.reset.confirm" : "facilitator.reset"));
@@ -58,24 +55,15 @@ export function mount(root, ctx) {
 function build(root, ctx) {
   const f = {
     roundStatus: h("p", { class: "inline-error", "aria-live": "polite" }),
-    peopleStatus: h("p", { class: "inline-error", "aria-live": "polite" }),
     roomStatus: h("p", { class: "inline-error", "aria-live": "polite" }),
     topic: h("input", { type: "text", maxlength: "200", autocomplete: "off" }),
     shareTime: times(SHARE_TIMES, 180),
     order: select([["hands", t("facilitator.order.hands")], ["round_robin", t("facilitator.order.robin")]], "hands"),
-    roundControls: h("div", { class: "row wrap" }),
     queueBox: h("div", {}),
-    memberSelect: h("select", { onchange: () => ctx.chooseMember(f.memberSelect.value || null, false) }),
-    muteTime: times(MUTE_TIMES, 300),
-    removeReason: h("input", { type: "text", maxlength: "200", autocomplete: "off" }),
-    banTime: times(BAN_TIMES, 86400),
-    banReason: h("input", { type: "text", maxlength: "200", autocomplete: "off" }),
-    memberActions: h("div", { class: "stack" }),
     slowTime: times(SLOW_TIMES, 0),
     roomToggles: h("div", { class: "row wrap" }),
     waitingBox: h("div", {}),
     logRoot: h("section", { class: "fac-section", "aria-labelledby": "fac-log" }),
-    memberDrawn: null, // [member, muted] the member actions were drawn for
   };
   f.openForm = h("form", { class: "stack" },
     labelled(t("facilitator.topic"), f.topic),
@@ -88,14 +76,11 @@ function build(root, ctx) {
     if (await ctx.act("round.open", fields, f.roundStatus)) f.topic.value = "";
   });
   f.resetButton = resetButton(f, ctx);
-  ctx.focusMemberSelect = () => f.memberSelect.focus();
   fill(root,
     h("h2", { id: "fac-title" }, t("facilitator.title")),
     h("section", { class: "fac-section", "aria-labelledby": "fac-round" },
-      h("h3", { id: "fac-round" }, t("facilitator.round")), f.openForm, f.roundControls, f.queueBox, f.roundStatus),
-    h("section", { class: "fac-section", "aria-labelledby": "fac-people" },
-      h("h3", { id: "fac-people" }, t("facilitator.people")),
-      labelled(t("facilitator.member"), f.memberSelect), f.memberActions, f.peopleStatus),
+      h("h3", { id: "fac-round" }, t("facilitator.round")), f.openForm, f.queueBox, f.roundStatus,
+      h("p", { class: "muted small" }, t("facilitator.people.hint"))),
     h("section", { class: "fac-section", "aria-labelledby": "fac-room" },
       h("h3", { id: "fac-room" }, t("facilitator.room")),
       f.roomToggles,
@@ -106,18 +91,9 @@ function build(root, ctx) {
   return f;
 }
 
-function renderRound(f, state, ctx) {
-  const r = round(state);
-  f.openForm.hidden = Boolean(r);
-  const s = f.roundStatus;
-  keepFocus(f.roundControls, () => fill(f.roundControls, !r ? null : [
-    r.floor ? button(t("facilitator.extend"), () => ctx.act("share.extend", { seconds: 60 }, s), { dataset: { key: "extend" } }) : null,
-    r.floor ? button(t("facilitator.skip"), () => ctx.act("share.skip", {}, s), { dataset: { key: "skip" } }) : null,
-    r.paused
-      ? button(t("facilitator.resume_round"), () => ctx.act("round.resume", {}, s), { dataset: { key: "pause" } })
-      : button(t("facilitator.pause_round"), () => ctx.act("round.pause", {}, s), { dataset: { key: "pause" } }),
-    button(t("facilitator.end_round"), () => ctx.act("round.end", {}, s), { dataset: { key: "end" } }),
-  ]), () => f.topic);
+function renderRound(f, state) {
+  // Extend, Skip, Pause and End live in the pinned facilitator bar (bars.js); here: opening.
+  f.openForm.hidden = Boolean(round(state));
 }
 
 function renderQueue(f, state, ctx) {
@@ -139,56 +115,7 @@ function renderQueue(f, state, ctx) {
           button(t("facilitator.out"), () => ctx.act("queue.remove", { member: id }, s),
             { "aria-label": t("facilitator.out.label", { name }), dataset: { key: `out-${id}` } })));
     })),
-  ]), () => f.roundControls.querySelector("button"));
-}
-
-function renderPeople(f, state, prev, ctx) {
-  const others = state.members.filter((m) => m.id !== state.myId);
-  if (changed(prev, state, (s) => s.members, (s) => s.myId)) {
-    const options = [h("option", { value: "" }, others.length ? t("facilitator.choose") : t("facilitator.nobody")),
-      ...others.map((m) => h("option", { value: m.id }, m.away ? t("facilitator.away", { name: m.name }) : m.name))];
-    const current = [...f.memberSelect.options].map((o) => `${o.value}\u0000${o.text}`).join("\u0001");
-    if (current !== options.map((o) => `${o.value}\u0000${o.textContent}`).join("\u0001")) fill(f.memberSelect, options);
-  }
-  f.memberSelect.value = state.selected ?? "";
-  const chosen = state.selected ? member(state, state.selected) : null;
-  const drawn = [chosen, chosen && isMuted(state, chosen)];
-  if (f.memberDrawn && drawn.every((v, i) => v === f.memberDrawn[i])) return;
-  f.memberDrawn = drawn;
-  keepFocus(f.memberActions, () => fill(f.memberActions, memberActions(f, state, chosen, ctx)), () => f.memberSelect);
-}
-
-function memberActions(f, state, m, ctx) {
-  if (!m) return h("p", { class: "muted small" }, t("facilitator.choose.hint"));
-  const s = f.peopleStatus;
-  const id = m.id;
-  const name = m.name;
-  const act = (command, fields) => () => ctx.act(command, { member: id, ...fields }, s);
-  const handover = button(t("facilitator.handover", { name }), act("facilitator.handover"), { dataset: { key: "handover" } });
-  if (m.role === "facilitator") return [h("p", { class: "muted small" }, t("facilitator.also", { name })), handover];
-  const muted = isMuted(state, m);
-  return [
-    h("div", { class: "row end" },
-      muted ? null : labelled(t("facilitator.mute_for"), f.muteTime),
-      muted
-        ? button(t("facilitator.unmute", { name }), act("unmute"), { dataset: { key: "mute" } })
-        : button(t("facilitator.mute", { name }), () => ctx.act("mute", { member: id, seconds: Number(f.muteTime.value) }, s), { dataset: { key: "mute" } })),
-    button(m.listen_only ? t("facilitator.speak", { name }) : t("facilitator.listen_only", { name }),
-      act("listen_only.assign", { on: !m.listen_only }), { dataset: { key: "listen" } }),
-    h("div", { class: "row end" },
-      labelled(t("facilitator.remove.reason"), f.removeReason),
-      button(t("facilitator.remove", { name }), () => ctx.act("remove", { member: id, reason: f.removeReason.value.trim() }, s),
-        { class: "secondary small danger", dataset: { key: "remove" } })),
-    h("div", { class: "row end" },
-      labelled(t("facilitator.ban_for"), f.banTime),
-      labelled(t("facilitator.ban.reason"), f.banReason),
-      button(t("facilitator.ban", { name }), () => ctx.act("ban", {
-        member: id, seconds: Number(f.banTime.value), reason: f.banReason.value.trim(),
-      }, s), { class: "secondary small danger", dataset: { key: "ban" } })),
-    h("div", { class: "row wrap" },
-      button(t("facilitator.cofacilitator", { name }), act("facilitator.add"), { dataset: { key: "cofac" } }),
-      handover),
-  ];
+  ]), () => f.topic);
 }
 
 function renderRoom(f, state, ctx) {

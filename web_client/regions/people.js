@@ -1,20 +1,26 @@
 // Who is here: members by name (facilitator badge, away, hand raised, listen-only, muted),
-// observers only as a count. Facilitators get an "Options" button per member.
+// observers only as a count. Facilitators get an "Options" button on each person, which opens
+// that person's actions right under them (memberactions.js).
 
-import { h, fill, changed } from "../dom.js";
+import { h, fill, keepFocus, changed } from "../dom.js";
 import { t } from "../i18n.js";
 import { floorMember, hands, isFacilitator, isMuted } from "../selectors.js";
+import { createMemberActions } from "./memberactions.js";
 
 const mutedIds = (s) => s.members.filter((m) => isMuted(s, m)).map((m) => m.id).join(" ");
 
 export function mount(root, ctx) {
+  const actions = createMemberActions(ctx);
+  ctx.focusMemberActions = () => queueMicrotask(() => actions.box.querySelector("button,select,input")?.focus());
   return function update(state, prev) {
-    if (!changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.observers, (s) => s.myId, mutedIds)) return;
+    const fac = isFacilitator(state);
+    if (fac) actions.draw(state);
+    if (!changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.observers, (s) => s.myId, mutedIds, (s) => s.selected)) return;
     const raised = hands(state);
     const holder = floorMember(state);
-    const fac = isFacilitator(state);
     const rows = state.members.map((m) => {
       const me = m.id === state.myId;
+      const open = fac && !me && state.selected === m.id;
       const tags = [
         m.role === "facilitator" ? h("span", { class: "badge" }, t("badge.facilitator")) : null,
         m.id === holder ? h("span", { class: "tag speaking" }, t("people.sharing")) : null,
@@ -28,13 +34,15 @@ export function mount(root, ctx) {
         h("span", { class: "person-tags" }, tags),
         fac && !me ? h("button", {
           type: "button", class: "quiet small", "aria-label": t("people.options.label", { name: m.name }),
-          onclick: () => ctx.chooseMember(m.id),
-        }, t("people.options")) : null);
+          "aria-expanded": String(open), dataset: { key: `options-${m.id}` },
+          onclick: () => ctx.chooseMember(open ? null : m.id),
+        }, t("people.options")) : null,
+        open ? actions.box : null);
     });
-    fill(root,
+    keepFocus(root, () => fill(root,
       h("h2", { id: "people-title" }, t("people.title", { count: state.members.length })),
       rows.length ? h("ul", { class: "people-list" }, rows) : h("p", { class: "muted" }, t("people.none")),
       h("p", { class: "muted observer-count", dataset: { testid: "observer-count", count: state.observers } },
-        t("people.observers", { count: state.observers })));
+        t("people.observers", { count: state.observers }))));
   };
 }

@@ -18,6 +18,7 @@ export function mount(root) {
 }
 
 function who(state, r, holder, mine) {
+  if (state.meeting?.paused_room) return t("round.room_paused");
   if (r.paused) return t("round.paused");
   if (!holder) return r.queue.length ? t("round.next") : t("round.open");
   if (mine) return t("round.mine");

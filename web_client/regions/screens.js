@@ -39,6 +39,7 @@ export function mount(doc, ctx) {
 function focusScreen(doc, screen) {
   if (screen === "notice") doc.getElementById("notice-title").focus();
   else if (screen === "lobby") doc.getElementById("lobby-title").focus();
+  else if (!doc.getElementById("welcome").hidden) doc.getElementById("welcome-title").focus();
   else {
     const text = doc.getElementById("composer-text");
     (text.disabled ? doc.getElementById("room-title") : text).focus();
