@@ -20,14 +20,19 @@ from server.paging_formats import (
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OTHER_SECRET = "whsec_c2VjcmV0LWtleS10d28tZm9yLXJvdGF0aW9uIQ=="
-NOW = time.time()
+
+
+def _now() -> float:
+    """The signing time, read when a request is built: the verifying library refuses a
+    timestamp over 5 minutes old, and a whole test run can take longer than that since import."""
+    return time.time()
 
 
 def unclaimed(waited_s: int = 180, kind: str = "crisis") -> WebhookEvent:
     return WebhookEvent(
         event_id="evt_alr_9c2_2",
         type=EventType.UNCLAIMED,
-        at=NOW,
+        at=_now(),
         alert_id="alr_9c2",
         kind=kind,
         severity="urgent",
@@ -65,7 +70,7 @@ def test_room_ids_are_opaque_stable_and_keyed() -> None:
 
 def test_the_generic_request_verifies_with_the_standard_webhooks_library() -> None:
     request = build_request(
-        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=NOW,
+        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=_now(),
         secrets=(SECRET,),
     )  # fmt: skip
     payload = Webhook(SECRET).verify(request.body, dict(request.headers))
@@ -77,7 +82,7 @@ def test_the_generic_request_verifies_with_the_standard_webhooks_library() -> No
 
 def test_during_a_rotation_both_secrets_verify() -> None:
     request = build_request(
-        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=NOW,
+        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=_now(),
         secrets=(SECRET, OTHER_SECRET),
     )  # fmt: skip
     assert len(request.headers["webhook-signature"].split(" ")) == 2
@@ -87,7 +92,7 @@ def test_during_a_rotation_both_secrets_verify() -> None:
 
 def test_a_tampered_body_fails_verification() -> None:
     request = build_request(
-        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=NOW,
+        unclaimed(), url="https://x.example/hook", receiver=Receiver.GENERIC, at=_now(),
         secrets=(SECRET,),
     )  # fmt: skip
     with pytest.raises(WebhookVerificationError):
@@ -109,19 +114,19 @@ def test_page_text_is_generic(waited_s: int, kind: str, text: str) -> None:
 
 
 def test_stand_down_and_test_texts() -> None:
-    taken = WebhookEvent("e", EventType.TAKEN, NOW, kind="crisis")
+    taken = WebhookEvent("e", EventType.TAKEN, _now(), kind="crisis")
     assert page_text(taken) == "Crisis request taken"
-    assert page_text(WebhookEvent("e", EventType.CANCELLED, NOW, kind="raid")) == (
+    assert page_text(WebhookEvent("e", EventType.CANCELLED, _now(), kind="raid")) == (
         "Raid alert withdrawn"
     )
-    test = WebhookEvent("e", EventType.TEST, NOW)
+    test = WebhookEvent("e", EventType.TEST, _now())
     assert event_body(test) == {"type": "endpoint.test", "timestamp": event_body(test)["timestamp"],
                                 "data": {}}  # fmt: skip
 
 
 def test_ntfy_gets_text_and_headers_with_a_bearer_token() -> None:
     request = build_request(
-        unclaimed(), url="https://ntfy.example/sc-staff", receiver=Receiver.NTFY, at=NOW,
+        unclaimed(), url="https://ntfy.example/sc-staff", receiver=Receiver.NTFY, at=_now(),
         token="tk_abc",
     )  # fmt: skip
     assert request.body == b"Crisis request waiting 3 min"
@@ -135,14 +140,16 @@ def test_ntfy_gets_text_and_headers_with_a_bearer_token() -> None:
 
 def test_slack_and_mattermost_get_text() -> None:
     for receiver in (Receiver.SLACK, Receiver.MATTERMOST):
-        request = build_request(unclaimed(), url="https://x.example/h", receiver=receiver, at=NOW)
+        request = build_request(
+            unclaimed(), url="https://x.example/h", receiver=receiver, at=_now()
+        )
         assert json.loads(request.body) == {"text": "Crisis request waiting 3 min"}
 
 
 def test_discord_waits_for_the_message_and_mentions_nobody() -> None:
     request = build_request(
         unclaimed(), url="https://discord.example/api/webhooks/1/tok?thread_id=5",
-        receiver=Receiver.DISCORD, at=NOW,
+        receiver=Receiver.DISCORD, at=_now(),
     )  # fmt: skip
     assert request.url == "https://discord.example/api/webhooks/1/tok?thread_id=5&wait=true"
     assert json.loads(request.body) == {
@@ -153,7 +160,7 @@ def test_discord_waits_for_the_message_and_mentions_nobody() -> None:
 
 def test_hookshot_gets_text_html_and_a_username() -> None:
     request = build_request(unclaimed(), url="https://x.example/h", receiver=Receiver.HOOKSHOT,
-                            at=NOW)  # fmt: skip
+                            at=_now())  # fmt: skip
     body = json.loads(request.body)
     assert body["text"] == "Crisis request waiting 3 min"
     assert body["html"].startswith("Crisis request waiting 3 min <a href=")
@@ -162,7 +169,7 @@ def test_hookshot_gets_text_html_and_a_username() -> None:
 
 def test_the_request_repr_hides_url_and_headers() -> None:
     request = build_request(
-        unclaimed(), url="https://ntfy.example/secret-topic", receiver=Receiver.NTFY, at=NOW,
+        unclaimed(), url="https://ntfy.example/secret-topic", receiver=Receiver.NTFY, at=_now(),
         token="tk_hidden",
     )  # fmt: skip
     assert "secret-topic" not in repr(request)
