@@ -25,6 +25,7 @@ from server.codes import CloseCode, ServerCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
+from server.facilitators import FacilitatorRevoked, Facilitators, needs_powers
 from server.session import Session, Step, error_frame
 from server.settings import Settings
 from server.tokens import SessionClaims, TokenError, Tokens
@@ -44,10 +45,17 @@ class Peer:
 class Handlers:
     """Command handlers; one instance per node, shared by all connections."""
 
-    def __init__(self, service: RoomsService, tokens: Tokens, settings: Settings) -> None:
+    def __init__(
+        self,
+        service: RoomsService,
+        tokens: Tokens,
+        settings: Settings,
+        facilitators: Facilitators,
+    ) -> None:
         self.service = service
         self.tokens = tokens
         self.settings = settings
+        self.facilitators = facilitators
         # Network marks are keyed with the node secret, so a mark in a ban record cannot be
         # matched against addresses by anyone who does not also hold the secret.
         secret = (settings.secret or "").encode()
@@ -61,6 +69,8 @@ class Handlers:
             reply = await self._run(session, conn, peer, command)
         except (ProtocolError, Denied, BackendUnavailable) as exc:
             conn.send(error_frame(cid, exc))
+            if isinstance(exc, FacilitatorRevoked):
+                conn.close(CloseCode.REVOKED, "facilitator access revoked")
             return
         if isinstance(command, Ping):
             conn.send({"type": "pong", "id": cid})
@@ -81,6 +91,8 @@ class Handlers:
             return await self._enter(session, conn, peer, command)
         seat = session.seat
         assert seat is not None  # the session table runs room commands only when seated
+        if session.basis is not None:
+            await self._check_basis(session, seat, command)
         if isinstance(command, Post):
             return {"seq": await self.service.post(seat, command.text)}
         if isinstance(command, React):
@@ -108,6 +120,27 @@ class Handlers:
             session.try_step(Step.REFUSED)
             raise
 
+    async def _check_basis(self, session: Session, seat: Seat, command: object) -> None:
+        """server/facilitators.py Rules 2 and 3: a revoked credential ends the facilitator's
+        session at their next command, on whichever node they are."""
+        assert session.basis is not None
+        try:
+            holds = await self.facilitators.holds(session.basis, seat.room)
+        except BackendUnavailable:
+            if needs_powers(command) or isinstance(command, Leave):
+                raise
+            return  # Rule 3: what a member may do never waits for the store
+        if holds:
+            return
+        session.basis = None
+        session.seat = None
+        session.step(Step.LEFT)
+        try:
+            await self.service.leave(seat)  # the facilitator role goes with the seat, at once
+        except (BackendUnavailable, Denied):
+            log.warning("room %s: a revoked facilitator's leave failed", seat.room.slug)
+        raise FacilitatorRevoked
+
     # -- join / resume ----------------------------------------------------------------------
 
     def _marks(self, peer: Peer) -> frozenset[str]:
@@ -120,17 +153,23 @@ class Handlers:
         self, session: Session, conn: Connection, peer: Peer, cmd: Join
     ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
-        if room.access == "closed":
+        observer = cmd.role == "observer"
+        if observer and (cmd.facilitator or cmd.staff):
+            raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
+        if cmd.facilitator and cmd.staff:
+            raise ProtocolError(
+                fx.Refusal.BAD_REQUEST, "Send a facilitator invite or a staff sign-in, not both."
+            )
+        basis = None
+        if cmd.staff:  # a staff account allowed in the room needs no room invite as well
+            basis = await self.facilitators.staff(cmd.staff, room)
+        elif room.access == "closed":
             if not cmd.invite:
                 raise ProtocolError(ServerCode.ROOM_CLOSED, "This room needs an invite link.")
-            self._check_invite(cmd.invite, room.slug, "member")
-        facilitator = False
+            await self.facilitators.redeem(cmd.invite, room, "member")
         if cmd.facilitator:
-            self._check_invite(cmd.facilitator, room.slug, "facilitator")
-            facilitator = True
-        observer = cmd.role == "observer"
-        if observer and facilitator:
-            raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
+            basis = await self.facilitators.redeem(cmd.facilitator, room, "facilitator")
+        facilitator = basis is not None
         result = await self.service.join(
             conn,
             room.slug,
@@ -139,10 +178,11 @@ class Handlers:
             facilitator=facilitator,
             marks=self._marks(peer),
         )
+        session.basis = basis
         if result.ticket is not None:
             return self._park(session, conn, result)
         self._seat(session, conn, result.seat, result.cursor)
-        token = self._session_token(result.seat)
+        token = self._session_token(session, result.seat)
         return {"token": token, **_snapshot(result)}
 
     def _park(self, session: Session, conn: Connection, result: JoinResult) -> dict[str, Any]:
@@ -163,7 +203,8 @@ class Handlers:
             return
         session.lobby_seat = None
         self._seat(session, conn, seat, seq)
-        conn.send({"type": "admitted", "token": self._session_token(seat), **_snapshot(snapshot)})
+        token = self._session_token(session, seat)
+        conn.send({"type": "admitted", "token": token, **_snapshot(snapshot)})
         conn.start_delivery()
 
     async def _resume(self, session: Session, conn: Connection, cmd: Resume) -> dict[str, Any]:
@@ -174,6 +215,13 @@ class Handlers:
                 ServerCode.INVALID_TOKEN, "That session has expired; please join again."
             ) from None
         room = await self.service.catalog.get(claims.room)
+        if claims.facilitator is not None and not await self.facilitators.holds(
+            claims.facilitator, room
+        ):
+            raise ProtocolError(
+                ServerCode.INVALID_TOKEN, "Your facilitator access was revoked; please join again."
+            )
+        session.basis = claims.facilitator
         seat = Seat(
             conn.conn_id, room, claims.member_id, claims.name, claims.observer, claims.joined_seq
         )
@@ -187,7 +235,7 @@ class Handlers:
         else:
             reply["missed"] = len(result.missed)
             reply["position"] = {"seq": result.cursor, "epoch": cmd.epoch}
-        reply["token"] = self._session_token(seat)
+        reply["token"] = self._session_token(session, seat)
         return reply
 
     async def _check_connection_cap(self, seat: Seat) -> None:
@@ -198,14 +246,6 @@ class Handlers:
                 ServerCode.TOO_MANY_CONNECTIONS,
                 "This session already has the most connections allowed.",
             )
-
-    def _check_invite(self, token: str, room: str, role: str) -> None:
-        try:
-            self.tokens.check_invite(token, room, role)
-        except TokenError:
-            raise ProtocolError(
-                ServerCode.INVALID_TOKEN, "That invite is not valid for this room."
-            ) from None
 
     @staticmethod
     def _seat(
@@ -219,9 +259,14 @@ class Handlers:
         session.step(Step.SEATED)
         conn.prepare_delivery(cursor, backlog or [])
 
-    def _session_token(self, seat: Seat) -> str:
+    def _session_token(self, session: Session, seat: Seat) -> str:
         claims = SessionClaims(
-            seat.room.slug, seat.member_id, seat.name, seat.observer, seat.joined_seq
+            seat.room.slug,
+            seat.member_id,
+            seat.name,
+            seat.observer,
+            seat.joined_seq,
+            facilitator=session.basis,
         )
         return self.tokens.session(claims)
 

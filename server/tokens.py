@@ -1,4 +1,4 @@
-"""Signed tokens: sessions, facilitator invites and room invites.
+"""Signed tokens: sessions, facilitator invites, room invites and staff sign-ins.
 
 Signing uses itsdangerous (HMAC-SHA1 over a key derived per purpose with its `salt`), so a
 token made for one purpose is never valid for another, and nobody without the server's secret can
@@ -13,11 +13,15 @@ from typing import Any, Final
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-__all__ = ["Invite", "SessionClaims", "TokenError", "Tokens"]
+__all__ = ["Invite", "SessionClaims", "StaffClaims", "TokenError", "Tokens"]
 
 SESSION_MAX_AGE: Final = 12 * 3600
 FACILITATOR_INVITE_MAX_AGE: Final = 7 * 24 * 3600
 ROOM_INVITE_MAX_AGE: Final = 30 * 24 * 3600
+STAFF_TOKEN_MAX_AGE: Final = 3600
+"""A staff sign-in is good for joining for an hour; the account is checked again at every join
+and every command, so the token's age bounds only how long a stolen one could be replayed
+before the account is revoked (docs/protocol.md §3.1)."""
 
 
 class TokenError(ValueError):
@@ -33,6 +37,17 @@ class SessionClaims:
     name: str | None
     observer: bool
     joined_seq: int
+    facilitator: str | None = None
+    """What made this person a facilitator, checked again at every command and resume:
+    `s:<staff name>` or `i:<invite id>` (server/facilitators.py); None for everyone else."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffClaims:
+    """What a staff token says: which account, as made when (a re-made account is another)."""
+
+    name: str
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +66,7 @@ class Tokens:
         self._session = URLSafeTimedSerializer(secret, salt="sharecircle.session.v1")
         self._facilitator = URLSafeTimedSerializer(secret, salt="sharecircle.facilitator.v1")
         self._room = URLSafeTimedSerializer(secret, salt="sharecircle.room-invite.v1")
+        self._staff = URLSafeTimedSerializer(secret, salt="sharecircle.staff.v1")
 
     def session(self, claims: SessionClaims) -> str:
         payload = {
@@ -60,6 +76,8 @@ class Tokens:
             "o": claims.observer,
             "j": claims.joined_seq,
         }
+        if claims.facilitator is not None:
+            payload["f"] = claims.facilitator
         return str(self._session.dumps(payload))
 
     def check_session(self, token: str) -> SessionClaims:
@@ -71,6 +89,7 @@ class Tokens:
                 name=None if data["n"] is None else str(data["n"]),
                 observer=bool(data["o"]),
                 joined_seq=int(data["j"]),
+                facilitator=None if data.get("f") is None else str(data["f"]),
             )
         except (KeyError, TypeError, ValueError):
             raise TokenError("malformed session token") from None
@@ -95,6 +114,17 @@ class Tokens:
             raise TokenError("the invite is for another room")
         ref = data.get("i")
         return Invite(room=room, role=role, ref=ref if isinstance(ref, str) else None)
+
+    def staff(self, claims: StaffClaims) -> str:
+        """A staff sign-in token (`POST /api/staff/session`), good for `STAFF_TOKEN_MAX_AGE`."""
+        return str(self._staff.dumps({"s": claims.name, "c": claims.created_at}))
+
+    def check_staff(self, token: str) -> StaffClaims:
+        data = self._load(self._staff, token, STAFF_TOKEN_MAX_AGE)
+        try:
+            return StaffClaims(name=str(data["s"]), created_at=float(data["c"]))
+        except (KeyError, TypeError, ValueError):
+            raise TokenError("malformed staff token") from None
 
     @staticmethod
     def _load(signer: URLSafeTimedSerializer, token: str, max_age: int) -> dict[str, Any]:
