@@ -11,8 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from rooms.clock import ManualClock
 from tests.support.client import Client
-from tests.support.live import Live, live_server
+from tests.support.live import Live, live_server, node_settings
+from tests.support.postgres_server import PostgresServer, PostgresUnavailable
+from tests.support.stores import migrated_store
 
 ADMIN = {"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"}
 
@@ -223,3 +226,28 @@ async def test_members_and_unrevoked_facilitators_are_not_affected(live: Live) -
     assert (await robin.request("post", text="x"))["code"] == "invalid_token"
     for client in (ash, sam):
         await client.close()
+
+
+# -- the store away ------------------------------------------------------------------------------
+
+
+async def test_while_the_database_is_away_powers_wait_and_chat_carries_on() -> None:
+    """PostgreSQL stops under a seated staff facilitator: facilitator commands get `unavailable`
+    (never run on an unchecked credential), posts still go; back, the powers work again."""
+    try:
+        postgres = PostgresServer.launch()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL server binaries not installed: {exc}")
+    with postgres:
+        url = postgres.create_database()
+        await (await migrated_store(url, ManualClock())).aclose()
+        async with live_server(node_settings(database_url=url)) as live:
+            key = await add_staff(live, "Robin", rooms=["night-owls"])
+            token = await sign_in(live, "Robin", key)
+            robin = await joined(live, "night-owls", "Robin", staff=token)
+            postgres.stop()
+            assert (await robin.request("lock.set", on=True))["code"] == "unavailable"
+            assert (await robin.ok("post", text="still talking"))["type"] == "ack"
+            postgres.start()
+            assert (await robin.ok("lock.set", on=True))["type"] == "ack"
+            await robin.close()
