@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,15 @@ from rooms.clock import Clock, OffsetFileClock, SystemClock
 from rooms.meeting import RoomRules
 from rooms.service import RoomsService, ServiceSettings
 from rooms.store import Store
-from server import admin_staff, api, metrics, storage
+from server import admin_staff, api, metrics, staff_api, storage
 from server.endpoint import Endpoint
+from server.facilitators import Facilitators
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
+from server.staff_api import SignIns
 from server.tokens import Tokens
 
 __all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
@@ -56,6 +58,8 @@ class Node:
     admin_token: str
     store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
+    sign_ins: SignIns = field(default_factory=SignIns)
+    """The node's budget of staff sign-in checks (server/staff_api.py)."""
 
 
 class SharecircleApp(Starlette):
@@ -132,6 +136,7 @@ ROUTES = [
     Route("/healthz", api.healthz),
     Route("/readyz", api.readyz),
     Route("/metrics", metrics.endpoint),
+    Route("/api/staff/session", staff_api.staff_session, methods=["POST"]),
     Route("/api/admin/rooms", api.admin_create_room, methods=["POST"]),
     Route("/api/admin/rooms/{slug}/invites", api.admin_invite, methods=["POST"]),
     Route("/api/admin/staff", admin_staff.list_staff, methods=["GET"]),
@@ -174,7 +179,8 @@ def create_app(
             settings.secret or secrets.token_urlsafe(32),
             session_lifetime=settings.session_lifetime_seconds,
         )
-        endpoint = Endpoint(Handlers(service, tokens, settings), settings)
+        facilitators = Facilitators(st, tokens, node_clock)
+        endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings)
         admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
         sweeper = asyncio.create_task(

@@ -33,6 +33,7 @@ class CloseCode(IntEnum):
     BANNED = 4501
     SESSION_INVALID = 4502
     NOT_ADMITTED = 4503
+    REVOKED = 4504
 
 
 def is_resumable(code: int) -> bool:

@@ -44,6 +44,9 @@ class Join:
     invite: str | None
     facilitator: str | None
     remember: bool
+    staff: str | None = None
+    """A staff sign-in token (`POST /api/staff/session`): seated as facilitator if the account
+    may facilitate the room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ SESSION_SPECS: Final = dict(
             Field("invite", "str", required=False, hi=512),
             Field("facilitator", "str", required=False, hi=512),
             Field("remember", "bool", required=False, default=False),
+            Field("staff", "str", required=False, hi=512),
         ),
         _spec(
             "resume",

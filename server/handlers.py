@@ -27,6 +27,7 @@ from server.codes import CloseCode, ServerCode
 from server.commands import Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
+from server.facilitators import FacilitatorRevoked, Facilitators, needs_powers
 from server.join_guard import join_guard
 from server.limits import address_key
 from server.session import Session, Step, error_frame
@@ -48,10 +49,17 @@ class Peer:
 class Handlers:
     """Command handlers; one instance per node, shared by all connections."""
 
-    def __init__(self, service: RoomsService, tokens: Tokens, settings: Settings) -> None:
+    def __init__(
+        self,
+        service: RoomsService,
+        tokens: Tokens,
+        settings: Settings,
+        facilitators: Facilitators,
+    ) -> None:
         self.service = service
         self.tokens = tokens
         self.settings = settings
+        self.facilitators = facilitators
         # Network marks are keyed with the node secret, so a mark in a ban record cannot be
         # matched against addresses by anyone who does not also hold the secret. Without a
         # secret (one embedded node) the key is random per process, never a public constant:
@@ -69,6 +77,8 @@ class Handlers:
             reply = await self._run(session, conn, peer, command)
         except (ProtocolError, Denied, BackendUnavailable) as exc:
             conn.send(error_frame(cid, exc))
+            if isinstance(exc, FacilitatorRevoked):
+                conn.close(CloseCode.REVOKED, "facilitator access revoked")
             return
         if isinstance(command, Ping):
             conn.send({"type": "pong", "id": cid})
@@ -89,6 +99,8 @@ class Handlers:
             return await self._enter(session, conn, peer, command)
         seat = session.seat
         assert seat is not None  # the session table runs room commands only when seated
+        if session.basis is not None and not isinstance(command, Leave):  # leaving always works
+            await self._check_basis(session, seat, command)
         if isinstance(command, Post):
             return {"seq": await self.service.post(seat, command.text)}
         if isinstance(command, React):
@@ -115,6 +127,27 @@ class Handlers:
             conn.reset_delivery()
             session.try_step(Step.REFUSED)
             raise
+
+    async def _check_basis(self, session: Session, seat: Seat, command: object) -> None:
+        """server/facilitators.py Rules 2 and 3: a revoked credential ends the facilitator's
+        session at their next command, on whichever node they are."""
+        assert session.basis is not None
+        try:
+            holds = await self.facilitators.holds(session.basis, seat.room)
+        except BackendUnavailable:
+            if needs_powers(command):
+                raise
+            return  # Rule 3: what a member may do never waits for the store
+        if holds:
+            return
+        session.basis = None
+        session.seat = None
+        session.step(Step.LEFT)
+        try:
+            await self.service.leave(seat)  # the facilitator role goes with the seat, at once
+        except (BackendUnavailable, Denied):
+            log.warning("room %s: a revoked facilitator's leave failed", seat.room.slug)
+        raise FacilitatorRevoked
 
     # -- join / resume ----------------------------------------------------------------------
 
@@ -149,24 +182,31 @@ class Handlers:
         self, session: Session, conn: Connection, peer: Peer, cmd: Join, key: str | None
     ) -> dict[str, Any]:
         room = await self.service.catalog.get(cmd.room)
+        observer = cmd.role == "observer"
+        if observer and (cmd.facilitator or cmd.staff):
+            raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
+        if cmd.facilitator and cmd.staff:
+            raise ProtocolError(
+                fx.Refusal.BAD_REQUEST, "Send a facilitator invite or a staff sign-in, not both."
+            )
+        basis = None
+        if cmd.staff:  # a staff account allowed in the room needs no room invite as well
+            basis = await self.facilitators.staff(cmd.staff, room)
         # A facilitator invite names this room, so it admits its holder to a closed room by
         # itself (an admin's facilitator link carries no room invite); it is checked below.
-        if room.access == "closed" and not cmd.facilitator:
+        elif room.access == "closed" and not cmd.facilitator:
             if not cmd.invite:
                 raise ProtocolError(ServerCode.ROOM_CLOSED, "This room needs an invite link.")
-            self._check_invite(cmd.invite, room.slug, "member")
-        facilitator = False
+            await self.facilitators.redeem(cmd.invite, room, "member")
         if cmd.facilitator:
-            self._check_invite(cmd.facilitator, room.slug, "facilitator")
-            facilitator = True
-        observer = cmd.role == "observer"
-        if observer and facilitator:
-            raise ProtocolError(fx.Refusal.BAD_REQUEST, "Facilitators join as members.")
+            basis = await self.facilitators.redeem(cmd.facilitator, room, "facilitator")
+        facilitator = basis is not None
         result = await self._join_counted(conn, room.slug, cmd, key, observer, facilitator, peer)
+        session.basis = basis
         if result.ticket is not None:
             return self._park(session, conn, result)
         try:
-            token = await self._open_session(result.seat)
+            token = await self._open_session(result.seat, basis)
         except BackendUnavailable:
             await self.service.abandon(result.seat)  # away, then released, like a lost socket
             raise
@@ -230,7 +270,7 @@ class Handlers:
         session.lobby_seat = None
         self._seat(session, conn, seat, seq)
         try:
-            token = await self._open_session(seat)
+            token = await self._open_session(seat, session.basis)
         except BackendUnavailable:
             conn.lost_state()
             return
@@ -242,6 +282,13 @@ class Handlers:
     ) -> dict[str, Any]:
         claims, record = await self._live_session(cmd.token)
         room = await self.service.catalog.get(record.room)
+        if claims.facilitator is not None and not await self.facilitators.holds(
+            claims.facilitator, room
+        ):
+            raise ProtocolError(
+                ServerCode.INVALID_TOKEN, "Your facilitator access was revoked; please join again."
+            )
+        session.basis = claims.facilitator
         seat = Seat(
             conn.conn_id, room, record.member_id, record.name, record.observer, record.joined_seq
         )
@@ -289,14 +336,6 @@ class Handlers:
                 "This session already has the most connections allowed.",
             )
 
-    def _check_invite(self, token: str, room: str, role: str) -> None:
-        try:
-            self.tokens.check_invite(token, room, role)
-        except TokenError:
-            raise ProtocolError(
-                ServerCode.INVALID_TOKEN, "That invite is not valid for this room."
-            ) from None
-
     @staticmethod
     def _seat(
         session: Session,
@@ -309,8 +348,9 @@ class Handlers:
         session.step(Step.SEATED)
         conn.prepare_delivery(cursor, backlog or [])
 
-    async def _open_session(self, seat: Seat) -> str:
-        """A new server-side session for a person just seated, and its token (ids only)."""
+    async def _open_session(self, seat: Seat, basis: str | None = None) -> str:
+        """A new server-side session for a person just seated, and its token (ids only, and
+        what made them a facilitator, checked again at every command and resume)."""
         record = await self.service.sessions.open(
             seat.member_id,
             seat.room.slug,
@@ -318,7 +358,9 @@ class Handlers:
             observer=seat.observer,
             joined_seq=seat.joined_seq,
         )
-        claims = SessionClaims(record.member_id, record.session_id, record.expires)
+        claims = SessionClaims(
+            record.member_id, record.session_id, record.expires, facilitator=basis
+        )
         return self.tokens.session(claims)
 
 

@@ -154,7 +154,17 @@ BAD_FRAME_WINDOW_SECONDS: Final = 60.0
 class Session:
     """One connection's bookkeeping: phase, seat, join deadline and bad-frame budget."""
 
-    __slots__ = ("_bad", "_bad_limit", "busy", "deadline", "lobby_seat", "phase", "seat", "wire")
+    __slots__ = (
+        "_bad",
+        "_bad_limit",
+        "basis",
+        "busy",
+        "deadline",
+        "lobby_seat",
+        "phase",
+        "seat",
+        "wire",
+    )
 
     def __init__(self, wire: Wire, *, join_deadline: float, bad_frames_before_close: int) -> None:
         self.wire = wire
@@ -163,6 +173,8 @@ class Session:
         """When (on the driver's monotonic clock) a connection still in `hello` is closed."""
         self.seat: Seat | None = None
         self.lobby_seat: Seat | None = None
+        self.basis: str | None = None
+        """What made this person a facilitator, checked at each command (server/facilitators.py)."""
         self.busy = False
         """A command is running (a drain lets it finish and answer first)."""
         self._bad: collections.deque[float] | None = None

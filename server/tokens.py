@@ -1,4 +1,4 @@
-"""Signed tokens: sessions, facilitator invites and room invites.
+"""Signed tokens: sessions, facilitator invites, room invites and staff sign-ins.
 
 Signing uses itsdangerous (HMAC-SHA1 over a key derived per purpose with its `salt`), so a
 token made for one purpose is never valid for another, and nobody without the server's secret can
@@ -13,11 +13,15 @@ from typing import Any, Final
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-__all__ = ["Invite", "SessionClaims", "TokenError", "Tokens"]
+__all__ = ["Invite", "SessionClaims", "StaffClaims", "TokenError", "Tokens"]
 
 SESSION_MAX_AGE: Final = 12 * 3600
 FACILITATOR_INVITE_MAX_AGE: Final = 7 * 24 * 3600
 ROOM_INVITE_MAX_AGE: Final = 30 * 24 * 3600
+STAFF_TOKEN_MAX_AGE: Final = 3600
+"""A staff sign-in is good for joining for an hour; the account is checked again at every join
+and every command, so the token's age bounds only how long a stolen one could be replayed
+before the account is revoked (docs/protocol.md §3.1)."""
 
 
 class TokenError(ValueError):
@@ -36,6 +40,17 @@ class SessionClaims:
     session_id: str
     expires: int
     """Absolute end (node clock, whole seconds); a reissued token keeps it."""
+    facilitator: str | None = None
+    """What made this person a facilitator, checked again at every command and resume:
+    `s:<staff name>` or `i:<invite id>` (server/facilitators.py); None for everyone else."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffClaims:
+    """What a staff token says: which account, as made when (a re-made account is another)."""
+
+    name: str
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +72,26 @@ class Tokens:
         self._session = URLSafeTimedSerializer(secret, salt="sharecircle.session.v1")
         self._facilitator = URLSafeTimedSerializer(secret, salt="sharecircle.facilitator.v1")
         self._room = URLSafeTimedSerializer(secret, salt="sharecircle.room-invite.v1")
+        self._staff = URLSafeTimedSerializer(secret, salt="sharecircle.staff.v1")
 
     def session(self, claims: SessionClaims) -> str:
-        payload = {"m": claims.member_id, "s": claims.session_id, "x": claims.expires}
+        payload: dict[str, Any] = {
+            "m": claims.member_id,
+            "s": claims.session_id,
+            "x": claims.expires,
+        }
+        if claims.facilitator is not None:
+            payload["f"] = claims.facilitator
         return str(self._session.dumps(payload))
 
     def check_session(self, token: str) -> SessionClaims:
         data = self._load(self._session, token, self._session_max_age)
         try:
             return SessionClaims(
-                member_id=str(data["m"]), session_id=str(data["s"]), expires=int(data["x"])
+                member_id=str(data["m"]),
+                session_id=str(data["s"]),
+                expires=int(data["x"]),
+                facilitator=None if data.get("f") is None else str(data["f"]),
             )
         except (KeyError, TypeError, ValueError):
             raise TokenError("malformed session token") from None
@@ -91,6 +116,17 @@ class Tokens:
             raise TokenError("the invite is for another room")
         ref = data.get("i")
         return Invite(room=room, role=role, ref=ref if isinstance(ref, str) else None)
+
+    def staff(self, claims: StaffClaims) -> str:
+        """A staff sign-in token (`POST /api/staff/session`), good for `STAFF_TOKEN_MAX_AGE`."""
+        return str(self._staff.dumps({"s": claims.name, "c": claims.created_at}))
+
+    def check_staff(self, token: str) -> StaffClaims:
+        data = self._load(self._staff, token, STAFF_TOKEN_MAX_AGE)
+        try:
+            return StaffClaims(name=str(data["s"]), created_at=float(data["c"]))
+        except (KeyError, TypeError, ValueError):
+            raise TokenError("malformed staff token") from None
 
     @staticmethod
     def _load(signer: URLSafeTimedSerializer, token: str, max_age: int) -> dict[str, Any]:

@@ -84,6 +84,15 @@ class PeopleMixin(SqlCore):
         ok = await asyncio.to_thread(credentials.verify, row.credential, row.secret_hash, secret)
         return _account(row, rooms.get(key, frozenset())) if ok else None
 
+    async def staff_account(self, name: str) -> StaffAccount | None:
+        key = name_key(name)
+        async with connect(self._engine) as conn:
+            row = (await conn.execute(sa.select(staff).where(staff.c.name_key == key))).first()
+            if row is None:
+                return None
+            rooms = await _rooms_by_key(conn, key)
+        return _account(row, rooms.get(key, frozenset()))
+
     # -- invites -------------------------------------------------------------------------------
 
     async def create_invite(
@@ -122,12 +131,23 @@ class PeopleMixin(SqlCore):
         async with connect(self._engine) as conn:
             return [_invite(row) for row in (await conn.execute(query)).all()]
 
+    async def invite(self, invite_id: str) -> InviteRecord | None:
+        async with connect(self._engine) as conn:
+            row = (await conn.execute(sa.select(invites).where(invites.c.id == invite_id))).first()
+        return None if row is None else _invite(row)
+
     async def revoke_invite(self, invite_id: str) -> bool:
         now = self._clock.now()
         async with transaction(self._engine) as conn:
+            # A spent single-use invite can still be revoked: that ends the facilitator seat it
+            # gave (server/facilitators.py checks the record on every command).
             done = await conn.execute(
                 sa.update(invites)
-                .where(invites.c.id == invite_id, _usable(now))
+                .where(
+                    invites.c.id == invite_id,
+                    invites.c.revoked_at.is_(None),
+                    invites.c.expires_at > now,
+                )
                 .values(revoked_at=now)
             )
         return bool(done.rowcount)

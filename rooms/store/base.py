@@ -230,6 +230,14 @@ class Store(Protocol):
         """The account if `secret` is its passphrase or key and it is not revoked, else None."""
         ...
 
+    async def staff_account(self, name: str) -> StaffAccount | None:
+        """The account with this name (revoked or not), by its key: one primary-key read.
+
+        What a node checks on every command of a facilitator who signed in as staff, so that a
+        revocation takes effect on every node at the next command (docs/protocol.md §3.1).
+        """
+        ...
+
     # -- invites -------------------------------------------------------------------------------
 
     async def create_invite(
@@ -242,8 +250,14 @@ class Store(Protocol):
         """Invites still usable now (of one room, or all), newest first."""
         ...
 
+    async def invite(self, invite_id: str) -> InviteRecord | None:
+        """The invite's record (usable or not), by its id: one primary-key read, nothing spent."""
+        ...
+
     async def revoke_invite(self, invite_id: str) -> bool:
-        """Revoke an invite; False if no usable invite has that id."""
+        """Revoke an invite, spent or not; False if no unexpired, unrevoked invite has that id.
+
+        Revoking a spent single-use invite ends the facilitator seat it gave."""
         ...
 
     async def redeem_invite(

@@ -7,8 +7,9 @@ Every function takes the store's own async engine and runs Alembic on one of its
 Two processes may migrate one database at once (nodes sharing a SQLite file start together; two
 operators run `migrate`). They are serialised: on PostgreSQL by a transaction-level advisory
 lock taken before Alembic reads the revision, on SQLite (whose DDL is not transactional under
-the Python driver) by an exclusive `flock` on `<database>.migrate-lock` beside the file. The
-second one then finds the schema current and does nothing.
+the Python driver) by an exclusive `flock` on `<database>.migrate-lock` beside the file, held
+for the whole check, from the first connection (which switches a new file to WAL) to the end.
+The second one then finds the schema current and does nothing.
 """
 
 from __future__ import annotations
@@ -67,7 +68,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str | None]:
     """Migrate the database forward to `revision`; returns the revisions before and after."""
-    before = await current_revision(engine)
+    async with _sqlite_file_lock(engine):
+        before = await current_revision(engine)
+        await _upgrade_locked(engine, revision)
+        return before, await current_revision(engine)
+
+
+async def _upgrade_locked(engine: AsyncEngine, revision: str = "head") -> None:
+    """Run Alembic; the caller holds the SQLite file lock (PostgreSQL's lock is taken here)."""
 
     def run(conn: Connection, config: Config) -> None:
         if conn.dialect.name == "postgresql":
@@ -75,11 +83,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
-    async with _sqlite_file_lock(engine):
-        with guard():
-            async with engine.begin() as conn:
-                await conn.run_sync(run, _config())
-    return before, await current_revision(engine)
+    with guard():
+        async with engine.begin() as conn:
+            await conn.run_sync(run, _config())
 
 
 @asynccontextmanager
@@ -104,11 +110,16 @@ async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool) -> None:
         SchemaBehind: the database is not at the head revision and `auto_upgrade` is False.
         SchemaAhead: a newer version migrated the database (never downgraded automatically).
     """
-    current, head = await current_revision(engine), head_revision()
-    if current == head:
-        return
-    if current is not None and current not in revisions():
-        raise SchemaAhead(current)
-    if not auto_upgrade:
-        raise SchemaBehind(current, head)
-    await upgrade(engine)  # locked: a concurrent starter that got there first leaves nothing
+    # On SQLite the whole check runs under the file lock, from the first connection (which
+    # switches a new file to WAL) to the version read: before, each starter read the version
+    # table outside the lock, so starters' connections met on a file another was still creating.
+    # One starter at a time, start to end, leaves no such window (docs/storage.md).
+    async with _sqlite_file_lock(engine):
+        current, head = await current_revision(engine), head_revision()
+        if current == head:
+            return
+        if current is not None and current not in revisions():
+            raise SchemaAhead(current)
+        if not auto_upgrade:
+            raise SchemaBehind(current, head)
+        await _upgrade_locked(engine)

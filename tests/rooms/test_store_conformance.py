@@ -166,7 +166,38 @@ async def test_a_revoked_account_cannot_sign_in(store: SqlStore, clock: ManualCl
         await store.add_staff("Robin", admin=False, rooms=[])
 
 
+async def test_an_account_is_read_by_name_revoked_or_not(
+    store: SqlStore, clock: ManualClock
+) -> None:
+    """`staff_account` finds an account by its name's skeleton and shows when it was revoked."""
+    robin = await store.add_staff("Robin", admin=False, rooms=["night-owls"])
+    assert await store.staff_account("rob1n") == robin.account
+    assert await store.staff_account("Nobody") is None
+    clock.advance(3)
+    await store.revoke_staff("Robin")
+    found = await store.staff_account("Robin")
+    assert found is not None
+    assert found.revoked_at == clock.now()
+    assert not found.may_facilitate("night-owls")
+
+
 # -- invites -------------------------------------------------------------------------------------
+
+
+async def test_an_invite_is_read_without_being_spent(store: SqlStore, clock: ManualClock) -> None:
+    """`invite` reads a record as it is (used, revoked or not) and never spends it."""
+    made = await store.create_invite("night-owls", "facilitator", ttl=600, single_use=True)
+    assert await store.invite(made.id) == made
+    assert await store.redeem_invite(made.id, "night-owls", "facilitator") is not None
+    spent = await store.invite(made.id)
+    assert spent is not None
+    assert spent.used_at is not None
+    assert not spent.usable(clock.now())
+    assert await store.revoke_invite(made.id) is True  # spent, yet revocable: ends its seat
+    revoked = await store.invite(made.id)
+    assert revoked is not None
+    assert revoked.revoked_at == clock.now()
+    assert await store.invite("no-such-invite") is None
 
 
 async def test_a_single_use_invite_is_redeemed_once(store: SqlStore) -> None:
