@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,31 @@ import httpx
 from tests.support.client import TIMEOUT, Client, gapless
 from tests.support.clock import SharedClock
 
-__all__ = ["Person", "SharedClock", "chat_texts", "check_history", "invite", "settle"]
+__all__ = [
+    "Person",
+    "SharedClock",
+    "chat_texts",
+    "check_history",
+    "invite",
+    "settle",
+    "until_available",
+]
+
+TRY_AGAIN = frozenset({"busy", "unavailable"})
+"""Error codes that say "try again" (docs/protocol.md): a room with many joins at once, or a
+node whose Redis connection is still coming back after an outage."""
+
+
+async def until_available(
+    attempt: Callable[[], Awaitable[dict[str, Any]]], *, tries: int = 300
+) -> dict[str, Any]:
+    """Retry `attempt` while the node answers `unavailable`, bounded in count (about 30 s)."""
+    for _ in range(tries):
+        reply = await attempt()
+        if reply.get("code") != "unavailable":
+            return reply
+        await asyncio.sleep(0.1)
+    raise AssertionError("the node stayed unavailable")
 
 
 async def invite(http: str, room: str, role: str = "facilitator", admin: str = "") -> str:
@@ -62,11 +87,11 @@ class Person:
 
     async def join(self, url: str, **fields: Any) -> dict[str, Any]:
         client = await Client.connect(url, binary=self.binary)
-        for attempt in range(5):  # `busy` is a documented "try again" (many joins at once)
+        for attempt in range(60):  # a documented "try again" (TRY_AGAIN), bounded
             reply = await client.request("join", room=self.room, name=self.name, **fields)
-            if reply.get("code") != "busy":
+            if reply.get("code") not in TRY_AGAIN:
                 break
-            await asyncio.sleep(0.05 * (attempt + 1))
+            await asyncio.sleep(min(0.05 * (attempt + 1), 0.5))
         assert reply["type"] == "ack", reply
         client.token, client.member = reply["token"], reply["member"]
         client.position = (reply["position"]["seq"], reply["position"]["epoch"])

@@ -12,14 +12,13 @@ are never asked to reconnect after the ban.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from rooms.clock import SystemClock
 from tests.faults.conftest import StartNodes
-from tests.faults.people import Person, invite
+from tests.faults.people import Person, invite, until_available
 from tests.support.client import Client
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_cluster import ClusterUnavailable, SentinelSetup
@@ -68,25 +67,14 @@ async def _kept_out(bea: Person, cal: Person, url: str, *, sessions_lost: bool =
     """
     resume_refusals = {"banned", "invalid_token"} if sessions_lost else {"banned"}
     for person in (bea, cal):
-        reply = await _settled(lambda p=person: p.resume(url))
+        reply = await until_available(lambda p=person: p.resume(url))
         assert reply["type"] == "error", reply
         assert reply["code"] in resume_refusals, reply
     newcomer = await Client.connect(url)
-    refused = await _settled(lambda: newcomer.request("join", room=ROOM, name="Bea Again"))
+    refused = await until_available(lambda: newcomer.request("join", room=ROOM, name="Bea Again"))
     assert refused["type"] == "error"
     assert refused["code"] == "banned", refused
     await newcomer.close()
-
-
-async def _settled(attempt: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    """Retry while the node answers `unavailable` (its Redis connection is coming back): a
-    documented "try again", bounded in count."""
-    for _ in range(300):
-        reply = await attempt()
-        if reply.get("code") != "unavailable":
-            return reply
-        await asyncio.sleep(0.1)
-    raise AssertionError("the node stayed unavailable")
 
 
 async def _marks_stored(pg: PostgresServer, database: str) -> None:

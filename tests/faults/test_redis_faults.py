@@ -16,7 +16,14 @@ import pytest
 
 from rooms.backends.redis import RedisBackend
 from tests.faults.conftest import StartNodes
-from tests.faults.people import Person, chat_texts, check_history, invite, settle
+from tests.faults.people import (
+    Person,
+    chat_texts,
+    check_history,
+    invite,
+    settle,
+    until_available,
+)
 from tests.support.backends import FAST_FAULTS
 from tests.support.client import TIMEOUT, Client
 from tests.support.live import live_server, node_settings
@@ -77,7 +84,7 @@ async def test_a_redis_restart_mid_meeting_ends_in_an_explicit_new_start(
     homes = {fran: b.url, ann: a.url, ben: a.url}
     for person, url in homes.items():
         assert await person.closed() == 4010  # told: events were lost
-        reply = await person.resume(url)
+        reply = await until_available(lambda p=person, u=url: p.resume(u))
         # The sessions were lost with Redis too (docs/reliability.md): the resume is refused
         # out loud and the person joins again, into the new history; never a silent gap.
         assert reply["code"] == "invalid_token", reply
