@@ -11,7 +11,7 @@ SECRET = "marks-test-secret-Jq4Tz8Wm2Rk6Hc1Vb5Nf9Xy3Pd7Gs0Le"
 
 
 def _marks(settings: Settings, address: str = "192.0.2.7") -> frozenset[str]:
-    handlers = Handlers(service=Any, tokens=Any, settings=settings)  # type: ignore[arg-type]
+    handlers = Handlers(service=Any, tokens=Any, settings=settings, facilitators=Any)  # type: ignore[arg-type]
     return handlers._marks(Peer(address))
 
 
