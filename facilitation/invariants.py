@@ -11,14 +11,10 @@ from collections.abc import KeysView
 
 from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
-from facilitation.rules import (
-    ENDS_WHEN_QUEUE_EMPTY,
-    LOBBY_MAX_WAITING,
-    can_speak,
-    hands_open_rounds,
-    leads_itself,
-    runs_itself,
-)
+from facilitation.join_rules import LOBBY_MAX_WAITING
+from facilitation.part_rules import hands_open_rounds, runs_itself
+from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, leads_itself
+from facilitation.speaking_rules import can_speak
 from facilitation.state import MeetingState, Mode
 
 __all__ = ["check_invariants"]
