@@ -38,6 +38,32 @@ _SESSION_EXPIRY = struct.Struct(">q")
 """Expiry (ms, the manual clock's; 0 on Redis time) stored in front of a session record."""
 
 
+def _checked_epoch_ttl(
+    client: Redis | RedisCluster,
+    key_prefix: str,
+    window_seconds: float,
+    window_max_events: int,
+    queue_size: int,
+    epoch_ttl_seconds: float | None,
+) -> float:
+    """The epoch TTL to use, once `RedisBackend`'s arguments are known to fit together.
+
+    Raises:
+        ValueError: naming the first argument that does not.
+    """
+    if not key_prefix or "{" in key_prefix or "}" in key_prefix:
+        raise ValueError("key_prefix must be non-empty and contain no braces")
+    if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
+        raise ValueError("window and queue sizes must be positive")
+    if topology.decodes_responses(client):
+        raise ValueError("the Redis client must not decode responses")
+    if epoch_ttl_seconds is None:
+        epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
+    if epoch_ttl_seconds < 2 * window_seconds:
+        raise ValueError("epoch_ttl_seconds must be at least twice window_seconds")
+    return epoch_ttl_seconds
+
+
 class RedisBackend:
     """`Backend` on Redis (or Valkey) via redis-py asyncio. Build it with `from_url`.
 
@@ -76,16 +102,9 @@ class RedisBackend:
         clock: Clock | None = None,
         on_reconnect: Callable[[], None] | None = None,
     ) -> None:
-        if not key_prefix or "{" in key_prefix or "}" in key_prefix:
-            raise ValueError("key_prefix must be non-empty and contain no braces")
-        if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
-            raise ValueError("window and queue sizes must be positive")
-        if topology.decodes_responses(client):
-            raise ValueError("the Redis client must not decode responses")
-        if epoch_ttl_seconds is None:
-            epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
-        if epoch_ttl_seconds < 2 * window_seconds:
-            raise ValueError("epoch_ttl_seconds must be at least twice window_seconds")
+        epoch_ttl_seconds = _checked_epoch_ttl(
+            client, key_prefix, window_seconds, window_max_events, queue_size, epoch_ttl_seconds
+        )
         self._redis = client
         self._keys = KeyLayout(key_prefix)
         self._clock = clock
