@@ -16,8 +16,9 @@ from facilitation.changes import Changes
 from facilitation.errors import FacilitationBug
 from facilitation.events import ShareWarning
 from facilitation.lobby import drop_ticket
+from facilitation.part_rules import runs_itself
 from facilitation.parts import planned_end
-from facilitation.rules import LeaveReason, ShareEndHow, runs_itself
+from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.state import MeetingState
 
 __all__ = ["DEADLINES", "Deadline", "DeadlineKind", "due", "fire", "next_deadline", "pending"]

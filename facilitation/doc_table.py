@@ -1,4 +1,4 @@
-"""Render the rule tables of rules.py (and the state's fields) as Markdown.
+"""Render the rule tables of the *_rules.py modules (and the state's fields) as Markdown.
 
 docs/facilitation.md holds the output between `<!-- generated:start -->` and
 `<!-- generated:end -->`; a test fails when it is stale. Regenerate with::
@@ -19,7 +19,17 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from facilitation import deadlines, events, formats, rules, state
+from facilitation import (
+    deadlines,
+    events,
+    formats,
+    join_rules,
+    part_rules,
+    rules,
+    speaking_rules,
+    state,
+    tally_rules,
+)
 from facilitation.commands import Command
 
 __all__ = ["DOC_PATH", "END", "START", "main", "render", "splice"]
@@ -105,18 +115,18 @@ def _targets() -> list[str]:
     ]
 
 
-def _person_rules(title: str, person_rules: Sequence[rules.PersonRule]) -> list[str]:
+def _person_rules(title: str, person_rules: Sequence[speaking_rules.PersonRule]) -> list[str]:
     rows = [[str(i), r.when, _code(r.refusal)] for i, r in enumerate(person_rules, 1)]
     return [title, "", *_table(["#", "when", "refusal"], rows)]
 
 
 def _joins() -> list[str]:
-    rows = [[str(i), r.when, _code(r.refusal)] for i, r in enumerate(rules.JOIN_RULES, 1)]
+    rows = [[str(i), r.when, _code(r.refusal)] for i, r in enumerate(join_rules.JOIN_RULES, 1)]
     return [
         "### Who may join (after the ban check; first matching row refuses)",
         "",
         *_table(["#", "when", "refusal"], rows),
-        f"`LOBBY_MAX_WAITING` = {rules.LOBBY_MAX_WAITING}. With the lobby on, names are checked",
+        f"`LOBBY_MAX_WAITING` = {join_rules.LOBBY_MAX_WAITING}. With the lobby on, names are checked",
         "at admission: a newcomer whose name someone seated has by then is seated under the",
         "first free alternate the server offered (`name_taken` to the facilitator if none is).",
         "",
@@ -181,16 +191,16 @@ def _parts() -> list[str]:
 
     kinds = [
         [_code(kind), options(r.postings), crosstalk(r.crosstalk)]
-        for kind, r in rules.POSTING_BY_PART.items()
+        for kind, r in part_rules.POSTING_BY_PART.items()
     ]
     voices = [
         [
             _code(posting),
             voice.who,
-            crosstalk(rules.CROSSTALK_BY_POSTING[posting]),
-            options(rules.ORDER_BY_POSTING.get(posting, ())) or "no round",
+            crosstalk(part_rules.CROSSTALK_BY_POSTING[posting]),
+            options(part_rules.ORDER_BY_POSTING.get(posting, ())) or "no round",
         ]
-        for posting, voice in rules.POSTING_VOICES.items()
+        for posting, voice in part_rules.POSTING_VOICES.items()
     ]
     limits = [[_code(f), f"at most {n} characters"] for f, n in formats.FORMAT_TEXT_LIMITS.items()]
     limits += [[_code(f), f"{lo}–{hi}"] for f, (lo, hi) in formats.FORMAT_NUMBER_LIMITS.items()]
@@ -212,15 +222,15 @@ def _parts() -> list[str]:
 
 
 def _tending() -> list[str]:
-    counts = [[_code(how), tally] for how, tally in rules.TURN_COUNTS_AS.items()]
-    parts = ", ".join(_code(kind) for kind in sorted(rules.CELEBRATING_PARTS))
+    counts = [[_code(how), tally] for how, tally in tally_rules.TURN_COUNTS_AS.items()]
+    parts = ", ".join(_code(kind) for kind in sorted(tally_rules.CELEBRATING_PARTS))
     return [
         "### Milestones and fairness (kept in the meeting state only)",
         "",
         *_table(["a share that ends `how`", "counts in the fairness tally as"], counts),
         "Dropped from the meeting state when:",
         "",
-        *[f"- {when}" for when in rules.TURNS_FORGOTTEN],
+        *[f"- {when}" for when in tally_rules.TURNS_FORGOTTEN],
         "",
         f"Parts whose start celebrates every milestone not yet celebrated: {parts}.",
         "",
@@ -257,10 +267,12 @@ def render() -> str:
         *_commands(),
         *_limits(),
         *_targets(),
-        *_person_rules("### Who may raise a hand (first matching row refuses)", rules.FLOOR_RULES),
+        *_person_rules(
+            "### Who may raise a hand (first matching row refuses)", speaking_rules.FLOOR_RULES
+        ),
         *_person_rules(
             "### Who may post (first matching row refuses)",
-            (*rules.POSTING_RULES, *rules.PART_POSTING_RULES),
+            (*speaking_rules.POSTING_RULES, *part_rules.PART_POSTING_RULES),
         ),
         "Facilitators are exempt from slow mode.",
         "",

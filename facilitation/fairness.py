@@ -1,6 +1,6 @@
 """Fairness at a glance, for facilitators: who had turns in this meeting, and for how long.
 
-Rules carried out here (the tables are in rules.py):
+Rules carried out here (the tables are in tally_rules.py):
 
 - When a share ends, the speaker's `Turns` grow by what `TURN_COUNTS_AS` says: a share and its
   length (from the floor's start to the end of the share, or to its planned end if the clock
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from facilitation.rules import TURN_COUNTS_AS, ShareEndHow, Tally
+from facilitation.rules import ShareEndHow
 from facilitation.state import Floor, MeetingState, Turns
+from facilitation.tally_rules import TURN_COUNTS_AS, Tally
 
 __all__ = [
     "FairnessView",

@@ -4,7 +4,7 @@ Rules of this module:
 
 - A `Format` and its `Part`s are frozen values, validated when they are built: an invalid one
   cannot exist, so the engine never meets one. What a part may be set to (who may post,
-  crosstalk, order) is decided by the tables in rules.py (`POSTING_BY_PART`,
+  crosstalk, order) is decided by the tables in part_rules.py (`POSTING_BY_PART`,
   `CROSSTALK_BY_POSTING`, `ORDER_BY_POSTING`); this module only checks values against them.
 - `Format.from_mapping` reads the plain mapping a room's TOML or the admin API gives (unset
   fields take their kind's defaults) and raises `FormatError` naming the field and the problem;
@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from facilitation.errors import FormatError
-from facilitation.rules import CROSSTALK_BY_POSTING, ORDER_BY_POSTING, POSTING_BY_PART
+from facilitation.part_rules import CROSSTALK_BY_POSTING, ORDER_BY_POSTING, POSTING_BY_PART
 from facilitation.state import Order, PartKind, Posting
 
 __all__ = ["FORMAT_NUMBER_LIMITS", "FORMAT_TEXT_LIMITS", "Format", "Part"]

@@ -7,19 +7,15 @@ call `check_invariants` on every state they see.
 
 from __future__ import annotations
 
-from collections.abc import KeysView
+from collections.abc import Callable
 
 from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
-from facilitation.rules import (
-    ENDS_WHEN_QUEUE_EMPTY,
-    LOBBY_MAX_WAITING,
-    can_speak,
-    hands_open_rounds,
-    leads_itself,
-    runs_itself,
-)
-from facilitation.state import MeetingState, Mode
+from facilitation.join_rules import LOBBY_MAX_WAITING
+from facilitation.part_rules import hands_open_rounds, runs_itself
+from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, leads_itself
+from facilitation.speaking_rules import can_speak
+from facilitation.state import MeetingState, Mode, Participant
 
 __all__ = ["check_invariants"]
 
@@ -35,47 +31,70 @@ def check_invariants(state: MeetingState, now: float | None = None) -> None:
     Raises:
         FacilitationBug: naming the first broken invariant.
     """
-    for broken, name in _checks(state, now):
+    checks = [check for group in _CHECKS for check in group(state, now)]
+    for broken, name in checks:
         if broken:
             raise FacilitationBug(name)
 
 
-def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
-    seated = {p.member: p for p in state.participants}
-    speaker = state.speaker()
-    rnd = state.round
-    floor = state.floor
-    holder = seated.get(speaker) if speaker is not None else None
-    at = now if now is not None else float("-inf")
+_Check = tuple[bool, str]
+"""One invariant: whether it is broken, and its name (the `FacilitationBug` message)."""
+
+
+def _seated(state: MeetingState) -> dict[str, Participant]:
+    return {p.member: p for p in state.participants}
+
+
+def _at(now: float | None) -> float:
+    """The time mutes are judged at: with no `now`, every mute counts as over."""
+    return now if now is not None else float("-inf")
+
+
+def _member_checks(state: MeetingState, now: float | None) -> list[_Check]:
     seqs = [p.joined_seq for p in state.participants]
     return [
-        (len(seated) != len(state.participants), "member ids are unique"),
-        (len({p.name_key for p in state.participants}) != len(seated), "names are unique"),
+        (len(_seated(state)) != len(state.participants), "member ids are unique"),
+        (len({p.name_key for p in state.participants}) != len(_seated(state)), "names are unique"),
         (seqs != sorted(set(seqs)), "participants are in join order"),
         (any(s >= state.next_join_index for s in seqs), "join order counts up"),
         (state.base_mode is Mode.ROUND, "the base mode is open or listen_only"),
+    ]
+
+
+def _floor_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    speaker = state.speaker()
+    holder = _seated(state).get(speaker) if speaker is not None else None
+    return [
         (speaker is not None and holder is None, "the floor holder is seated"),
         (holder is not None and holder.listen_only, "the floor holder is not listen-only"),
         (
-            holder is not None and holder.muted_until is not None and holder.muted_until > at,
+            holder is not None and holder.muted_until is not None and holder.muted_until > _at(now),
             "the floor holder is not muted",
         ),
+    ]
+
+
+def _queue_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    seated = _seated(state)
+    queued = [seated[m] for m in state.queue if m in seated]
+    speaker = state.speaker()
+    return [
         (len(set(state.queue)) != len(state.queue), "the queue has no duplicates"),
         (any(m not in seated for m in state.queue), "the queue holds only seated members"),
+        (any(w.listen_only for w in queued), "the queue holds no listen-only member"),
         (
-            any(seated[m].listen_only for m in state.queue if m in seated),
-            "the queue holds no listen-only member",
-        ),
-        (
-            any(
-                not can_speak(seated[m], at) and not seated[m].away
-                for m in state.queue
-                if m in seated
-            ),
+            any(not can_speak(w, _at(now)) and not w.away for w in queued),
             "the queue holds no muted member",
         ),
         (speaker is not None and speaker in state.queue, "the floor holder is not queued"),
         (state.mode is Mode.LISTEN_ONLY and bool(state.queue), "a listening room has no hands"),
+    ]
+
+
+def _round_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    rnd, floor, speaker = state.round, state.floor, state.speaker()
+    holder = _seated(state).get(speaker) if speaker is not None else None
+    return [
         (
             floor is not None
             and (floor.away_deadline is not None) != (holder is not None and holder.away),
@@ -105,8 +124,12 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
             rnd is None and bool(state.queue) and hands_open_rounds(state),
             "a hand in a room that leads itself opens a round",
         ),
-        *_part_checks(state),
-        *_tending_checks(state, seated.keys()),
+    ]
+
+
+def _lobby_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    seated = _seated(state)
+    return [
         (len({w.ticket for w in state.waiting}) != len(state.waiting), "tickets are unique"),
         (any(w.member in seated for w in state.waiting), "nobody both waits and sits"),
         (len(state.waiting) > LOBBY_MAX_WAITING, "the lobby holds at most LOBBY_MAX_WAITING"),
@@ -118,8 +141,11 @@ def _checks(state: MeetingState, now: float | None) -> list[tuple[bool, str]]:
             any(m not in seated or not seated[m].listen_only for m in state.pause_listen_only),
             "members held by the pause are seated and listen-only",
         ),
-        (now is not None and _overdue(state, now), "nothing is overdue after a decision"),
     ]
+
+
+def _deadline_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    return [(now is not None and _overdue(state, now), "nothing is overdue after a decision")]
 
 
 def _overdue(state: MeetingState, now: float) -> bool:
@@ -127,7 +153,8 @@ def _overdue(state: MeetingState, now: float) -> bool:
     return nxt is not None and nxt <= now
 
 
-def _tending_checks(state: MeetingState, seated: KeysView[str]) -> list[tuple[bool, str]]:
+def _tending_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    seated = _seated(state)
     marked = [m.member for m in state.milestones]
     counted = [t.member for t in state.turns]
     return [
@@ -142,7 +169,7 @@ def _tending_checks(state: MeetingState, seated: KeysView[str]) -> list[tuple[bo
     ]
 
 
-def _part_checks(state: MeetingState) -> list[tuple[bool, str]]:
+def _part_checks(state: MeetingState, now: float | None) -> list[_Check]:
     fmt, index, part = state.format, state.part, state.current_part()
     return [
         (
@@ -163,3 +190,16 @@ def _part_checks(state: MeetingState) -> list[tuple[bool, str]]:
             "a hand in a room that runs its format itself starts the meeting",
         ),
     ]
+
+
+_CHECKS: tuple[Callable[[MeetingState, float | None], list[_Check]], ...] = (
+    _member_checks,
+    _floor_checks,
+    _queue_checks,
+    _round_checks,
+    _part_checks,
+    _tending_checks,
+    _lobby_checks,
+    _deadline_checks,
+)
+"""Every invariant, group by group, in the order they are checked (the first broken is named)."""

@@ -12,11 +12,11 @@ Rules carried out here:
   trying names. A waiting name is not reserved either: if someone seated has it when the
   newcomer is admitted, they are seated under the first free alternate the server gave
   (`River 2`, ...); only if none is free is the admission refused (`name_taken`).
-- The lobby holds at most `rules.LOBBY_MAX_WAITING` newcomers (`lobby_full`).
+- The lobby holds at most `join_rules.LOBBY_MAX_WAITING` newcomers (`lobby_full`).
 - Raid protection: every join from a network source new to the room (the node decides, see
   `Join.new_source`) is counted, so one client joining again and again counts once;
   `raid_joins` of them within `raid_window_seconds`, with the lobby off, turn the lobby on,
-  raise slow mode to `rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The
+  raise slow mode to `join_rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The
   count then starts over.
 """
 
@@ -28,8 +28,8 @@ from facilitation import commands as c
 from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import LobbyAdmitted, LobbyDenied, LobbyWaiting, RaidAlert
+from facilitation.join_rules import RAID_SLOW_SECONDS, banned, name_in_use
 from facilitation.moderation import log
-from facilitation.rules import RAID_SLOW_SECONDS, banned, name_in_use
 from facilitation.state import MeetingState, Role, Waiting
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Milestones, opt-in: a member marks "today is N days" for this meeting only.
 
-Rules carried out here (the tables are in rules.py):
+Rules carried out here (the tables are in tally_rules.py):
 
 - `milestone.set` marks (or changes) the sender's own milestone; `milestone.clear` takes it back.
   Facilitators see both (`milestone.marked`, `milestone.cleared`, audience `facilitators`) and
@@ -10,7 +10,7 @@ Rules carried out here (the tables are in rules.py):
   (`milestone.celebrate`), or by the format: when a part in `CELEBRATING_PARTS` (a closing)
   starts, every milestone not celebrated yet is, in the order they were marked.
 - A milestone lives in the meeting state only, never in the store, and goes when the member
-  leaves or the meeting leaves its format (rules.TURNS_FORGOTTEN).
+  leaves or the meeting leaves its format (tally_rules.TURNS_FORGOTTEN).
 """
 
 from __future__ import annotations

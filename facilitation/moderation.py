@@ -22,7 +22,8 @@ from facilitation.changes import Changes
 from facilitation.commands import Command
 from facilitation.errors import Refusal, Refused
 from facilitation.events import ChatRemoved, Moderation, ReportFiled, RoomReset
-from facilitation.rules import SHARE_END_HOW, LeaveReason, is_muted
+from facilitation.rules import SHARE_END_HOW, LeaveReason
+from facilitation.speaking_rules import is_muted
 from facilitation.state import BanEntry, Mode, Role
 
 __all__ = [

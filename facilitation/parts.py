@@ -1,6 +1,6 @@
 """Moving through a meeting's format, part by part.
 
-Rules carried out here (the tables are in rules.py, the data in formats.py):
+Rules carried out here (the tables are in part_rules.py and tally_rules.py, the data in formats.py):
 
 - A facilitator moves the meeting with one action: `part.next` (with no part running it starts
   the first; after the last part the meeting leaves its format), `part.goto` (any part, to skip
@@ -11,7 +11,7 @@ Rules carried out here (the tables are in rules.py, the data in formats.py):
   part. Entering a share part opens its round with the part's share time and order (a
   `hands` part that runs itself waits for the first hand instead of opening an empty round).
   While a part runs, rounds run only in share parts (`round.open` elsewhere: `not_allowed`).
-- A format runs itself (`rules.runs_itself`: a self-led room with no facilitator present, a
+- A format runs itself (`part_rules.runs_itself`: a self-led room with no facilitator present, a
   format that may run self-led, the room not paused). Then, at each settle:
   - with no part running, the first raised hand starts the meeting at its first part (the
     hand stays queued for the first share part);
@@ -22,9 +22,9 @@ Rules carried out here (the tables are in rules.py, the data in formats.py):
   Each clock-driven start happens at the deadline's own time, so a late tick gives the same
   parts at the same times, and the same tick twice moves the meeting once.
 - A format that may not run self-led (`Format.self_led` false) holds whenever no facilitator is
-  present: it stays in its part, hands open no rounds, and members listen (rules.format_holds).
+  present: it stays in its part, hands open no rounds, and members listen (part_rules.format_holds).
 - Entering the format (a first part with none running) starts a new turns tally (fairness.py);
-  a part in `rules.CELEBRATING_PARTS` celebrates the milestones not yet celebrated, right after
+  a part in `tally_rules.CELEBRATING_PARTS` celebrates the milestones not yet celebrated, right after
   its `part.started` (milestones.py); leaving the format forgets the tally and the milestones.
 """
 
@@ -37,8 +37,10 @@ from facilitation import fairness, milestones, rounds
 from facilitation.changes import Changes
 from facilitation.errors import FacilitationBug, Refusal, Refused
 from facilitation.events import FormatEnded, PartStarted, RoundEnded
-from facilitation.rules import CELEBRATING_PARTS, ShareEndHow, runs_itself
+from facilitation.part_rules import runs_itself
+from facilitation.rules import ShareEndHow
 from facilitation.state import MeetingState, Mode, Order
+from facilitation.tally_rules import CELEBRATING_PARTS
 from facilitation.views import PartView
 
 __all__ = [

@@ -3,7 +3,7 @@
 Rules carried out here:
 
 - A join is refused when any of the joiner's marks (or their member id) is banned (`banned`),
-  or by the first matching row of `rules.JOIN_RULES` (locked room, a seated namesake when they
+  or by the first matching row of `join_rules.JOIN_RULES` (locked room, a seated namesake when they
   would be seated now, a full lobby when they would wait). A join from a network source new to
   the room counts towards raid detection (a refused one does not); with the lobby on a
   non-facilitator waits there, whatever their name; everyone else is seated.
@@ -21,8 +21,9 @@ from facilitation import commands as c
 from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import MemberAway, MemberBack
+from facilitation.join_rules import ban_refusal, join_refusal, parks
 from facilitation.lobby import drop_ticket, note_join, wait
-from facilitation.rules import SHARE_END_HOW, LeaveReason, ban_refusal, join_refusal, parks
+from facilitation.rules import SHARE_END_HOW, LeaveReason
 from facilitation.state import Role
 
 __all__ = ["disconnected", "join", "leave", "reconnected"]

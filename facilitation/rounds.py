@@ -1,6 +1,6 @@
 """Share rounds: raising hands, the queue, the floor and its clock.
 
-Rules carried out here (the tables are in rules.py):
+Rules carried out here (the tables are in rules.py and speaking_rules.py):
 
 - The queue is first come, first served, and exists without a round too: hands raised between
   rounds seed the next `hands` round. A `round_robin` round replaces it with everyone present who
@@ -30,7 +30,8 @@ from facilitation.events import (
     RoundResumed,
     ShareExtended,
 )
-from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, SHARE_END_HOW, can_speak, floor_refusal
+from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, SHARE_END_HOW
+from facilitation.speaking_rules import can_speak, floor_refusal
 from facilitation.state import Floor, Order, Round
 
 __all__ = [
@@ -58,7 +59,7 @@ _NO_FLOOR = Refused(Refusal.NO_FLOOR, "Nobody holds the floor.")
 
 
 def raise_hand(tx: Changes, command: c.RaiseHand) -> Refused | None:
-    """Join the queue (rules.FLOOR_RULES say who may); a self-led room may open a round."""
+    """Join the queue (speaking_rules.FLOOR_RULES say who may); a self-led room may open a round."""
     who = tx.who(tx.sender)
     refused = floor_refusal(tx.state, who, tx.now)
     if refused is not None:

@@ -9,7 +9,7 @@ Rules (only for rooms created with `self_led=True`; other rooms simply wait for 
   of the queue (usually the person who raised their hand) gets the floor at once.
 - Turns then run on the clock, and the round ends by itself when the queue empties.
 - In a room with a meeting format, hands open rounds only in a share part of a format that runs
-  itself (with the part's share time); see parts.py and `rules.hands_open_rounds`.
+  itself (with the part's share time); see parts.py and `part_rules.hands_open_rounds`.
 - Nobody gains facilitator powers: facilitator commands are refused with `not_facilitator`.
 - When a facilitator becomes present, a running self-led round becomes theirs (`self_led`
   false: it no longer ends by itself unless its order says so). When the last present
@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from facilitation.changes import Changes
+from facilitation.part_rules import hands_open_rounds
 from facilitation.rounds import start_round
-from facilitation.rules import hands_open_rounds, leads_itself
+from facilitation.rules import leads_itself
 from facilitation.state import Order
 
 __all__ = ["settle"]

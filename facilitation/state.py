@@ -7,8 +7,8 @@ Rules of this module:
   that is refused therefore changes nothing, by construction.
 - Times are float seconds since the Unix epoch, as passed in by the caller (`now`). Nothing here
   reads a clock.
-- This module holds data and trivial queries only; every decision lives in `rules.py` and the
-  modules it names.
+- This module holds data and trivial queries only; every decision lives in `rules.py` (and the
+  other `*_rules.py` modules) and the modules it names.
 """
 
 from __future__ import annotations

@@ -15,14 +15,10 @@ from dataclasses import dataclass, replace
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
 from facilitation.fairness import FairnessView
-from facilitation.rules import (
-    PART_POSTING_RULES,
-    POSTING_RULES,
-    ban_refusal,
-    format_holds,
-    leads_itself,
-    may_join_locked,
-)
+from facilitation.join_rules import ban_refusal, may_join_locked
+from facilitation.part_rules import PART_POSTING_RULES, format_holds
+from facilitation.rules import leads_itself
+from facilitation.speaking_rules import POSTING_RULES
 from facilitation.state import MeetingState, Participant
 
 __all__ = [
@@ -326,7 +322,7 @@ class PostAllowed:
 
 
 def may_post(state: MeetingState, actor: Actor, now: float) -> Refused | PostAllowed:
-    """Whether `actor` may post a chat message now (protocol.md §3.4, rules.POSTING_RULES)."""
+    """Whether `actor` may post a chat message now (protocol.md §3.4, speaking_rules.POSTING_RULES)."""
     who = None if actor.observer else state.participant(actor.member)
     for rule in (*POSTING_RULES, *PART_POSTING_RULES):
         if rule.applies(state, actor, who, now):

@@ -18,13 +18,14 @@ from rooms.backends.base import Backend, Envelope, Position, Resync
 from rooms.catalog import Catalog
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable, Denied, RoomsCode
-from rooms.hub import Hub, decode_payload
+from rooms.hub import Hub
 from rooms.live import LiveRooms
 from rooms.meeting import MeetingStore
 from rooms.model import RoomConfig
 from rooms.names import NameRejected, alternates, check_name, name_key
-from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
+from rooms.outbound import OutboundEvent
 from rooms.presence import Presence
+from rooms.replay import missed_events, readable
 from rooms.safety import Safety, member_mark
 from rooms.seat import Attendee, Seat, Subscriber
 
@@ -59,11 +60,6 @@ class ResumeResult:
     snapshot: JoinResult | None
     cursor: int
     reason: str | None = None
-
-
-def _backlog_bytes(envelopes: list[Envelope]) -> int:
-    """Roughly what replaying these events puts in an outbox (payload plus frame fields)."""
-    return sum(len(env.payload) + 128 for env in envelopes)
 
 
 def _waiting(state: fx.MeetingState, member_id: str) -> bool:
@@ -314,39 +310,20 @@ class Seating:
             snap = self.snapshot(seat, state, reseated_at, reseated_at.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, "reseated")
         start = Position(max(after.seq, seat.joined_seq), after.epoch)
-        answer = await self._replay(room, start)
+        answer = await missed_events(
+            self.backend,
+            self.clock,
+            room,
+            start,
+            max_events=self.resume_max_events,
+            max_bytes=self.resume_max_bytes,
+        )
         if isinstance(answer, Resync):
             snap = self.snapshot(seat, state, answer.position, answer.position.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, answer.reason)
-        missed = [self._readable(attendee, env) for env in answer]
+        missed = [readable(attendee, env) for env in answer]
         cursor = answer[-1].seq if answer else start.seq
         return ResumeResult(seat, True, member, missed, None, cursor)
-
-    @staticmethod
-    def _readable(attendee: Attendee, env: Envelope) -> OutboundEvent:
-        frame, audience = decode_payload(env)
-        event = OutboundEvent(env.seq, frame, audience)
-        if audience == FACILITATORS and not attendee.facilitator:
-            return hidden_twin(event)
-        return event
-
-    async def _replay(self, room: RoomConfig, start: Position) -> list[Envelope] | Resync:
-        """The events after `start`, or an explicit resync when they cannot all be sent."""
-        current = await self.backend.position(room.slug)
-        if start.seq > current.seq:
-            return Resync("ahead", current)
-        answer = await self.backend.replay(room.slug, start, self.resume_max_events)
-        if isinstance(answer, Resync):
-            return answer
-        if _backlog_bytes(answer) > self.resume_max_bytes:
-            # The missed events are queued on the connection all at once. A backlog larger
-            # than its outbox closed it with 4008 straight away, and the client resumed into
-            # the same wall forever; an explicit resync is the honest answer (never a gap).
-            return Resync("backlog", current)
-        window = room.replay_seconds
-        if answer and window is not None and answer[0].ts_ms < (self.clock.now() - window) * 1000:
-            return Resync("window", current)  # this room keeps less history than the node
-        return answer
 
     async def _reseat(
         self, room: RoomConfig, seat: Seat

@@ -6,45 +6,39 @@ command-line flags. pydantic-settings reads and checks them: a value of the wron
 no setting has, is a `SettingsError` that names the setting. Adding a setting is one line, a
 typed attribute `= _s(default, "what it does")`. `docs/configuration.md` holds the table
 rendered from this module (`python -m server.settings`), and a test keeps the two in step.
+How the file and the environment are read, the value types and the error wording are in
+server/settings_sources.py.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    AliasChoices,
-    BeforeValidator,
-    Field,
-    InstanceOf,
-    ValidationError,
-    ValidationInfo,
-    model_validator,
-)
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from facilitation.shipped import SHIPPED_FORMATS
-from rooms.model import RoomConfig, RoomConfigError
-from server.credentials import problem, read_secret_file
+from rooms.model import RoomConfig
+from server.credentials import read_secret_file
+from server.settings_sources import (
+    FILE_VALUES,
+    CommaList,
+    Rooms,
+    Secret,
+    SettingsError,
+    Unset,
+    blank_is_unset,
+    named_error,
+    settings_table,
+    sources_by_priority,
+    toml_values,
+)
 
 __all__ = ["DEFAULT_ROOMS", "Settings", "SettingsError", "render_table"]
-
-
-class SettingsError(ValueError):
-    """A setting has a value we cannot use; the message names it."""
 
 
 def _s(
@@ -62,48 +56,6 @@ def _s(
         validation_alias=AliasChoices(*env) if env else None,
         json_schema_extra={"shown": shown} if shown else None,
     )
-
-
-def _blank_is_unset(value: Any) -> Any:
-    return None if value == "" else value
-
-
-def _split_commas(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-def _room_tables(value: Any) -> Any:
-    """`[[rooms]]` tables (or a JSON list) → RoomConfig, each checked by RoomConfig itself."""
-    if not isinstance(value, list | tuple):
-        raise ValueError("a list of room tables")
-    try:
-        return tuple(r if isinstance(r, RoomConfig) else RoomConfig.from_mapping(r) for r in value)
-    except (RoomConfigError, TypeError, AttributeError) as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _real_secret(value: str | None, info: ValidationInfo) -> str | None:
-    """A secret that is no placeholder and holds 32 bytes of key material (server/credentials)."""
-    why = None if value is None else problem(value)
-    if why is not None:
-        env = f"SHARECIRCLE_{str(info.field_name).upper()}"
-        raise ValueError(f"the value ({env} or {env}_FILE) {why}")
-    return value
-
-
-_Unset = Annotated[str | None, BeforeValidator(_blank_is_unset)]
-"""Optional text: an empty value (`SHARECIRCLE_SECRET=`) means unset."""
-_Secret = Annotated[str | None, BeforeValidator(_blank_is_unset), AfterValidator(_real_secret)]
-"""An optional secret: when given, a real one (`server.credentials.problem`)."""
-_CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
-"""A list; comma-separated in the environment."""
-_Rooms = Annotated[tuple[InstanceOf[RoomConfig], ...], BeforeValidator(_room_tables)]
-
-_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("settings_file", default=None)
-"""While `Settings.load` runs: the TOML file's values. Otherwise None, and only the values
-given to the constructor (and the defaults) count, whatever the environment holds."""
 
 
 DEFAULT_ROOMS = (
@@ -147,39 +99,39 @@ class Settings(BaseSettings):
 
     host: str = _s("127.0.0.1", "Address to listen on.")
     port: int = _s(8000, "TCP port to listen on.")
-    redis_url: _Unset = _s(
+    redis_url: Unset = _s(
         None,
         "Redis URL (`redis://`, `rediss://`, `unix://`). Unset: the in-memory backend, one "
         "process only. Env also `REDIS_URL`.",
         env=("SHARECIRCLE_REDIS_URL", "REDIS_URL"),
     )
-    secret: _Secret = _s(
+    secret: Secret = _s(
         None,
         "Key that signs session and invite tokens: at least 32 random bytes (hex or base64; "
         "`sharecircle secrets` makes one), never a placeholder. Required with Redis (all nodes "
         "share it); random per process otherwise.",
         secret=True,
     )
-    secret_file: _Unset = _s(
+    secret_file: Unset = _s(
         None,
         "Read `secret` from this file instead (Docker secrets, systemd `LoadCredential=`); it "
         "must exist.",
     )
-    admin_token: _Secret = _s(
+    admin_token: Secret = _s(
         None,
         "Bearer token for the admin API and the `rooms`/`invite` CLI, as strong as `secret`. "
         "Unset: read from `admin_token_file`, or made at start and written there (mode 0600), "
         "never printed.",
         secret=True,
     )
-    data_dir: _Unset = _s(
+    data_dir: Unset = _s(
         None,
         "Directory of the embedded SQLite store (`sharecircle.db`), used when `database_url` is "
         "unset. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else "
         "`$XDG_STATE_HOME/sharecircle`, else `~/.local/state/sharecircle`; never the current "
         "directory, so starting from elsewhere cannot silently start with no bans.",
     )
-    database_url: _Unset = _s(
+    database_url: Unset = _s(
         None,
         "PostgreSQL URL (`postgresql://user@host/db`) of the durable store (rooms, staff, "
         "invites, bans, open reports, moderation log) shared by several nodes. Unset: SQLite in "
@@ -201,13 +153,13 @@ class Settings(BaseSettings):
     retention_sweep_seconds: float = _s(
         3600.0, "How often a node deletes what is past its retention (also `sharecircle purge`)."
     )
-    metrics_token: _Unset = _s(
+    metrics_token: Unset = _s(
         None,
         "Bearer token Prometheus must send to scrape `/metrics` (`authorization` in the scrape "
         "config). Unset: `/metrics` answers 403.",
         secret=True,
     )
-    admin_token_file: _Unset = _s(
+    admin_token_file: Unset = _s(
         None,
         "File of the admin token: read if it exists, else `serve` writes a new token there. "
         "Unset: `$STATE_DIRECTORY/admin-token` under systemd, else "
@@ -266,17 +218,17 @@ class Settings(BaseSettings):
         "Open WebSockets per client address (IPv4 address, IPv6 /64, after proxy headers); "
         "more get HTTP 503 before the upgrade. 0: no limit.",
     )
-    handshake_rate_per_address: _Unset = _s(
+    handshake_rate_per_address: Unset = _s(
         "20/10seconds",
         "WebSocket handshakes per client address (a leaky bucket: N at once, refilled over the "
         "period); faster get HTTP 429 before the upgrade. Empty: no limit.",
     )
-    join_rate_per_address: _Unset = _s(
+    join_rate_per_address: Unset = _s(
         "20/minute",
         "`join` commands per client address on this node (a leaky bucket); faster get "
         "`rate_limited` with `retry_after_ms`. Empty: no limit.",
     )
-    failed_join_rate_per_address: _Unset = _s(
+    failed_join_rate_per_address: Unset = _s(
         "10/minute",
         "Refused `join` commands per client address on this node; past it every join from "
         "that address gets `rate_limited` until the bucket has room. Empty: no limit.",
@@ -286,19 +238,19 @@ class Settings(BaseSettings):
         "People from one client address waiting in one room's lobby on this node; the next "
         "gets `lobby_full`. 0: no limit.",
     )
-    public_origin: _Unset = _s(
+    public_origin: Unset = _s(
         None,
         "The origin people's browsers load the client from (scheme, host and port, e.g. "
         "`https://circle.example.org`); a WebSocket from any other origin gets 403, unless it is "
         "in `allowed_origins`. Unset: the request's own scheme (from `X-Forwarded-Proto` behind "
         "the proxy) and `Host`. Set it behind a proxy or a public name.",
     )
-    allowed_origins: _CommaList = _s(
+    allowed_origins: CommaList = _s(
         [],
         "Browser origins allowed to open WebSockets, besides the server's own; each compared in "
         "full (scheme, host, port). Comma-separated in the environment.",
     )
-    trusted_hosts: _CommaList = _s(
+    trusted_hosts: CommaList = _s(
         [],
         "`Host` names this node answers (`*.example.org` and `*` allowed); any other gets 400 "
         "before anything else, HTTP and WebSocket (DNS rebinding). Empty: the listen `host`, "
@@ -327,12 +279,12 @@ class Settings(BaseSettings):
         10.0,
         "On SIGTERM, the longest uvicorn waits for connections to close before exiting (clients are told to move at once).",
     )
-    test_clock_file: _Unset = _s(
+    test_clock_file: Unset = _s(
         None,
         "For tests only: shift this node's clock by the seconds written in this file, so a test "
         "can expire shares on real processes without sleeping.",
     )
-    rooms: _Rooms = _s(
+    rooms: Rooms = _s(
         DEFAULT_ROOMS,
         "Rooms (`[[rooms]]` tables in the TOML file, or a JSON list of them in the "
         "environment); four defaults if none.",
@@ -346,10 +298,10 @@ class Settings(BaseSettings):
         if not isinstance(data, dict):
             return data
         for name in ("secret", "admin_token"):
-            path = _blank_is_unset(data.get(f"{name}_file"))
+            path = blank_is_unset(data.get(f"{name}_file"))
             if path is None:
                 continue
-            if _blank_is_unset(data.get(name)) is not None:
+            if blank_is_unset(data.get(name)) is not None:
                 raise ValueError(f"{name}: set {name} or {name}_file, not both")
             if name == "admin_token" and not Path(path).exists():
                 continue  # `serve` makes a token and writes it there
@@ -372,11 +324,11 @@ class Settings(BaseSettings):
         """
         path = path or os.environ.get("SHARECIRCLE_CONFIG")
         given = {k: v for k, v in (overrides or {}).items() if v is not None}
-        token = _FILE_VALUES.set(_from_toml(Path(path)) if path else {})
+        token = FILE_VALUES.set(toml_values(Path(path)) if path else {})
         try:
             return cls.from_mapping(given)
         finally:
-            _FILE_VALUES.reset(token)
+            FILE_VALUES.reset(token)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
@@ -384,7 +336,7 @@ class Settings(BaseSettings):
         try:
             settings = cls(**values)
         except ValidationError as exc:
-            raise _named(exc) from None
+            raise named_error(exc, Settings.model_fields) from None
         except SourceError as exc:  # an environment value that is not the JSON its type needs
             raise SettingsError(str(exc)) from None
         settings.check()
@@ -400,10 +352,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Highest priority first: flags, environment, file (no .env files, no secrets dir)."""
-        file_values = _FILE_VALUES.get()
-        if file_values is None:
-            return (init_settings,)
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, file_values))
+        return sources_by_priority(settings_cls, init_settings, env_settings)
 
     def check(self) -> None:
         """Rules across settings, which no single field's type can say."""
@@ -443,58 +392,9 @@ class Settings(BaseSettings):
             raise SettingsError(str(exc)) from None
 
 
-def _named(exc: ValidationError) -> SettingsError:
-    """The first problem, led by the setting's name; a secret's value is never repeated."""
-    error = exc.errors()[0]
-    if not error["loc"] and error["type"] == "value_error":  # a rule across settings
-        return SettingsError(str(error["ctx"]["error"]))
-    name = str(error["loc"][0]) if error["loc"] else "settings"
-    if error["type"] == "extra_forbidden":
-        return SettingsError(f"unknown setting: {name}")
-    if error["type"] == "value_error":  # our own validators' messages say what was wrong
-        return SettingsError(f"{name}: {error['ctx']['error']}")
-    field = Settings.model_fields.get(name)
-    shown = f" (got {error['input']!r})" if field is not None and field.repr else ""
-    return SettingsError(f"{name}: {error['msg']}{shown}")
-
-
-def _from_toml(path: Path) -> dict[str, Any]:
-    """The `[server]` table's keys, and `rooms` from the `[[rooms]]` tables."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"config file {path}: {exc}") from None
-    unknown = set(data) - {"server", "rooms"}
-    if unknown:
-        raise SettingsError(f"unknown table in config file: {sorted(unknown)[0]}")
-    server = data.get("server", {})
-    if not isinstance(server, dict):
-        raise SettingsError("config file: `server` must be a table")
-    return {**server, **({"rooms": data["rooms"]} if "rooms" in data else {})}
-
-
-def _env_names(name: str) -> list[str]:
-    alias = Settings.model_fields[name].validation_alias
-    if isinstance(alias, AliasChoices):
-        return [str(choice) for choice in alias.choices]
-    return [f"SHARECIRCLE_{name.upper()}"]
-
-
 def render_table() -> str:
     """The Markdown table of every setting (docs/configuration.md)."""
-    lines = [
-        "| setting | environment variable | default | what it does |",
-        "|---|---|---|---|",
-    ]
-    for name, field in Settings.model_fields.items():
-        env = " or ".join(f"`{e}`" for e in _env_names(name))
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        default = field.get_default(call_default_factory=True)
-        shown = extra.get("shown") or (
-            f"`{default!r}`" if default not in (None, "", []) else "unset"
-        )
-        lines.append(f"| `{name}` | {env} | {shown} | {field.description} |")
-    return "\n".join(lines) + "\n"
+    return settings_table(Settings)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,13 @@
 """The Redis backend: what lets several sharecircle nodes serve the same rooms.
 
-Key layout (prefix `sc` by default; every key of a room carries the hash tag `{room}`, so one
-room lives on one Redis Cluster slot and its scripts stay atomic):
-
-    sc:{room}:seq              counter of the room's events (no TTL; never goes backwards)
-    sc:{room}:epoch            the history's random name (TTL `epoch_ttl_seconds`, refreshed on write)
-    sc:{room}:stream           one entry per event in the window, id `<ms>-<seq>` (TTL window + 1 s)
-    sc:{room}:payloads         hash seq -> payload of the events in the window (same TTL)
-    sc:{room}:state            hash {v: version, d: meeting state}
-    sc:{room}:presence         zset key -> expiry (ms)
-    sc:{room}:presence-info    hash key -> info
-    sc:{room}:events           the pub/sub channel (msgpack [seq, epoch, ts_ms, payload])
-    sc:claim:<key>             claims (`claim`; one key per claim)
-    sc:session:<key>           session records (TTL: what is left of the session's lifetime)
-    sc:rooms                   hash slug -> room config (one key, so one slot)
-
-No command or script touches keys of two rooms, so every multi-key step runs on one slot's master.
-On Redis Cluster the channel is a sharded one (SSUBSCRIBE / SPUBLISH): it hashes to the room's
-slot, so an event only travels inside the shard that owns the room.
+Every key of a room carries the hash tag `{room}`, so one room lives on one Redis Cluster slot
+and its scripts stay atomic; the key layout is in `_redis_keys.py`. On Redis Cluster the channel
+is a sharded one (SSUBSCRIBE / SPUBLISH): it hashes to the room's slot, so an event only travels
+inside the shard that owns the room.
 
 The scripts and their rules are in `_lua.py`; URL forms and routing (one server, Sentinel,
 Cluster) in `_redis_topology.py`; the pub/sub listener in `_redis_pubsub.py` and
-`_redis_shard.py`.
+`_redis_shard.py`; how Redis errors become the rooms layer's in `_redis_errors.py`.
 """
 
 from __future__ import annotations
@@ -29,66 +15,53 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import struct
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import (
-    ClusterError,
-    MasterDownError,
-    NoScriptError,
-    ReadOnlyError,
-    RedisClusterException,
-    RedisError,
-    TryAgainError,
-)
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
 from rooms.backends import _lua
 from rooms.backends import _redis_topology as topology
+from rooms.backends._redis_errors import mapped_errors, reply_bytes
+from rooms.backends._redis_keys import KeyLayout
 from rooms.backends._redis_pubsub import ListenerOptions, PubSubListener
 from rooms.backends._wire import check_blob, check_name, check_payloads, new_epoch, seconds_to_ms
 from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
 from rooms.clock import Clock
-from rooms.errors import BackendError, BackendUnavailable
+from rooms.errors import BackendUnavailable
 
 __all__ = ["RedisBackend"]
-
-_UNAVAILABLE = (
-    RedisConnectionError,  # includes BusyLoadingError (a restarted server loading)
-    RedisTimeoutError,
-    ReadOnlyError,  # talking to a replica after a failover
-    MasterDownError,
-    TryAgainError,
-    ClusterError,  # includes ClusterDownError; also a redirect loop during resharding
-    RedisClusterException,  # no reachable node, an uncovered slot (not a RedisError)
-    OSError,
-    TimeoutError,
-)
-
 
 _SESSION_EXPIRY = struct.Struct(">q")
 """Expiry (ms, the manual clock's; 0 on Redis time) stored in front of a session record."""
 
 
-def _bytes(value: object) -> bytes:
-    """A reply field as bytes (replies are bytes: the client never decodes)."""
-    if isinstance(value, bytes):
-        return value
-    raise BackendError(f"unexpected reply field of type {type(value).__name__}")
+def _checked_epoch_ttl(
+    client: Redis | RedisCluster,
+    key_prefix: str,
+    window_seconds: float,
+    window_max_events: int,
+    queue_size: int,
+    epoch_ttl_seconds: float | None,
+) -> float:
+    """The epoch TTL to use, once `RedisBackend`'s arguments are known to fit together.
 
-
-@contextlib.contextmanager
-def _mapped_errors() -> Iterator[None]:
-    """Redis trouble becomes `BackendUnavailable` (retry later) or `BackendError` (a bug)."""
-    try:
-        yield
-    except _UNAVAILABLE as exc:
-        raise BackendUnavailable(f"redis unavailable ({type(exc).__name__})") from exc
-    except RedisError as exc:
-        raise BackendError(f"redis error ({type(exc).__name__})") from exc
+    Raises:
+        ValueError: naming the first argument that does not.
+    """
+    if not key_prefix or "{" in key_prefix or "}" in key_prefix:
+        raise ValueError("key_prefix must be non-empty and contain no braces")
+    if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
+        raise ValueError("window and queue sizes must be positive")
+    if topology.decodes_responses(client):
+        raise ValueError("the Redis client must not decode responses")
+    if epoch_ttl_seconds is None:
+        epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
+    if epoch_ttl_seconds < 2 * window_seconds:
+        raise ValueError("epoch_ttl_seconds must be at least twice window_seconds")
+    return epoch_ttl_seconds
 
 
 class RedisBackend:
@@ -129,18 +102,11 @@ class RedisBackend:
         clock: Clock | None = None,
         on_reconnect: Callable[[], None] | None = None,
     ) -> None:
-        if not key_prefix or "{" in key_prefix or "}" in key_prefix:
-            raise ValueError("key_prefix must be non-empty and contain no braces")
-        if window_seconds <= 0 or window_max_events < 1 or queue_size < 1:
-            raise ValueError("window and queue sizes must be positive")
-        if topology.decodes_responses(client):
-            raise ValueError("the Redis client must not decode responses")
-        if epoch_ttl_seconds is None:
-            epoch_ttl_seconds = max(2 * window_seconds, 86_400.0)
-        if epoch_ttl_seconds < 2 * window_seconds:
-            raise ValueError("epoch_ttl_seconds must be at least twice window_seconds")
+        epoch_ttl_seconds = _checked_epoch_ttl(
+            client, key_prefix, window_seconds, window_max_events, queue_size, epoch_ttl_seconds
+        )
         self._redis = client
-        self._prefix = key_prefix
+        self._keys = KeyLayout(key_prefix)
         self._clock = clock
         self._window_ms = seconds_to_ms(window_seconds)
         self._max_events = window_max_events
@@ -152,8 +118,8 @@ class RedisBackend:
         self._closed = False
         self._listener = PubSubListener(
             topology.router_for(client),
-            self._channel,
-            self._room_of_channel,
+            self._keys.channel,
+            self._keys.room_of_channel,
             self._seen,
             ListenerOptions(
                 queue_size=queue_size,
@@ -218,14 +184,19 @@ class RedisBackend:
         if not checked:
             check_name(room)
             return []
-        reply = await self._room_script(_lua.PUBLISH, room, [self._channel(room), *checked])
+        reply = await self._room_script(_lua.PUBLISH, room, [self._keys.channel(room), *checked])
         return self._envelopes(room, reply, checked)
 
     async def commit(
         self, room: str, expected_version: int, state: bytes, payloads: Sequence[bytes]
     ) -> list[Envelope] | None:
         checked = check_payloads(payloads)
-        args = [self._channel(room), int(expected_version), check_blob(state, "state"), *checked]
+        args = [
+            self._keys.channel(room),
+            int(expected_version),
+            check_blob(state, "state"),
+            *checked,
+        ]
         reply = await self._room_script(_lua.COMMIT, room, args)
         if reply is None:
             return None
@@ -233,11 +204,11 @@ class RedisBackend:
 
     async def load_state(self, room: str) -> Versioned | None:
         self._check_open()
-        with _mapped_errors():
-            version, data = await self._redis.hmget(self._key(room, "state"), ["v", "d"])
+        with mapped_errors():
+            version, data = await self._redis.hmget(self._keys.room(room, "state"), ["v", "d"])
         if version is None:
             return None
-        return Versioned(version=int(version), data=_bytes(data))
+        return Versioned(version=int(version), data=reply_bytes(data))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, room: str) -> AsyncIterator[AsyncIterator[Envelope | Gap]]:
@@ -304,58 +275,55 @@ class RedisBackend:
         return {flat[i].decode(): bytes(flat[i + 1]) for i in range(0, len(flat), 2)}
 
     async def claim(self, key: str, ttl: float) -> bool:
-        keys = [f"{self._prefix}:claim:{check_name(key, 'key')}"]
+        keys = [self._keys.claim(key)]
         reply = await self._script(_lua.CLAIM, keys, [self._now_arg(), seconds_to_ms(ttl)])
         return bool(reply)
 
     async def put_session(self, key: str, record: bytes, ttl: float) -> None:
-        name, ttl_ms = self._session_key(key), seconds_to_ms(ttl)
+        name, ttl_ms = self._keys.session(key), seconds_to_ms(ttl)
         # Redis expires the key by its own time; the expiry kept in front of the record lets
         # a test's manual clock end it too (as it ends claims and presence).
         expiry = 0 if self._clock is None else int(self._clock.now() * 1000) + ttl_ms
         value = _SESSION_EXPIRY.pack(expiry) + check_blob(record, "record")
         self._check_open()
-        with _mapped_errors():
+        with mapped_errors():
             await self._redis.set(name, value, px=ttl_ms)
 
     async def get_session(self, key: str) -> bytes | None:
-        name = self._session_key(key)
+        name = self._keys.session(key)
         self._check_open()
-        with _mapped_errors():
+        with mapped_errors():
             found = await self._redis.get(name)
         if found is None:
             return None
-        value = _bytes(found)
+        value = reply_bytes(found)
         (expiry,) = _SESSION_EXPIRY.unpack_from(value)
         if self._clock is not None and expiry <= self._clock.now() * 1000:
             return None
         return value[_SESSION_EXPIRY.size :]
 
     async def drop_session(self, key: str) -> None:
-        name = self._session_key(key)
+        name = self._keys.session(key)
         self._check_open()
-        with _mapped_errors():
+        with mapped_errors():
             await self._redis.delete(name)
-
-    def _session_key(self, key: str) -> str:
-        return f"{self._prefix}:session:{check_name(key, 'key')}"
 
     async def save_room(self, slug: str, config: bytes) -> None:
         check_name(slug)
         self._check_open()
-        with _mapped_errors():
-            await self._redis.hset(self._rooms_key, slug, check_blob(config, "config"))
+        with mapped_errors():
+            await self._redis.hset(self._keys.rooms, slug, check_blob(config, "config"))
 
     async def load_rooms(self) -> dict[str, bytes]:
         self._check_open()
-        with _mapped_errors():
-            stored = await self._redis.hgetall(self._rooms_key)
-        return {_bytes(slug).decode(): _bytes(config) for slug, config in stored.items()}
+        with mapped_errors():
+            stored = await self._redis.hgetall(self._keys.rooms)
+        return {reply_bytes(slug).decode(): reply_bytes(config) for slug, config in stored.items()}
 
     async def ping(self) -> None:
         """On a cluster, every master must answer (each one serves some rooms)."""
         self._check_open()
-        with _mapped_errors():
+        with mapped_errors():
             if isinstance(self._redis, RedisCluster):
                 await self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
             else:
@@ -377,24 +345,6 @@ class RedisBackend:
         if self._closed:
             raise BackendUnavailable("backend closed")
 
-    @property
-    def _rooms_key(self) -> str:
-        return f"{self._prefix}:rooms"
-
-    def _key(self, room: str, name: str) -> str:
-        if "{" in check_name(room) or "}" in room:
-            raise ValueError("a room name must not contain braces (they delimit its hash tag)")
-        return f"{self._prefix}:{{{room}}}:{name}"
-
-    def _channel(self, room: str) -> str:
-        return self._key(room, "events")
-
-    def _room_of_channel(self, channel: bytes) -> str | None:
-        head, tail = f"{self._prefix}:{{".encode(), b"}:events"
-        if not (channel.startswith(head) and channel.endswith(tail)):
-            return None
-        return channel[len(head) : -len(tail)].decode()
-
     def _seen(self, room: str, seq: int) -> None:
         if seq > self._high.get(room, 0):
             self._high[room] = seq
@@ -408,7 +358,7 @@ class RedisBackend:
         return [Envelope(first + i, epoch, ts_ms, p) for i, p in enumerate(payloads)]
 
     async def _room_script(self, source: str, room: str, args: list[Any]) -> Any:
-        keys = [self._key(room, n) for n in ("seq", "epoch", "stream", "payloads", "state")]
+        keys = [self._keys.room(room, n) for n in ("seq", "epoch", "stream", "payloads", "state")]
         common = [
             self._now_arg(),
             self._window_ms,
@@ -421,7 +371,7 @@ class RedisBackend:
         return await self._script(source, keys, [*common, *args])
 
     async def _presence_script(self, source: str, room: str, args: list[Any]) -> Any:
-        keys = [self._key(room, "presence"), self._key(room, "presence-info")]
+        keys = [self._keys.room(room, "presence"), self._keys.room(room, "presence-info")]
         return await self._script(source, keys, [self._now_arg(), *args])
 
     async def _script(self, source: str, keys: list[str], args: list[Any]) -> Any:
@@ -440,7 +390,7 @@ class RedisBackend:
                 hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),
             )
         text, sha = script
-        with _mapped_errors():
+        with mapped_errors():
             try:
                 return await self._redis.execute_command("EVALSHA", sha, len(keys), *keys, *args)
             except NoScriptError:

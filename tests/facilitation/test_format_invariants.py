@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import facilitation as fx
+from facilitation import part_rules
 from facilitation.shipped import SHIPPED_FORMATS
 from tests.facilitation.harness import T0
 
@@ -196,7 +197,7 @@ class FormatMachine(RuleBasedStateMachine):
                 assert not allowed or who.is_facilitator or who.member == speaker
             if part.posting is fx.Posting.NOBODY:
                 assert not allowed
-            if fx.rules.format_holds(self.state):
+            if part_rules.format_holds(self.state):
                 assert not allowed or who.is_facilitator or who.member == speaker
             if not who.is_facilitator and (who.listen_only or who.muted_until):
                 assert not allowed or (who.muted_until or 0) <= self.decided_at

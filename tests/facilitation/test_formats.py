@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import facilitation as fx
-from facilitation import rules
+from facilitation import part_rules
 from facilitation.shipped import (
     SHIPPED_FORMATS,
     SURVIVORS_CIRCLE,
@@ -86,9 +86,9 @@ def test_unset_rules_take_the_kinds_defaults() -> None:
     assert check_in.order is fx.Order.ROUND_ROBIN
     talk = fx.Part.of(K.OPEN_TALK, "Talk")
     assert (talk.posting, talk.crosstalk) == (P.EVERYONE, True)
-    for kind, part_rules in rules.POSTING_BY_PART.items():
+    for kind, allowed in part_rules.POSTING_BY_PART.items():
         part = fx.Part.of(kind, "x")
-        assert part.posting is part_rules.postings[0]
+        assert part.posting is allowed.postings[0]
 
 
 def _format(*parts: dict[str, Any], **fields: Any) -> dict[str, Any]:

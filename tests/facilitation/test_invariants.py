@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 import facilitation as fx
-from facilitation.rules import LOBBY_MAX_WAITING
+from facilitation.join_rules import LOBBY_MAX_WAITING
 from tests.facilitation.harness import T0
 
 MEMBERS = ["a", "b", "c", "d", "e"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import facilitation as fx
-from facilitation.rules import LOBBY_MAX_WAITING, RAID_SLOW_SECONDS
+from facilitation.join_rules import LOBBY_MAX_WAITING, RAID_SLOW_SECONDS
 from tests.facilitation.harness import T0, Meeting
 
 R = fx.Refusal

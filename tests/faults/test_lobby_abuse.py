@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from facilitation import rules
+from facilitation import join_rules
 from rooms.clock import ManualClock
 from tests.faults.people import invite
 from tests.support.client import Client
@@ -93,7 +93,7 @@ async def test_an_abandoned_wait_is_dropped_at_once() -> None:
 async def test_waiting_places_are_capped_per_address_and_per_room(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rules, "LOBBY_MAX_WAITING", 3)
+    monkeypatch.setattr(join_rules, "LOBBY_MAX_WAITING", 3)
     async with live_server(node_settings(lobby_waiting_per_address=2)) as live:
         fran = await _lobby_on(live)
         home = [await _client(live, "203.0.113.7") for _ in range(3)]

@@ -1,0 +1,166 @@
+"""How a node's settings are read: the TOML file, the environment, errors and the docs table.
+
+server/settings.py declares every setting (`Settings`); this module holds the machinery around
+those declarations:
+
+- the value types a setting may have (`Unset`, `Secret`, `CommaList`, `Rooms`), with the
+  validators that turn what a source gives (an environment string, a TOML value) into it;
+- the sources: the TOML file's values (`toml_values`), visible to `Settings` through
+  `FILE_VALUES` while `Settings.load` runs, and their priority (`sources_by_priority`);
+- `SettingsError`, and `named_error`, which turns pydantic's error into one naming the setting;
+- `settings_table`, the Markdown table of every setting that docs/configuration.md embeds
+  (`python -m server.settings` prints it).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    InstanceOf,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+)
+
+from rooms.model import RoomConfig, RoomConfigError
+from server.credentials import problem
+
+__all__ = [
+    "FILE_VALUES",
+    "CommaList",
+    "Rooms",
+    "Secret",
+    "SettingsError",
+    "Unset",
+    "blank_is_unset",
+    "named_error",
+    "settings_table",
+    "sources_by_priority",
+    "toml_values",
+]
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names it."""
+
+
+def blank_is_unset(value: Any) -> Any:
+    """An empty value (`SHARECIRCLE_SECRET=`) means unset."""
+    return None if value == "" else value
+
+
+def _split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _room_tables(value: Any) -> Any:
+    """`[[rooms]]` tables (or a JSON list) → RoomConfig, each checked by RoomConfig itself."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("a list of room tables")
+    try:
+        return tuple(r if isinstance(r, RoomConfig) else RoomConfig.from_mapping(r) for r in value)
+    except (RoomConfigError, TypeError, AttributeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _real_secret(value: str | None, info: ValidationInfo) -> str | None:
+    """A secret that is no placeholder and holds 32 bytes of key material (server/credentials)."""
+    why = None if value is None else problem(value)
+    if why is not None:
+        env = f"SHARECIRCLE_{str(info.field_name).upper()}"
+        raise ValueError(f"the value ({env} or {env}_FILE) {why}")
+    return value
+
+
+Unset = Annotated[str | None, BeforeValidator(blank_is_unset)]
+"""Optional text: an empty value (`SHARECIRCLE_SECRET=`) means unset."""
+Secret = Annotated[str | None, BeforeValidator(blank_is_unset), AfterValidator(_real_secret)]
+"""An optional secret: when given, a real one (`server.credentials.problem`)."""
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
+"""A list; comma-separated in the environment."""
+Rooms = Annotated[tuple[InstanceOf[RoomConfig], ...], BeforeValidator(_room_tables)]
+
+FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("settings_file", default=None)
+"""While `Settings.load` runs: the TOML file's values. Otherwise None, and only the values
+given to the constructor (and the defaults) count, whatever the environment holds."""
+
+
+def sources_by_priority(
+    settings_cls: type[BaseSettings],
+    init_settings: PydanticBaseSettingsSource,
+    env_settings: PydanticBaseSettingsSource,
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """Highest priority first: flags, environment, file (no .env files, no secrets dir)."""
+    file_values = FILE_VALUES.get()
+    if file_values is None:
+        return (init_settings,)
+    return (init_settings, env_settings, InitSettingsSource(settings_cls, file_values))
+
+
+def named_error(exc: ValidationError, fields: dict[str, FieldInfo]) -> SettingsError:
+    """The first problem, led by the setting's name; a secret's value is never repeated."""
+    error = exc.errors()[0]
+    if not error["loc"] and error["type"] == "value_error":  # a rule across settings
+        return SettingsError(str(error["ctx"]["error"]))
+    name = str(error["loc"][0]) if error["loc"] else "settings"
+    if error["type"] == "extra_forbidden":
+        return SettingsError(f"unknown setting: {name}")
+    if error["type"] == "value_error":  # our own validators' messages say what was wrong
+        return SettingsError(f"{name}: {error['ctx']['error']}")
+    field = fields.get(name)
+    shown = f" (got {error['input']!r})" if field is not None and field.repr else ""
+    return SettingsError(f"{name}: {error['msg']}{shown}")
+
+
+def toml_values(path: Path) -> dict[str, Any]:
+    """The `[server]` table's keys, and `rooms` from the `[[rooms]]` tables."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+    unknown = set(data) - {"server", "rooms"}
+    if unknown:
+        raise SettingsError(f"unknown table in config file: {sorted(unknown)[0]}")
+    server = data.get("server", {})
+    if not isinstance(server, dict):
+        raise SettingsError("config file: `server` must be a table")
+    return {**server, **({"rooms": data["rooms"]} if "rooms" in data else {})}
+
+
+def _env_names(name: str, field: FieldInfo) -> list[str]:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"SHARECIRCLE_{name.upper()}"]
+
+
+def settings_table(settings_cls: type[BaseSettings]) -> str:
+    """The Markdown table of every setting of `settings_cls` (docs/configuration.md)."""
+    lines = [
+        "| setting | environment variable | default | what it does |",
+        "|---|---|---|---|",
+    ]
+    for name, field in settings_cls.model_fields.items():
+        env = " or ".join(f"`{e}`" for e in _env_names(name, field))
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        default = field.get_default(call_default_factory=True)
+        shown = extra.get("shown") or (
+            f"`{default!r}`" if default not in (None, "", []) else "unset"
+        )
+        lines.append(f"| `{name}` | {env} | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"
