@@ -115,9 +115,15 @@ def alternates(name: str) -> tuple[tuple[str, str], ...]:
     out = []
     for number in ALTERNATE_NUMBERS:
         suffix = f" {number}"
-        try:
-            form = check_name(name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix)
-        except NameRejected:
-            continue
+        base = name[: MAX_NAME_CHARS - len(suffix)].rstrip()
+        form = base + suffix
+        if base != name:
+            # Only a shortened base can need the checks again; the whole checked name plus a
+            # space and a digit passes them as it is, and every join pays for this list (a
+            # check_name per form cost a join storm about 0.4 ms per joiner).
+            try:
+                form = check_name(form)
+            except NameRejected:
+                continue
         out.append((form, name_key(form)))
     return tuple(out)

@@ -27,6 +27,7 @@ The meeting state (in Redis or memory) can be lost by a restart or a failover; t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -112,34 +113,60 @@ class Safety:
         self.clock = clock
         self.cache_seconds = cache_seconds
         self._known: dict[str, _Known] = {}
+        self._reading: dict[str, asyncio.Future[_Known]] = {}
+        self._generation: dict[str, int] = {}
 
     # -- enforcement -----------------------------------------------------------------------------
 
     async def check(self, room: str, marks: frozenset[str]) -> None:
         """Refuse (`banned` / `removed`) marks under a ban or removal in the store.
 
+        The room's ban list is read once per `cache_seconds`, by one query however many joins
+        arrive together (a join storm used to send one query per joiner, and queued them all
+        behind SQLite); a room that has bans is asked again for each check, so marks another
+        node added count at once.
+
         Raises:
             Denied: a ban or removal in force matches one of `marks`.
         """
         if self.records is None or not marks:
             return
-        known = self._known.get(room)
         now = self.clock.now()
-        if known is not None and not known.bans and now - known.read_at < self.cache_seconds:
-            return  # this room had no ban at all a moment ago, and none has passed through since
         try:
-            found = await self.records.find_ban(room, marks)
-            if found is None and (known is None or now - known.read_at >= self.cache_seconds):
-                self._known[room] = _Known(await self.records.active_bans(room), now)
+            known = await self._bans_of(room, now)
+            found = await self.records.find_ban(room, marks) if known.bans else None
         except StoreUnavailable:
             log.warning("ban check from memory: store unavailable (room %s)", room)
-            found = _match(known.bans if known else [], marks, now)
+            last = self._known.get(room)
+            found = _match(last.bans if last else [], marks, now)
         if found is not None:
             raise _refusal(found)
 
+    async def _bans_of(self, room: str, now: float) -> _Known:
+        known = self._known.get(room)
+        if known is not None and now - known.read_at < self.cache_seconds:
+            return known
+        reading = self._reading.get(room)
+        if reading is None:
+            reading = self._reading[room] = asyncio.ensure_future(self._read(room, now))
+        return await asyncio.shield(reading)
+
+    async def _read(self, room: str, now: float) -> _Known:
+        assert self.records is not None
+        generation = self._generation.get(room, 0)
+        try:
+            known = _Known(await self.records.active_bans(room), now)
+        finally:
+            self._reading.pop(room, None)
+        if self._generation.get(room, 0) == generation:
+            self._known[room] = known  # no ban passed through while it was read
+        return known
+
     def forget(self, room: str) -> None:
-        """A ban or removal passed through the room: read the store again on the next check."""
+        """A ban or removal passed through the room: read the store again on the next check
+        (and never keep a read that was in flight as it passed)."""
         self._known.pop(room, None)
+        self._generation[room] = self._generation.get(room, 0) + 1
 
     async def add_marks(self, room: str, member: str, marks: frozenset[str]) -> None:
         """Add this node's network marks of a banned person to the store (another node banned
