@@ -111,6 +111,12 @@ def test_pinned_bars_stay_in_view_in_every_state(
             )
         if state == "warning":
             button(bar, "facilitator.resume_round").click()
+            # The resume must have reached the server before the clock moves, or the server
+            # resumes a share whose time already ran on (never move the clock under a command
+            # still in flight).
+            expect(sharer_bar(river).get_by_test_id("sharer-clock")).not_to_have_text(
+                text("bar.paused")
+            )
             shared_clock.advance(40)
             expect(round_panel(river)).to_contain_text(text("round.warning.mine"))
         expect_in_view(river, sharer_bar(river))
