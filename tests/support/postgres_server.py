@@ -26,7 +26,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from tests.support.processes import ServerProcess
 
 __all__ = ["PostgresServer", "PostgresUnavailable", "find_postgres_bindir"]
 
@@ -55,14 +56,15 @@ def find_postgres_bindir() -> Path:
     )
 
 
-class PostgresServer:
+class PostgresServer(ServerProcess):
     """One postmaster with a fresh cluster; `create_database()` gives each test its own db."""
 
+    stop_timeout = 20.0
+
     def __init__(self, bindir: Path) -> None:
+        super().__init__(Path(tempfile.mkdtemp(prefix="sc-pg-", dir="/tmp")))
         self.bindir = bindir
-        self.directory = Path(tempfile.mkdtemp(prefix="sc-pg-", dir="/tmp"))
         self.data_dir = self.directory / "data"
-        self._process: subprocess.Popen[bytes] | None = None
         self._names = itertools.count(1)
 
     @classmethod
@@ -120,10 +122,6 @@ class PostgresServer:
             raise RuntimeError(f"psql failed: {done.stderr.decode(errors='replace')}")
         return done.stdout.decode()
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     def start(self, timeout: float = 30.0) -> None:
         if self.running:
             return
@@ -176,17 +174,6 @@ class PostgresServer:
         self._end(signal.SIGQUIT)
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def __enter__(self) -> PostgresServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- internals -------------------------------------------------------------------------
 
     def _as_owner(self) -> list[str]:
@@ -235,22 +222,3 @@ class PostgresServer:
         except RuntimeError:
             return False
         return True
-
-    def _end(self, sig: signal.Signals) -> None:
-        process = self._process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(sig)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._process = None
-
-    def _log_tail(self) -> str:
-        try:
-            return "\n".join((self.directory / "server.log").read_text().splitlines()[-20:])
-        except OSError:
-            return "(no log)"

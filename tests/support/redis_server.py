@@ -23,7 +23,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from tests.support.processes import ServerProcess
 
 __all__ = ["RedisServer", "find_server_binary"]
 
@@ -57,15 +58,14 @@ def _free_port() -> int:
         return port
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """One server process. `restart()` keeps the socket path and port, but not the data."""
 
     def __init__(self, binary: str, *, tcp: bool = False) -> None:
+        super().__init__(Path(tempfile.mkdtemp(prefix="sc-", dir="/tmp")))
         self.binary = binary
-        self.directory = Path(tempfile.mkdtemp(prefix="sc-", dir="/tmp"))
         self.socket_path = self.directory / "redis.sock"
         self.port = _free_port() if tcp else 0
-        self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
     def launch(cls, *, tcp: bool = False, binary: str | None = None) -> RedisServer:
@@ -86,10 +86,6 @@ class RedisServer:
     @property
     def unix_url(self) -> str:
         return f"unix://{self.socket_path}"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def start(self, timeout: float = 10.0) -> None:
         """Start the process (if not running) and wait until it answers PING."""
@@ -122,17 +118,6 @@ class RedisServer:
         """Kill the server and delete its directory."""
         self.kill()
         shutil.rmtree(self.directory, ignore_errors=True)
-
-    def __enter__(self) -> RedisServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals -------------------------------------------------------------------------
 
@@ -181,27 +166,3 @@ class RedisServer:
                 return conn.recv(64).startswith(b"+PONG")
         except OSError:
             return False
-
-    def _end(self, sig: signal.Signals) -> None:
-        process = self._process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(sig)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._reap()
-
-    def _reap(self) -> None:
-        if self._process is not None:
-            self._process.wait()
-            self._process = None
-
-    def _log_tail(self) -> str:
-        try:
-            return "\n".join((self.directory / "server.log").read_text().splitlines()[-20:])
-        except OSError:
-            return "(no log)"
