@@ -10,6 +10,7 @@ import pytest
 from rooms.backends.base import Backend
 from rooms.clock import ManualClock
 from tests.support.backends import KINDS, BackendFactory
+from tests.support.clock import SharedClock
 from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 from tests.support.redis_cluster import ClusterUnavailable, RedisClusterServers
 from tests.support.redis_server import RedisServer
@@ -23,6 +24,23 @@ def redis_server() -> Iterator[RedisServer]:
     """
     with RedisServer.launch() as server:
         yield server
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """This test's own Redis, on a unix socket and a loopback TCP port (a proxy can sit in
+    front): it may be stopped, killed or restarted."""
+    with RedisServer.launch(tcp=True) as server:
+        yield server
+
+
+@pytest.fixture
+def shared_clock() -> Iterator[SharedClock]:
+    """This test's clock for real node processes (`test_clock_file`): `advance(seconds)` moves
+    every node's time, so shares end without anyone sleeping."""
+    clock = SharedClock()
+    yield clock
+    clock.close()
 
 
 @pytest.fixture(scope="session")

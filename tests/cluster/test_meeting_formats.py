@@ -43,19 +43,6 @@ TITLES = ["Opening", "Shares", "Closing"]
 
 
 @pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with RedisServer.launch() as server:
-        yield server
-
-
-@pytest.fixture
-def shared_clock() -> Iterator[SharedClock]:
-    clock = SharedClock()
-    yield clock
-    clock.close()
-
-
-@pytest.fixture
 def nodes(
     redis: RedisServer, shared_clock: SharedClock
 ) -> Iterator[tuple[NodeProcess, NodeProcess]]:

@@ -43,12 +43,6 @@ StartNodes = Callable[[str], tuple[NodeProcess, NodeProcess]]
 
 
 @pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with RedisServer.launch() as server:
-        yield server
-
-
-@pytest.fixture
 async def database(postgres_server: PostgresServer) -> str:
     """An empty PostgreSQL database, migrated as an operator would (`sharecircle migrate`)."""
     url = postgres_server.create_database()

@@ -17,19 +17,6 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with RedisServer.launch() as server:
-        yield server
-
-
-@pytest.fixture
-def shared_clock() -> Iterator[SharedClock]:
-    clock = SharedClock()
-    yield clock
-    clock.close()
-
-
-@pytest.fixture
 def nodes(
     redis: RedisServer, shared_clock: SharedClock
 ) -> Iterator[tuple[NodeProcess, NodeProcess]]:

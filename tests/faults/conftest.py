@@ -12,23 +12,8 @@ import pytest
 from tests.faults.people import SharedClock
 from tests.support.live import Live, live_server
 from tests.support.nodes import NodeProcess
-from tests.support.redis_server import RedisServer
 
 StartNodes = Callable[..., list[NodeProcess]]
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    """This test's own Redis, on a unix socket and a loopback TCP port (for the proxy)."""
-    with RedisServer.launch(tcp=True) as server:
-        yield server
-
-
-@pytest.fixture
-def shared_clock() -> Iterator[SharedClock]:
-    clock = SharedClock()
-    yield clock
-    clock.close()
 
 
 @pytest.fixture
