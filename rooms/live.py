@@ -122,6 +122,7 @@ class LiveRooms:
 
     def __init__(self) -> None:
         self._rooms: dict[str, LiveRoom] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._rooms)
@@ -145,8 +146,15 @@ class LiveRooms:
             return
         if self._rooms.get(live.slug) is live:
             del self._rooms[live.slug]
+        self.stop_tasks(live)
+
+    def stop_tasks(self, live: LiveRoom) -> None:
+        """Cancel the room's tasks, each referenced until it has run its cancellation (a pending
+        task nobody holds is destroyed by the garbage collector mid-flight)."""
         for task in live.tasks:
             task.cancel()
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
         live.tasks.clear()
 
     @contextmanager

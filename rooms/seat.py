@@ -87,9 +87,3 @@ class Attendee:
     @property
     def member_id(self) -> str:
         return self.seat.member_id
-
-    def receive(self, event: OutboundEvent, hidden: OutboundEvent | None) -> None:
-        """Hand one room event to the connection, in the form this person may read."""
-        if self.waiting_ticket is not None:
-            return  # protocol.md §3.4 lobby: newcomers see nothing of the room while they wait
-        self.sub.deliver(hidden if hidden is not None and not self.facilitator else event)

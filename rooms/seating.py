@@ -237,15 +237,15 @@ class Seating:
         result = self.snapshot(seat, state, position, seq)
         if result.member is not None:
             seat.name = result.member["name"]  # "River 2" if their name was taken meanwhile
-        for attendee in self._attendees(seat):
+        attendee = self._attendee(seat)
+        if attendee is not None:
             attendee.facilitator = _is_facilitator(result.member)
             attendee.seated = True
         return result
 
-    def _attendees(self, seat: Seat) -> list[Attendee]:
+    def _attendee(self, seat: Seat) -> Attendee | None:
         local = self.hub.rooms.get(seat.room.slug)
-        found = local.attendees.get(seat.conn_id) if local is not None else None
-        return [found] if found is not None else []
+        return local.attendees.get(seat.conn_id) if local is not None else None
 
     def snapshot(
         self, seat: Seat, state: fx.MeetingState, position: Position, cursor: int

@@ -234,7 +234,10 @@ class RoomsService:
         """The network marks this node holds for a ban's target (their local connections)."""
         if not isinstance(command, fx.Ban):
             return frozenset()
-        return frozenset().union(*(a.marks for a in self.hub.local(slug, command.member)))
+        return self._local_marks(slug, command.member)
+
+    def _local_marks(self, slug: str, member: str) -> frozenset[str]:
+        return frozenset().union(*(a.marks for a in self.hub.local(slug, member)))
 
     async def _end_sessions_of_removed(self, events: tuple[fx.Event, ...]) -> None:
         """A removed or banned person's session ends on every node (it is in the backend)."""
@@ -256,13 +259,7 @@ class RoomsService:
         live = self.rooms.get(local.slug)
         if live is None:
             return
-        for task in live.tasks:
-            task.cancel()
-            # Referenced until it has run its cancellation (a pending task nobody holds is
-            # destroyed by the garbage collector mid-flight).
-            self._stopping.add(task)
-            task.add_done_callback(self._stopping.discard)
-        live.tasks.clear()
+        self.rooms.stop_tasks(live)  # the fan-out closed: its loops end now, whoever holds it
         self.rooms.release(live)
 
     def _on_event(self, local: LocalRoom, event: OutboundEvent) -> None:
@@ -292,11 +289,10 @@ class RoomsService:
         the node holding the person's connections adds their network marks to a ban's record
         (only it knows them), then closes them."""
         self.safety.forget(local.slug)
-        attendees = self.hub.local(local.slug, member)
-        marks = frozenset().union(*(a.marks for a in attendees))
+        marks = self._local_marks(local.slug, member)
         if reason == fx.LeaveReason.BANNED and marks:
             self._background(self.safety.add_marks(local.slug, member, marks))
-        for attendee in attendees:
+        for attendee in self.hub.local(local.slug, member):
             attendee.sub.evict(reason)
 
     def _background(self, work: Coroutine[Any, Any, None]) -> None:
