@@ -36,7 +36,7 @@ from facilitation import commands as c
 from facilitation import fairness, milestones, rounds
 from facilitation.changes import Changes
 from facilitation.errors import FacilitationBug, Refusal, Refused
-from facilitation.events import FormatEnded, PartStarted, RoundEnded
+from facilitation.events import FormatEnded, PartStarted
 from facilitation.part_rules import runs_itself
 from facilitation.rules import ShareEndHow
 from facilitation.state import MeetingState, Mode, Order
@@ -128,19 +128,15 @@ def start_part(tx: Changes, index: int, *, at: float, by: str | None) -> None:
 def finish(tx: Changes, *, by: str | None) -> None:
     """Leave the format: any round ends, hands are lowered, no part runs."""
     _end_round(tx, by)
-    for member in tx.state.queue:
-        tx.unqueue(member)
+    tx.set_queue(())
     tx.state = replace(tx.state, part=None, part_started_at=None)
     tx.state = milestones.forget(fairness.reset(tx.state))  # gone with the meeting
     tx.emit(FormatEnded(by))
 
 
 def _end_round(tx: Changes, by: str | None) -> None:
-    if tx.state.round is None:
-        return
-    tx.end_share(ShareEndHow.SKIPPED)
-    tx.state = replace(tx.state, round=None, queue=())
-    tx.emit(RoundEnded(by))
+    if tx.state.round is not None:
+        rounds.close_round(tx, ShareEndHow.SKIPPED, by=by)
 
 
 # --- running itself (called by the engine's settle loop) --------------------------------------

@@ -30,7 +30,7 @@ from facilitation.events import (
     RoundResumed,
     ShareExtended,
 )
-from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, SHARE_END_HOW
+from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, SHARE_END_HOW, ShareEndHow
 from facilitation.speaking_rules import can_speak, floor_refusal
 from facilitation.state import Floor, Order, Round
 
@@ -134,11 +134,17 @@ def start_round(
 
 def end_round(tx: Changes, command: c.EndRound) -> Refused | None:
     """End the round at once: the share in progress ends and the queue is cleared."""
-    tx.end_share(SHARE_END_HOW[c.EndRound])
+    close_round(tx, SHARE_END_HOW[c.EndRound], by=tx.sender)
+    return None
+
+
+def close_round(tx: Changes, how: ShareEndHow, *, by: str | None) -> None:
+    """End the running round: the share in progress ends (`how`), every hand in the queue is
+    lowered and announced (`Changes.set_queue`), and `round.ended` follows."""
+    tx.end_share(how)
     tx.set_queue(())
     tx.state = replace(tx.state, round=None)
-    tx.emit(RoundEnded(tx.sender))
-    return None
+    tx.emit(RoundEnded(by))
 
 
 def pause_round(tx: Changes, command: c.PauseRound) -> Refused | None:

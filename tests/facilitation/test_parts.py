@@ -80,6 +80,7 @@ def test_a_facilitator_runs_the_twelve_step_meeting_from_opening_to_closing() ->
     m.send(fx.RaiseHand(), "c")
     assert names_without_state(m.send(fx.PartNext(), "f")) == [
         "share.ended",
+        "hand.lowered",  # c's hand goes with the round, and everyone is told (protocol.md §4.2)
         "round.ended",
         "part.started",
     ]
@@ -230,6 +231,7 @@ def test_a_self_led_twelve_step_meeting_runs_itself_from_a_first_hand_to_its_end
     assert names_without_state(m.names()) == [
         "share.warning",
         "share.ended",
+        "hand.lowered",  # a's hand goes with the round, announced like every other hand change
         "round.ended",
         "part.started",
     ]
