@@ -26,19 +26,14 @@ towards a room's raid protection.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Final
 
 from aiolimiter import AsyncLimiter
 
-from server.rates import Rate
+from server.rates import SWEEP_AT_LEAST, Rate, take_now, wait_ms
 from server.settings import Settings
 
 __all__ = ["Buckets", "JoinGuard", "join_guard"]
-
-_SWEEP_AT_LEAST: Final = 1024
-"""Entries kept before idle ones are swept (so a flood of addresses cannot grow a table)."""
 
 
 @dataclass(slots=True)
@@ -47,27 +42,20 @@ class Buckets:
 
     rate: Rate
     _buckets: dict[str, AsyncLimiter] = field(default_factory=dict)
-    _sweep_at: int = _SWEEP_AT_LEAST
+    _sweep_at: int = SWEEP_AT_LEAST
 
     def wait_ms(self, key: str) -> int | None:
         """None if the key's bucket has room now, else the milliseconds until it has."""
         bucket = self._buckets.get(key)
-        if bucket is None or bucket.has_capacity():
-            return None
-        # A full leaky bucket has room again after one unit leaks (server/rates.py).
-        return math.ceil(bucket.time_period / bucket.max_rate * 1000)
+        return None if bucket is None else wait_ms(bucket)
 
     async def take(self, key: str) -> int | None:
         """Take one unit if there is room (never waits); else the milliseconds until there is."""
-        wait = self.wait_ms(key)
-        if wait is not None:
-            return wait
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = self.rate.bucket()
             self._sweep()
-        await bucket.acquire()  # returns at once: there is room
-        return None
+        return await take_now(bucket)
 
     def _sweep(self) -> None:
         if len(self._buckets) < self._sweep_at:
@@ -75,7 +63,7 @@ class Buckets:
         for key, bucket in list(self._buckets.items()):
             if bucket.has_capacity(bucket.max_rate):
                 del self._buckets[key]
-        self._sweep_at = max(_SWEEP_AT_LEAST, 2 * len(self._buckets))
+        self._sweep_at = max(SWEEP_AT_LEAST, 2 * len(self._buckets))
 
 
 @dataclass(slots=True)

@@ -30,14 +30,12 @@ from typing import Final, NamedTuple
 from aiolimiter import AsyncLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.rates import Rate
+from server.rates import SWEEP_AT_LEAST, Rate, take_now
 from server.settings import Settings
 
 __all__ = ["AddressBook", "AddressLimits", "Refusal", "address_book", "address_key"]
 
 IPV6_PREFIX: Final = 64
-_SWEEP_AT_LEAST: Final = 1024
-"""Entries kept before idle ones are swept (so a flood of addresses cannot grow the table)."""
 
 
 class Refusal(NamedTuple):
@@ -89,7 +87,7 @@ class AddressBook:
     max_connections: int
     handshake_rate: Rate | None
     _addresses: dict[str, _Address] = field(default_factory=dict)
-    _sweep_at: int = _SWEEP_AT_LEAST
+    _sweep_at: int = SWEEP_AT_LEAST
 
     async def admit(self, key: str) -> Refusal | None:
         """Count one handshake of `key`; a refusal, or None when it may open (then `release`)."""
@@ -99,10 +97,8 @@ class AddressBook:
                 self.handshake_rate.bucket() if self.handshake_rate else None
             )
             self._sweep()
-        if entry.handshakes is not None:
-            if not entry.handshakes.has_capacity():
-                return TOO_FAST
-            await entry.handshakes.acquire()  # returns at once: there is capacity
+        if entry.handshakes is not None and await take_now(entry.handshakes) is not None:
+            return TOO_FAST
         if self.max_connections and entry.open >= self.max_connections:
             return TOO_MANY
         entry.open += 1
@@ -122,7 +118,7 @@ class AddressBook:
             return
         for key in [k for k, entry in self._addresses.items() if entry.idle()]:
             del self._addresses[key]
-        self._sweep_at = max(_SWEEP_AT_LEAST, 2 * len(self._addresses))
+        self._sweep_at = max(SWEEP_AT_LEAST, 2 * len(self._addresses))
 
 
 def address_book(settings: Settings) -> AddressBook:

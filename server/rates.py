@@ -14,7 +14,14 @@ from typing import Final
 
 from aiolimiter import AsyncLimiter
 
-__all__ = ["ConnectionRates", "Rate", "RateSyntaxError"]
+__all__ = [
+    "SWEEP_AT_LEAST",
+    "ConnectionRates",
+    "Rate",
+    "RateSyntaxError",
+    "take_now",
+    "wait_ms",
+]
 
 _UNITS: Final = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 _SYNTAX: Final = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*$")
@@ -57,29 +64,41 @@ class ConnectionRates:
         self._commands: AsyncLimiter | None = None
 
     async def frame(self) -> bool:
-        return await _take(self._ceiling) is None
+        return await take_now(self._ceiling) is None
 
     async def post(self) -> int | None:
         """None if a post may go now, else the milliseconds to wait (`retry_after_ms`)."""
         if self._posts is None:
             self._posts = self._rates[0].bucket()
-        return await _take(self._posts)
+        return await take_now(self._posts)
 
     async def command(self) -> int | None:
         """None if a command may run now, else the milliseconds to wait (`retry_after_ms`)."""
         if self._commands is None:
             self._commands = self._rates[1].bucket()
-        return await _take(self._commands)
+        return await take_now(self._commands)
 
 
-async def _take(bucket: AsyncLimiter) -> int | None:
-    """Take one unit if the bucket has room right now (never wait); else how long until it has.
+SWEEP_AT_LEAST: Final = 1024
+"""Entries a table of buckets per address keeps before idle ones are swept (so a flood of
+addresses cannot grow it without end; server/limits.py, server/join_guard.py)."""
+
+
+def wait_ms(bucket: AsyncLimiter) -> int | None:
+    """None if the bucket has room right now, else the milliseconds until it has.
 
     A leaky bucket refuses while its level is above `max_rate - 1`, and leaks one unit every
     `time_period / max_rate` seconds: after that long it has room again, whatever it holds.
     So that is the wait we tell the client (docs/protocol.md §5, `retry_after_ms`).
     """
-    if not bucket.has_capacity():
-        return math.ceil(bucket.time_period / bucket.max_rate * 1000)
-    await bucket.acquire()  # returns at once: there is capacity
-    return None
+    if bucket.has_capacity():
+        return None
+    return math.ceil(bucket.time_period / bucket.max_rate * 1000)
+
+
+async def take_now(bucket: AsyncLimiter) -> int | None:
+    """Take one unit if the bucket has room right now (never wait); else `wait_ms`."""
+    wait = wait_ms(bucket)
+    if wait is None:
+        await bucket.acquire()  # returns at once: there is capacity
+    return wait

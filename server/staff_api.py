@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from rooms.errors import BackendUnavailable
 from server.api import json_object
+from server.rates import take_now
 from server.tokens import STAFF_TOKEN_MAX_AGE
 
 __all__ = ["SIGN_INS_PER_SECOND", "SignIns", "staff_session"]
@@ -36,10 +37,7 @@ class SignIns:
 
     async def take(self) -> bool:
         """Take one check if the bucket has room now (never waits)."""
-        if not self._bucket.has_capacity():
-            return False
-        await self._bucket.acquire()  # returns at once: there is capacity
-        return True
+        return await take_now(self._bucket) is None
 
 
 def _bad(message: str) -> Response:
