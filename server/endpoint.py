@@ -22,7 +22,6 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -32,8 +31,7 @@ from server.commands import Join, Ping, Post, Resume
 from server.connection import DIRECT_SEND, Close, Connection
 from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
-from server.headers import SECURITY_HEADERS
-from server.origins import OriginPolicy
+from server.origins import OriginPolicy, deny
 from server.rates import ConnectionRates, Rate
 from server.session import CloseWith, Reply, Session, Step, error_frame
 from server.settings import Settings
@@ -108,10 +106,10 @@ class Endpoint:
         offered = scope.get("subprotocols") or []
         chosen = next((p for p in offered if p in SUBPROTOCOLS), None)
         if not self._origin_allowed(ws):
-            await _deny(ws, 403, "origin not allowed")
+            await deny(scope, receive, send, 403, "origin not allowed")
             return
         if chosen is None:
-            await _deny(ws, 400, f"use a subprotocol: {' or '.join(SUBPROTOCOLS)}")
+            await deny(scope, receive, send, 400, f"use a subprotocol: {' or '.join(SUBPROTOCOLS)}")
             return
         await ws.accept(subprotocol=chosen)
         if self.draining or len(self.connections) >= self.settings.max_connections:
@@ -341,14 +339,3 @@ class Endpoint:
 
 async def _close(send: Send, code: int, reason: str) -> None:
     await send({"type": "websocket.close", "code": code, "reason": reason})
-
-
-async def _deny(ws: WebSocket, status: int, reason: str) -> None:
-    """Refuse the handshake with an HTTP status, before anything of a room is sent."""
-    if "websocket.http.response" in ws.scope.get("extensions", {}):
-        headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
-        await ws.send_denial_response(
-            PlainTextResponse(reason, status_code=status, headers=headers)
-        )
-    else:
-        await ws.close(CloseCode.POLICY_VIOLATION, reason)

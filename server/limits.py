@@ -30,6 +30,8 @@ from typing import Final, NamedTuple
 from aiolimiter import AsyncLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.codes import CloseCode
+from server.origins import deny
 from server.rates import SWEEP_AT_LEAST, Rate, take_now
 from server.settings import Settings
 
@@ -48,7 +50,6 @@ class Refusal(NamedTuple):
 
 TOO_FAST: Final = Refusal(429, 10, "too many connection attempts from your network")
 TOO_MANY: Final = Refusal(503, 30, "too many connections from your network")
-CLOSE_TRY_AGAIN_LATER: Final = 1013
 
 
 def address_key(client: tuple[str, int] | list[object] | None) -> str | None:
@@ -149,22 +150,12 @@ class AddressLimits:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return  # the client left before its handshake was read
-    if "websocket.http.response" not in scope.get("extensions", {}):
-        await send({"type": "websocket.accept"})
-        await send(
-            {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER, "reason": refusal.reason}
-        )
-        return
-    body = refusal.reason.encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(refusal.retry_after).encode()),
-    ]
-    await send(
-        {"type": "websocket.http.response.start", "status": refusal.status, "headers": headers}
+    await deny(
+        scope,
+        receive,
+        send,
+        refusal.status,
+        refusal.reason,
+        retry_after=refusal.retry_after,
+        close_code=CloseCode.TRY_AGAIN_LATER,
     )
-    await send({"type": "websocket.http.response.body", "body": body})

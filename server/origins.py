@@ -142,9 +142,26 @@ def _required_origin(text: str, setting: str) -> Origin:
     return origin
 
 
-async def deny(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:
-    """Refuse an HTTP request or a WebSocket handshake with a status, before anything else."""
+async def deny(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    reason: str,
+    *,
+    retry_after: int | None = None,
+    close_code: CloseCode = CloseCode.POLICY_VIOLATION,
+) -> None:
+    """Refuse an HTTP request or a WebSocket handshake with a status, before anything else.
+
+    The one refusal path of the node's edges (origin, host, subprotocol, limits per address).
+    Where the server cannot send an HTTP answer to an upgrade (no denial extension), the
+    WebSocket is refused with `close_code` instead: 1008 as a handshake refusal, any other code
+    (1013 "try again later") after an accept, since only an open socket carries its code.
+    """
     headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
     response = PlainTextResponse(reason, status_code=status, headers=headers)
     if scope["type"] != "websocket":
         await response(scope, receive, send)
@@ -152,5 +169,9 @@ async def deny(scope: Scope, receive: Receive, send: Send, status: int, reason: 
     ws = WebSocket(scope, receive, send)
     if "websocket.http.response" in scope.get("extensions", {}):
         await ws.send_denial_response(response)
-    else:
-        await ws.close(CloseCode.POLICY_VIOLATION, reason)
+        return
+    if close_code == CloseCode.POLICY_VIOLATION:
+        await ws.close(close_code, reason)
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": close_code, "reason": reason})
