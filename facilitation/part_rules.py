@@ -152,4 +152,4 @@ def hands_open_rounds(state: MeetingState) -> bool:
     if state.format is None:
         return True
     part = state.current_part()
-    return runs_itself(state) and part is not None and part.posting in ORDER_BY_POSTING
+    return runs_itself(state) and part is not None and part.share_round

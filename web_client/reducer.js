@@ -189,5 +189,3 @@ const EVENTS = {
   "lobby.denied": (state, f) => ({ ...state, waiting: state.waiting.filter((w) => w.ticket !== f.ticket) }),
 };
 
-/** The room events the reducer knows (the rest change nothing: `hidden`, `hand.raised`...). */
-export const KNOWN_EVENTS = Object.freeze(Object.keys(EVENTS));

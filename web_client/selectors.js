@@ -45,7 +45,7 @@ export function timeLeft(state) {
 }
 
 /** ms until slow mode lets me post again (0: now). Facilitators are exempt. */
-export const slowWait = (state) => (isFacilitator(state) ? 0 : Math.max(0, state.slowUntil - state.now));
+const slowWait = (state) => (isFacilitator(state) ? 0 : Math.max(0, state.slowUntil - state.now));
 
 /**
  * Why I cannot post right now, or null when I can: {reason, hard, params}. `hard` means the text

@@ -22,6 +22,8 @@ export function mount(doc, ctx) {
   // Keep the page's end clear of the bars, however tall they wrap (CSSOM is allowed by the CSP).
   const pinned = doc.getElementById("pinned");
   new ResizeObserver(() => doc.documentElement.style.setProperty("--bar-h", `${pinned.offsetHeight}px`)).observe(pinned);
+  let drawnSharer = null;
+  let drawnFac = null;
   return function update(state, prev) {
     const inRoom = state.screen === "room";
     const s = inRoom ? sharerBar(state) : null;
@@ -29,11 +31,17 @@ export function mount(doc, ctx) {
     sharer.hidden = !s;
     fac.hidden = !f;
     doc.body.classList.toggle("has-bar", Boolean(s || f));
-    const shape = (st) => JSON.stringify([sharerBar(st) && { ...sharerBar(st), left: 0 }, st.screen]);
-    if (!prev || shape(prev) !== shape(state)) sharerClock = s ? drawSharer(sharer, s, ctx, status) : null;
+    // Redraw a bar only when what it shows changed, ticking clocks aside: compared with what
+    // was last drawn, so each tick computes each bar once.
+    const sharerShape = JSON.stringify([s && { ...s, left: 0 }, state.screen]);
+    if (sharerShape !== drawnSharer) {
+      drawnSharer = sharerShape;
+      sharerClock = s ? drawSharer(sharer, s, ctx, status) : null;
+    }
     if (sharerClock) setText(sharerClock, s.paused ? t("bar.paused") : clock(s.left));
-    const facShape = (st) => JSON.stringify(facilitatorBar(st) && { ...facilitatorBar(st), left: 0 });
-    if (!prev || facShape(prev) !== facShape(state) || changed(prev, state, (x) => x.members)) {
+    const facShape = JSON.stringify(f && { ...f, left: 0 });
+    if (facShape !== drawnFac || !prev || changed(prev, state, (x) => x.members)) {
+      drawnFac = facShape;
       facClock = f ? drawFacilitator(fac, state, f, ctx, extendBy) : null;
     }
     if (facClock) setText(facClock, f.left === null ? t("bar.nobody") : clock(f.left));
