@@ -1,5 +1,6 @@
-"""The privacy tests reuse the fault tests' fixtures: own Redis, node processes, shared clock."""
+"""The privacy tests reuse the fault tests' fixtures: node processes and a live server (their
+own Redis and shared clock come from tests/conftest.py)."""
 
-from tests.faults.conftest import live, redis, shared_clock, start_nodes
+from tests.faults.conftest import live, start_nodes
 
-__all__ = ["live", "redis", "shared_clock", "start_nodes"]
+__all__ = ["live", "start_nodes"]
