@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     paging_endpoints: PagingEndpoints = _s(
         (),
         "Where on-call pages go: `[[paging.endpoint]]` tables in the file (docs/operations.md, "
-        "\"Paging webhooks\"), a JSON list of them in the environment. None: consoles only.",
+        '"Paging webhooks"), a JSON list of them in the environment. None: consoles only.',
         secret=True,
         shown="none",
     )
