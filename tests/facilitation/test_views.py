@@ -22,6 +22,7 @@ def test_the_public_view_has_the_protocol_shape() -> None:
         "paused_room": False,
         "hands": [],
         "round": None,
+        "quiet": False,
         "format": None,
         "part": None,
     }
@@ -52,6 +53,7 @@ def test_the_public_view_has_the_protocol_shape() -> None:
                 "warned": False,
             },
         },
+        "quiet": False,
         "format": None,
         "part": None,
     }
