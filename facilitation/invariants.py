@@ -157,8 +157,7 @@ def _quiet_checks(state: MeetingState, now: float | None) -> list[_Check]:
         ),
         (quiet is not None and bool(state.recent_joins), "quiet mode counts no raid anew"),
         (
-            quiet is not None
-            and (end is None or end > quiet.started_at + RAID_QUIET_MAX_SECONDS),
+            quiet is not None and (end is None or end > quiet.started_at + RAID_QUIET_MAX_SECONDS),
             "quiet mode always ends",
         ),
     ]

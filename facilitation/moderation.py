@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 
-
 def log(
     tx: Changes,
     command: Command,
@@ -111,7 +110,6 @@ def set_listen_only(tx: Changes, command: c.SetListenOnly) -> Refused | None:
         tx.release_from_pause(who.member)  # their own choice now, not the pause's
         tx.update(replace(tx.who(who.member), listen_only=command.on, listen_only_until=None))
     return None
-
 
 
 def remove(tx: Changes, command: c.Remove) -> Refused | None:

@@ -60,9 +60,7 @@ def _protect(tx: Changes, joins: int) -> None:
     if slow != state.slow_seconds:
         log(tx, c.SetSlow(seconds=slow), value=slow)
     quiet = QuietMode(tx.now, tx.now, state.slow_seconds) if response.quiet_mode else None
-    tx.state = replace(
-        state, lobby=state.lobby or response.lobby, slow_seconds=slow, quiet=quiet
-    )
+    tx.state = replace(state, lobby=state.lobby or response.lobby, slow_seconds=slow, quiet=quiet)
 
 
 def quiet_end(state: MeetingState) -> float | None:

@@ -34,8 +34,8 @@ __all__ = [
     "Order",
     "PartKind",
     "Participant",
-    "QuietMode",
     "Posting",
+    "QuietMode",
     "Role",
     "RoomSettings",
     "Round",
@@ -239,7 +239,7 @@ class Turns:
 class MeetingState:
     """Everything the engine knows about one room's meeting."""
 
-    settings: RoomSettings = RoomSettings()
+    settings: RoomSettings = dataclasses.field(default_factory=RoomSettings)
     """Fixed room settings."""
     base_mode: Mode = Mode.OPEN
     """`open` or `listen_only`: the mode outside rounds (never `round`)."""

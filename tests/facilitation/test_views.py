@@ -81,6 +81,7 @@ def test_member_objects() -> None:
         "muted_until": None,
         "away": True,
         "hand": True,
+        "listen_only_until": None,
     }
     assert [v["id"] for v in fx.members_view(m.state)] == ["f", "a"]
     assert fx.members_view(m.state)[0]["role"] == "facilitator"
