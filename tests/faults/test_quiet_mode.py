@@ -61,9 +61,11 @@ async def test_a_raid_on_a_room_nobody_facilitates_quiets_it_and_passes() -> Non
 
         clock.advance(240)  # the newcomer's own few minutes are up
         lifted = await held.wait_for(
-            lambda e: e["event"] == "member.updated"
-            and e["member"]["id"] == tipped["member"]["id"]
-            and not e["member"]["listen_only"]
+            lambda e: (
+                e["event"] == "member.updated"
+                and e["member"]["id"] == tipped["member"]["id"]
+                and not e["member"]["listen_only"]
+            )
         )
         assert lifted["member"]["listen_only_until"] is None
         await held.ok("post", text="hello, everyone")
