@@ -35,7 +35,8 @@ class RoomSettings:
     removal_hold_seconds: float = 43200.0
     """How long a removed person's session stays refused (as long as a session token lives)."""
     raid_listen_only_seconds: float = 300.0
-    """In quiet mode (a raid with no facilitator present), newcomers listen for this long."""
+    """In quiet mode (a raid with no facilitator present), newcomers listen for this long
+    (0-3600; 0: quiet mode only raises slow mode)."""
 
 
 class SettingsArgs(TypedDict, total=False):

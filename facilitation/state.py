@@ -113,7 +113,7 @@ class Participant:
     marks: frozenset[str] = frozenset()
     """Opaque identity marks from the server (session, device...); bans match on them."""
     listen_only_until: float | None = None
-    """Seated during quiet mode: listens until then, when quiet mode lets them speak (quiet.py)."""
+    """Seated during quiet mode: listens until then, when quiet mode lets them speak (raid.py)."""
 
     @property
     def is_facilitator(self) -> bool:
