@@ -97,7 +97,8 @@ def assign_listen_only(tx: Changes, command: c.AssignListenOnly) -> Refused | No
 
 
 def set_listen_only(tx: Changes, command: c.SetListenOnly) -> Refused | None:
-    """A member's own choice; while the room is paused, members cannot leave listen-only."""
+    """A member's own choice; members cannot leave listen-only while the room is paused, nor
+    while quiet mode holds them as newcomers (raid.py)."""
     who = tx.who(tx.sender)
     if not command.on and not who.is_facilitator:
         if tx.state.paused_room:
