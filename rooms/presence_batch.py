@@ -13,7 +13,7 @@ Rules of this module (docs/protocol.md §4.1):
   one stream event (the group commit gathers what arrives while a commit is in flight, so a join
   storm or a drain becomes a few events, and a single join stays `member.joined`).
 - Replay: when a resume's backlog is over its caps, each run of presence events is sent as one
-  frame whose `seq` is the run's last and `from` its first: it stands for every seq in between,
+  frame whose `seq` is the run's last and `seq_from` its first: it stands for every seq in between,
   so the client's stream stays gapless. Chat and meeting events are never folded: they are
   replayed exactly once each, or the resume is an explicit resync.
 """
@@ -106,7 +106,7 @@ def _changes(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def fold_runs(events: Sequence[OutboundEvent]) -> list[OutboundEvent]:
-    """A replay with each run of two or more presence events sent as one frame (`from`..`seq`)."""
+    """A replay with each run of two or more presence events sent as one frame (`seq_from`..`seq`)."""
     out: list[OutboundEvent] = []
     for start, end in runs([e.frame for e in events]):
         if end - start < 2:
@@ -117,7 +117,7 @@ def fold_runs(events: Sequence[OutboundEvent]) -> list[OutboundEvent]:
             "type": "event",
             **fold([e.frame for e in events[start:end]]),
             "seq": last["seq"],
-            "from": first.get("from", first["seq"]),
+            "seq_from": first.get("seq_from", first["seq"]),
             "epoch": last["epoch"],
             "ts": last["ts"],
         }
