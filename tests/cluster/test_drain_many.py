@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.client import Client
+from tests.support.client import Client, covered
 from tests.support.nodes import NodeProcess
 from tests.support.redis_server import RedisServer
 
@@ -42,11 +42,6 @@ def pair(request: pytest.FixtureRequest) -> Iterator[tuple[NodeProcess, NodeProc
 
 def pair_kind(node: NodeProcess) -> str:
     return "batched" if node.settings["presence_batch_members"] == "50" else "one-by-one"
-
-
-def covered(events: list[dict[str, Any]]) -> list[int]:
-    """Every seq the events stand for, in order (a folded event stands for a range)."""
-    return [s for e in events for s in range(e.get("seq_from", e["seq"]), e["seq"] + 1)]
 
 
 async def _joined(url: str, name: str) -> Client:
