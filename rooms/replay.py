@@ -24,7 +24,7 @@ from rooms.outbound import FACILITATORS, OutboundEvent, hidden_twin
 from rooms.presence_batch import fold_runs
 from rooms.seat import Attendee
 
-__all__ = ["fitted", "missed_events", "readable"]
+__all__ = ["backlog_for", "fitted", "missed_events", "readable"]
 
 FRAME_OVERHEAD = 128
 """Bytes counted per queued frame on top of its body (type, seq, epoch, ts, the outbox's own)."""
@@ -73,3 +73,26 @@ async def missed_events(
     if answer and window is not None and answer[0].ts_ms < (clock.now() - window) * 1000:
         return Resync("window", current)  # this room keeps less history than the node
     return answer
+
+
+async def backlog_for(
+    backend: Backend,
+    clock: Clock,
+    room: RoomConfig,
+    attendee: Attendee,
+    start: Position,
+    *,
+    scan_events: int,
+    max_events: int,
+    max_bytes: int,
+) -> list[OutboundEvent] | Resync:
+    """What a resuming connection is sent of the events after `start`, as it may read them
+    (presence folded if needed), or the explicit resync that replaces them."""
+    answer = await missed_events(backend, clock, room, start, scan_events=scan_events)
+    if isinstance(answer, Resync):
+        return answer
+    events = [readable(attendee, env) for env in answer]
+    missed = fitted(events, max_events=max_events, max_bytes=max_bytes)
+    if missed is None:  # the window holds it all, but more than one resume may carry
+        return Resync("backlog", Position(answer[-1].seq, answer[-1].epoch))
+    return missed

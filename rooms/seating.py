@@ -25,7 +25,7 @@ from rooms.model import RoomConfig
 from rooms.names import NameRejected, alternates, check_name, name_key
 from rooms.outbound import OutboundEvent
 from rooms.presence import Presence
-from rooms.replay import fitted, missed_events, readable
+from rooms.replay import backlog_for
 from rooms.roster import first_page
 from rooms.safety import Safety, member_mark
 from rooms.seat import Attendee, Seat, Subscriber
@@ -323,24 +323,21 @@ class Seating:
             snap = self.snapshot(seat, state, reseated_at, reseated_at.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, "reseated")
         start = Position(max(after.seq, seat.joined_seq), after.epoch)
-        answer = await missed_events(
-            self.backend, self.clock, room, start, scan_events=self.resume_scan_events
+        answer = await backlog_for(
+            self.backend,
+            self.clock,
+            room,
+            attendee,
+            start,
+            scan_events=self.resume_scan_events,
+            max_events=self.resume_max_events,
+            max_bytes=self.resume_max_bytes,
         )
-        missed = None
-        if not isinstance(answer, Resync):
-            missed = fitted(
-                [readable(attendee, env) for env in answer],
-                max_events=self.resume_max_events,
-                max_bytes=self.resume_max_bytes,
-            )
-            if missed is None:  # the window holds it all, but more than one resume may carry
-                answer = Resync("backlog", Position(answer[-1].seq, answer[-1].epoch))
         if isinstance(answer, Resync):
             snap = self.snapshot(seat, state, answer.position, answer.position.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, answer.reason)
-        assert missed is not None
         cursor = answer[-1].seq if answer else start.seq
-        return ResumeResult(seat, True, member, missed, None, cursor)
+        return ResumeResult(seat, True, member, answer, None, cursor)
 
     async def _reseat(
         self, room: RoomConfig, seat: Seat
