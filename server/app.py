@@ -122,6 +122,9 @@ def _service_settings(settings: Settings) -> ServiceSettings:
         # live events, or the client is closed with 4008 as it resumes.
         resume_max_events=min(settings.resume_max_events, settings.outbox_max_messages // 2),
         resume_max_bytes=settings.outbox_max_bytes // 2,
+        resume_scan_events=settings.replay_max_events,
+        members_page_size=settings.members_page_size,
+        batch_presence_from=settings.presence_batch_members,
         max_text_chars=settings.max_text_chars,
         session_lifetime=settings.session_lifetime_seconds,
         rules=RoomRules(

@@ -26,6 +26,7 @@ __all__ = [
     "SPECS",
     "Join",
     "Leave",
+    "PageMembers",
     "Ping",
     "Post",
     "React",
@@ -79,6 +80,15 @@ class React:
     """False takes a reaction back."""
 
 
+@dataclass(frozen=True, slots=True)
+class PageMembers:
+    """`members.page`: more of the member list, in join order (rooms/roster.py)."""
+
+    after: int = -1
+    """The join position to continue after (a join ack's `members_next`); -1: from the top."""
+    limit: int = 50
+
+
 def _spec(name: str, build: Callable[..., object], *fields: Field) -> tuple[str, CommandSpec]:
     return name, CommandSpec(name, fields, build)
 
@@ -112,6 +122,12 @@ SESSION_SPECS: Final = dict(
         ),
         _spec("ping", Ping),
         _spec("leave", Leave),
+        _spec(
+            "members.page",
+            PageMembers,
+            Field("after", "int", required=False, default=-1, lo=-1),
+            Field("limit", "int", required=False, default=50, lo=1, hi=200),
+        ),
         # chat (§3.2); texts are measured again after normalisation in rooms/text.py
         _spec("post", Post, Field("text", "str", lo=1, hi=8000)),
         _spec(

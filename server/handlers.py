@@ -25,7 +25,7 @@ from rooms.seating import JoinResult
 from rooms.service import RoomsService
 from rooms.sessions import SessionRecord, SessionRevoked
 from server.codes import CloseCode, ServerCode
-from server.commands import Join, Leave, Ping, Post, React, Resume
+from server.commands import Join, Leave, PageMembers, Ping, Post, React, Resume
 from server.connection import Connection
 from server.errors import ProtocolError
 from server.facilitators import FacilitatorRevoked, Facilitators, needs_powers
@@ -109,6 +109,9 @@ class Handlers:
         if isinstance(command, React):
             given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
             return {"seq": given}
+        if isinstance(command, PageMembers):
+            page = await self.service.members_page(seat, command.after, command.limit)
+            return {"members": page.members, "next": page.next, "member_count": page.count}
         if isinstance(command, Leave):
             await self.service.leave(seat)
             session.seat = None
@@ -383,6 +386,8 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "language": room.language,
         },
         "members": result.members,
+        "member_count": result.member_count,
+        "members_next": result.members_next,
         "observers": result.observers,
         "meeting": result.meeting,
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},

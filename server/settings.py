@@ -176,9 +176,21 @@ class Settings(BaseSettings):
     )
     resume_max_events: int = _s(
         128,
-        "Most events replayed to one resuming client; more gets an explicit resync. Capped at "
-        "half of `outbox_max_messages` (and the backlog's bytes at half of `outbox_max_bytes`): "
-        "the backlog is queued at once and must fit the outbox.",
+        "Most frames replayed to one resuming client. Past it, runs of presence events (a "
+        "drain's away/back churn) are folded into one `members.changed` each; if chat and "
+        "meeting events alone are past it, the resume is an explicit resync (`backlog`). Capped "
+        "at half of `outbox_max_messages` (and the backlog's bytes at half of "
+        "`outbox_max_bytes`): the backlog is queued at once and must fit the outbox.",
+    )
+    members_page_size: int = _s(
+        50,
+        "Members a join ack carries (facilitators and the people near the floor first) and the "
+        "most one `members.page` returns; the rest is paged in by the client.",
+    )
+    presence_batch_members: int = _s(
+        50,
+        "From this many people in a room, the presence changes of one commit (joins, drops, "
+        "returns, leaves) are sent as one `members.changed` event.",
     )
     session_lifetime_seconds: int = _s(
         12 * 3600,

@@ -58,6 +58,8 @@ function readInvite() {
 
 // -- what regions may do --------------------------------------------------------------------------
 
+let pagingAfter = null; // the members.page in flight, so a redraw does not ask twice
+
 const ctx = {
   store,
   invite: () => invite,
@@ -85,6 +87,15 @@ const ctx = {
   async noticeAction(current) {
     if (current?.kind === "waiting") await session.leave();
     store.dispatch({ type: "leave" });
+  },
+  /** Read the next page of the member list once (a big room's join ack brings only the first). */
+  async pageMembers(after) {
+    if (pagingAfter === after) return;
+    pagingAfter = after;
+    const ack = await ctx.act("members.page", { after });
+    if (!ack) return; // refused: not asked again for this page until the next snapshot
+    pagingAfter = null;
+    store.dispatch({ type: "membersPage", ack });
   },
   chooseMember(id, focus = true) {
     store.dispatch({ type: "select", member: id });

@@ -26,7 +26,9 @@ function emptyRoom() {
     returning: null, // a stored session's room slug while it resumes
     myId: null,
     observer: false,
-    members: [], // member objects, in join order
+    members: [], // member objects, in join order (maybe only the pages read so far)
+    memberCount: 0, // everyone seated, read or not (protocol.md §3.1 member_count)
+    membersNext: null, // the `after` of the next members.page, or null: the list is whole
     names: {}, // id -> last known name (kept after people leave, for the log)
     observers: 0,
     meeting: null,
@@ -55,6 +57,12 @@ const ACTIONS = {
   conn: (state, a) => ({ ...state, conn: { state: a.state, retryInMs: a.retryInMs ?? null } }),
   returning: (state, a) => ({ ...state, ...emptyRoom(), screen: "room", returning: a.room }),
   snapshot: loadSnapshot,
+  membersPage(state, a) {
+    let next = { ...state, membersNext: a.ack.next ?? null };
+    for (const m of a.ack.members ?? []) next = withMember(next, m);
+    const count = a.ack.member_count ?? next.members.length;
+    return { ...next, memberCount: Math.max(count, next.members.length) };
+  },
   resumed(state, a) {
     return a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
   },
@@ -104,7 +112,22 @@ function loadSnapshot(state, { ack, reason }) {
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
-  return next;
+  const count = ack.member_count ?? next.members.length;
+  return { ...next, memberCount: Math.max(count, next.members.length), membersNext: ack.members_next ?? null };
+}
+
+/** Someone seated arrives: in the list, and counted once (they may be known from a page). */
+function arrived(state, member) {
+  const known = state.members.some((m) => m.id === member.id);
+  const next = withMember(state, member);
+  return known ? next : { ...next, memberCount: Math.max(state.memberCount + 1, next.members.length) };
+}
+
+/** Someone left: off the list, and off the count (also if no page we read had them yet). */
+function departed(state, id) {
+  const members = state.members.filter((m) => m.id !== id);
+  const memberCount = Math.max(state.memberCount - 1, members.length);
+  return { ...state, members, memberCount, selected: state.selected === id ? null : state.selected };
 }
 
 function withMember(state, member) {
@@ -157,13 +180,19 @@ const EVENTS = {
     // A message removed before we caught up on it: keep its place, say what happened.
     return { ...state, messages: [...state.messages, { kind: "redacted", key: `r${f.seq}`, mid: f.seq }] };
   },
-  "member.joined": (state, f) => withMember(state, f.member),
+  "member.joined": (state, f) => arrived(state, f.member),
   "member.updated": (state, f) => withMember(state, f.member),
   "member.away": (state, f) => patchMember(state, f.member, { away: true }),
   "member.back": (state, f) => patchMember(state, f.member, { away: false }),
-  "member.left"(state, f) {
-    const members = state.members.filter((m) => m.id !== f.member);
-    return { ...state, members, selected: state.selected === f.member ? null : state.selected };
+  "member.left": (state, f) => departed(state, f.member),
+  // several presence changes at once: a busy room's batch, or a resume's folded run (§4.1)
+  "members.changed"(state, f) {
+    let next = state;
+    for (const m of f.joined ?? []) next = arrived(next, m);
+    for (const { member } of f.left ?? []) next = departed(next, member);
+    for (const id of f.away ?? []) next = patchMember(next, id, { away: true });
+    for (const id of f.back ?? []) next = patchMember(next, id, { away: false });
+    return next;
   },
   observers: (state, f) => ({ ...state, observers: f.count }),
   "room.reset"(state) {
