@@ -124,8 +124,10 @@ from facilitation.views import (
     members_view,
     public_view,
 )
+from facilitation.voice_rules import VOICE_RULES, may_be_heard
 
 __all__ = [
+    "VOICE_RULES",
     "Accepted",
     "Actor",
     "AddFacilitator",
@@ -237,6 +239,7 @@ __all__ = [
     "decide",
     "facilitators_view",
     "from_dict",
+    "may_be_heard",
     "may_post",
     "may_react",
     "member_view",

@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from rooms.backends import open_backend
+from rooms.backends import open_audio_bus, open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
@@ -34,6 +34,7 @@ from server.facilitators import Facilitators
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
+from server.media import MediaEndpoint
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
@@ -60,6 +61,8 @@ class Node:
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
+    media: MediaEndpoint | None = None
+    """Voice: the media connections on `/media` (server/media.py)."""
 
 
 class SharecircleApp(Starlette):
@@ -72,6 +75,7 @@ class SharecircleApp(Starlette):
     """
 
     address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
+    media_limits: AddressLimits  # the same, counted apart, for media connections (`/media`)
     origins: OriginPolicy  # trusted Host names, checked first (server/origins.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,6 +87,10 @@ class SharecircleApp(Starlette):
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
             await self.address_limits(scope, receive, send)
+            return
+        if scope["type"] == "websocket" and scope["path"] == MEDIA_PATH:
+            scope["app"] = self
+            await self.media_limits(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -153,6 +161,14 @@ async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
     await scope["app"].state.node.endpoint(scope, receive, send)
 
 
+MEDIA_PATH = "/media"
+"""The media connection's route (docs/protocol.md §9); kept apart from `/ws` on purpose."""
+
+
+async def _media(scope: Scope, receive: Receive, send: Send) -> None:
+    await scope["app"].state.node.media(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -182,7 +198,9 @@ def create_app(
         facilitators = Facilitators(st, tokens, node_clock)
         endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings)
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
+        bus = open_audio_bus(settings.redis_url or "memory://")
+        media = MediaEndpoint(service, tokens, bus, settings)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, media=media)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )
@@ -191,6 +209,7 @@ def create_app(
         finally:
             endpoint.drain()
             sweeper.cancel()
+            await media.aclose()
             await service.aclose()
             if backend is None:
                 await be.aclose()
@@ -199,5 +218,6 @@ def create_app(
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
     app.address_limits = AddressLimits(_websocket, address_book(settings))
+    app.media_limits = AddressLimits(_media, address_book(settings))
     app.origins = OriginPolicy.from_settings(settings)
     return app

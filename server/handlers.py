@@ -375,6 +375,7 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "access": room.access,
             "self_led": room.self_led,
             "language": room.language,
+            "voice": room.voice,
         },
         "members": result.members,
         "observers": result.observers,
