@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from redis import Redis as SyncRedis
 
 from tests.support.client import Client
 from tests.support.clock import SharedClock
@@ -186,3 +188,88 @@ async def test_voice_needs_the_room_to_have_it_and_a_live_session(
     await forged.control("auth", token=chat.token + "x")
     assert (await forged.wait_control("error"))["code"] == "invalid_token"
     await chat.close()
+
+
+def _store_files(node: NodeProcess) -> bytes:
+    """Every byte of the node's SQLite store (database, WAL, shared memory)."""
+    store = Path(node.settings["data_dir"])
+    return b"".join(p.read_bytes() for p in sorted(store.iterdir()) if p.is_file())
+
+
+async def _metric(node: NodeProcess, name: str) -> float:
+    async with httpx.AsyncClient(base_url=node.http) as http:
+        text = (await http.get("/metrics", headers=node.metrics_auth)).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+
+
+async def test_a_slow_listener_loses_audio_and_keeps_chat(
+    redis: RedisServer, shared_clock: SharedClock
+) -> None:
+    # A fast speaker (the frame rate raised for the test) and a listener that stops reading:
+    # its socket fills, its queue drops the oldest frames, and it is never closed.
+    node = NodeProcess(
+        redis.url, test_clock_file=str(shared_clock.path), voice_frames_per_second=100_000
+    ).start(timeout=90)
+    people = Circle()
+    try:
+        invite = await _room(node, "voice-slow")
+        await people.seat(node, "Fran", "voice-slow", facilitator=invite)
+        await people.seat(node, "Ann", "voice-slow")
+        await people.seat(node, "Sid", "voice-slow")
+        sid = people.media["Sid"]
+        sid.paused.clear()  # Sid's media client stops reading
+        await _grant(people, "Ann")
+        ann = people.media["Ann"]
+        await ann.control("speak", on=True)
+        await ann.wait_control("live", live=True)
+        packet = bytes(1200)
+        last = 0
+        for _ in range(40):  # bounded: at most 40 × 200 frames of 1.2 kB
+            for _ in range(200):
+                last = await ann.say(packet)
+            if await _metric(node, 'sharecircle_audio_frames_dropped_total{reason="slow"}') > 0:
+                break
+        assert await _metric(node, 'sharecircle_audio_frames_dropped_total{reason="slow"}') > 0
+        # Chat is untouched: Sid's chat connection still gets what is said.
+        await people.chat["Fran"].ok("post", text="still here")
+        await people.chat["Sid"].event("chat.message", text="still here")
+        # Reading again, Sid gets the newest audio and never a close.
+        sid.paused.set()
+        await sid.wait_heard(people.ids["Ann"], last)
+        assert len(sid.seqs_from(people.ids["Ann"])) < last
+        assert sid.open
+    finally:
+        await people.close()
+        node.close()
+
+
+async def test_audio_leaves_no_trace_in_logs_metrics_redis_or_the_store(
+    circle: Circle, nodes: tuple[NodeProcess, NodeProcess], redis: RedisServer
+) -> None:
+    canary = b"AUDIOCANARY" + bytes.fromhex("a1b2c3d4e5f6")
+    await _grant(circle, "Ann")
+    ann = circle.media["Ann"]
+    await ann.control("speak", on=True)
+    await ann.wait_control("live", live=True)
+    for _ in range(20):
+        await ann.say(canary)
+    for name in ("Ben", "Obs"):  # refused frames too
+        await circle.media[name].say(canary)
+    await circle.media["Ben"].wait_heard(circle.ids["Ann"], 20)
+    await circle.media["Ben"].wait_control("refused")
+    needles = (canary, canary.hex().encode(), b"AUDIOCANARY")
+    client = SyncRedis.from_url(redis.url)
+    try:
+        keys = list(client.scan_iter(count=1000))
+        dump = b"".join(k + b"\n" + (client.dump(k) or b"") for k in keys)
+    finally:
+        client.close()
+    assert not [k for k in keys if b"audio" in k]  # pub/sub only: no audio key at all
+    for node in nodes:
+        files = _store_files(node)
+        async with httpx.AsyncClient(base_url=node.http) as http:
+            metrics = (await http.get("/metrics", headers=node.metrics_auth)).content
+        logs = node.logs().encode()
+        for haystack in (dump, files, metrics, logs):
+            assert not [n for n in needles if n in haystack]
+        assert circle.ids["Ann"].encode() not in metrics  # labels never name a person

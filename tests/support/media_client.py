@@ -129,6 +129,11 @@ class MediaClient:
         hit: Heard = await self._until(found)
         return hit
 
+    @property
+    def open(self) -> bool:
+        """The server has not closed this connection."""
+        return not self._reader.done()
+
     def seqs_from(self, source: str) -> list[int]:
         return [h.seq for h in self.heard if h.source == source]
 
