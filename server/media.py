@@ -58,6 +58,8 @@ class MediaRefused(Exception):
     def __init__(self, code: str, message: str, close: int = CloseCode.SESSION_INVALID) -> None:
         super().__init__(message)
         self.code, self.message, self.close = code, message, close
+        self.text = False
+        """Answer in JSON text (the `auth` frame came as text)."""
 
 
 class MediaEndpoint:
@@ -91,20 +93,12 @@ class MediaEndpoint:
             await deny(scope, receive, send, 400, f"use the subprotocol {wire.SUBPROTOCOL}")
             return
         await ws.accept(subprotocol=wire.SUBPROTOCOL)
-        await _send_bytes(
-            send,
-            wire.control(
-                "hello",
-                protocol=wire.SUBPROTOCOL,
-                frame_ms=20,
-                max_opus_bytes=wire.MAX_OPUS_BYTES,
-            ),
-        )
         try:
             link = await self._auth(receive)
         except MediaRefused as exc:
-            await _send_bytes(send, wire.control("error", code=exc.code, message=exc.message))
-            await _close(send, exc.close, exc.code)
+            refusal = wire.control("error", text=exc.text, code=str(exc.code), message=exc.message)
+            await _send(send, refusal)
+            await _close(send, exc.close, str(exc.code))
             return
         except (OSError, _Gone):
             return
@@ -112,7 +106,13 @@ class MediaEndpoint:
         self.rooms.add(link)
         writer = asyncio.create_task(self._write(link, send))
         try:
-            link.push_control(wire.control("ready", room=link.slug, member=link.member))
+            link.tell(
+                "ready",
+                room=link.slug,
+                member=link.member,
+                frame_ms=20,
+                max_opus_bytes=wire.MAX_OPUS_BYTES,
+            )
             await self.rooms.set_listening(link, link.listening)
             await self._read(link, receive)
         except OSError:
@@ -139,17 +139,24 @@ class MediaEndpoint:
             ) from None
         if message["type"] == "websocket.disconnect":
             raise _Gone
-        data = message.get("bytes")
+        data = _data(message)
+        text = isinstance(data, str)
         try:
-            frame = wire.parse(data) if data else None
-        except wire.MediaFrameError:
-            frame = None
-        if not isinstance(frame, dict) or frame.get("type") != "auth":
-            raise MediaRefused(ServerCode.BAD_FRAME, "The first frame is auth.", 1008)
-        token = frame.get("token")
-        if not isinstance(token, str) or len(token) > 1024:
-            raise MediaRefused(ServerCode.INVALID_TOKEN, "That session has ended.")
-        return await self._link(token, listen=frame.get("listen") is True)
+            try:
+                frame = wire.parse(data) if data else None
+            except wire.MediaFrameError:
+                frame = None
+            if not isinstance(frame, dict) or frame.get("type") != "auth":
+                raise MediaRefused(ServerCode.BAD_FRAME, "The first frame is auth.", 1008)
+            token = frame.get("token")
+            if not isinstance(token, str) or len(token) > 1024:
+                raise MediaRefused(ServerCode.INVALID_TOKEN, "That session has ended.")
+            link = await self._link(token, listen=frame.get("listen") is True)
+        except MediaRefused as exc:
+            exc.text = text
+            raise
+        link.text = text
+        return link
 
     async def _link(self, token: str, *, listen: bool) -> MediaLink:
         try:
@@ -185,15 +192,13 @@ class MediaEndpoint:
             message = await receive()
             if message["type"] == "websocket.disconnect":
                 return
-            data = message.get("bytes")
+            data = _data(message)
             try:
                 frame = wire.parse(data) if data is not None else None
             except wire.MediaFrameError:
                 frame = None
             if frame is None:
-                link.push_control(
-                    wire.control("error", code=str(ServerCode.BAD_FRAME), message="Bad frame.")
-                )
+                link.tell("error", code=str(ServerCode.BAD_FRAME), message="Bad frame.")
             elif isinstance(frame, wire.AudioFrame):
                 if link.bucket.take(loop.time()):
                     await self.rooms.speak(link, frame)
@@ -205,15 +210,13 @@ class MediaEndpoint:
     async def _control(self, link: MediaLink, frame: dict[str, Any]) -> None:
         kind, on = frame["type"], frame.get("on") is True
         if kind == "ping":
-            link.push_control(wire.control("pong"))
+            link.tell("pong")
         elif kind == "listen":
             await self.rooms.set_listening(link, on)
         elif kind == "speak":
             await self.rooms.set_speaking(link, on)
         else:
-            link.push_control(
-                wire.control("error", code=str(ServerCode.UNKNOWN_COMMAND), message=kind[:40])
-            )
+            link.tell("error", code=str(ServerCode.UNKNOWN_COMMAND), message=kind[:40])
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -228,15 +231,25 @@ class MediaEndpoint:
                 if isinstance(item, Close):
                     await _close(send, item.code, item.reason)
                     return
-                await _send_bytes(send, item)
+                await _send(send, item)
 
 
 class _Gone(Exception):
     """The client left before it authenticated."""
 
 
-async def _send_bytes(send: Send, data: bytes) -> None:
-    await send({"type": "websocket.send", "bytes": data})
+def _data(message: Any) -> bytes | str | None:
+    data = message.get("bytes")
+    if data is None:
+        data = message.get("text")
+    return data if isinstance(data, (bytes, str)) else None
+
+
+async def _send(send: Send, data: bytes | str) -> None:
+    if isinstance(data, str):
+        await send({"type": "websocket.send", "text": data})
+    else:
+        await send({"type": "websocket.send", "bytes": data})
 
 
 async def _close(send: Send, code: int, reason: str) -> None:

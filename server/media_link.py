@@ -14,6 +14,7 @@ import collections
 from dataclasses import dataclass, field
 from typing import Final
 
+from server import media_wire as wire
 from server import metrics
 
 __all__ = ["CLOSE", "Close", "MediaLink", "RateBucket"]
@@ -57,6 +58,8 @@ class MediaLink:
     observer: bool
     queue_frames: int
     bucket: RateBucket
+    text: bool = False
+    """Control frames go as JSON text (the client's `auth` came as text), else msgpack."""
     listening: bool = False
     speaking: bool = False
     """The person shares by voice (asked for it, or sent audio): `live` changes are sent."""
@@ -65,7 +68,7 @@ class MediaLink:
     refused_told: bool = False
     """The refusal was answered once already in this spell of not being heard."""
     audio: collections.deque[bytes] = field(default_factory=collections.deque)
-    control: collections.deque[bytes | Close] = field(default_factory=collections.deque)
+    control: collections.deque[bytes | str | Close] = field(default_factory=collections.deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closing: Close | None = None
 
@@ -80,9 +83,10 @@ class MediaLink:
         metrics.audio("delivered")
         self.wake.set()
 
-    def push_control(self, frame: bytes) -> None:
+    def tell(self, kind: str, **fields: object) -> None:
+        """Queue a control frame in this connection's encoding."""
         if self.closing is None:
-            self.control.append(frame)
+            self.control.append(wire.control(kind, text=self.text, **fields))
             self.wake.set()
 
     def close(self, code: int, reason: str) -> None:
@@ -93,7 +97,7 @@ class MediaLink:
         self.control.append(self.closing)
         self.wake.set()
 
-    def next_item(self) -> bytes | Close | None:
+    def next_item(self) -> bytes | str | Close | None:
         """Control first, then the oldest audio frame; None when both are empty."""
         if self.control:
             return self.control.popleft()

@@ -88,7 +88,7 @@ class MediaRooms:
         try:
             self._stops[link.conn_id] = await self.bus.listen(link.slug, sink)
         except BackendUnavailable:
-            link.push_control(wire.control("listening", on=False, code="unavailable"))
+            link.tell("listening", on=False, code="unavailable")
             return
         if link.closing is not None:  # it went while the subscription was made
             self._stops.pop(link.conn_id)()
@@ -115,9 +115,7 @@ class MediaRooms:
             metrics.audio_refused(str(refusal.code))
             if not link.refused_told:
                 link.refused_told = True
-                link.push_control(
-                    wire.control("refused", code=str(refusal.code), message=refusal.detail)
-                )
+                link.tell("refused", code=str(refusal.code), message=refusal.detail)
             return
         try:
             await self.bus.publish(link.slug, wire.relayed(frame, link.member))
@@ -151,7 +149,7 @@ class MediaRooms:
         fields: dict[str, object] = {"live": live}
         if refusal is not None:
             fields["code"] = str(refusal.code)
-        link.push_control(wire.control("live", **fields))
+        link.tell("live", **fields)
 
     # -- room events ------------------------------------------------------------------------------
 

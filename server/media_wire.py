@@ -15,13 +15,16 @@ Every message on a media connection is a binary WebSocket frame. Its first byte 
   1-byte length and the speaker's member id (an opaque id, never a name), then the packet.
 - anything else: a control frame, a msgpack map with a `type` (§9.2).
 
-The header is a fixed binary layout encoded with `struct`; control frames use msgpack like the
-chat connection's binary subprotocol. Audio payloads are opaque here and are never decoded,
+Control frames may also be JSON maps in text frames (what the browser sends: it carries no
+msgpack library); the server answers in the encoding the `auth` frame came in. The header is a
+fixed binary layout encoded with `struct`; control frames use msgpack (or JSON) like the chat
+connection's subprotocols. Audio payloads are opaque here and are never decoded,
 stored or logged by the server.
 """
 
 from __future__ import annotations
 
+import json
 import struct
 from dataclasses import dataclass
 from typing import Any, Final
@@ -66,10 +69,12 @@ class AudioFrame:
     packet: bytes
 
 
-def parse(data: bytes) -> AudioFrame | dict[str, Any]:
+def parse(data: bytes | str) -> AudioFrame | dict[str, Any]:
     """An audio frame or a control frame (a map with a string `type`)."""
     if not data:
         raise MediaFrameError("empty frame")
+    if isinstance(data, str):
+        return _json_control(data)
     if data[0] == AUDIO_IN:
         if len(data) <= HEADER.size or len(data) > HEADER.size + MAX_OPUS_BYTES:
             raise MediaFrameError("audio frame size")
@@ -81,6 +86,18 @@ def parse(data: bytes) -> AudioFrame | dict[str, Any]:
         frame = msgpack.unpackb(data, raw=False, strict_map_key=True)
     except (ValueError, msgpack.UnpackException, TypeError) as exc:
         raise MediaFrameError("not msgpack") from exc
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise MediaFrameError("a control frame is a map with a type")
+    return frame
+
+
+def _json_control(text: str) -> dict[str, Any]:
+    if len(text) > MAX_CONTROL_BYTES:
+        raise MediaFrameError("control frame too large")
+    try:
+        frame = json.loads(text)
+    except ValueError as exc:
+        raise MediaFrameError("not JSON") from exc
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise MediaFrameError("a control frame is a map with a type")
     return frame
@@ -103,7 +120,10 @@ def source_of(data: bytes) -> str | None:
     return data[HEADER.size + 1 : HEADER.size + 1 + size].decode(errors="replace")
 
 
-def control(kind: str, **fields: Any) -> bytes:
-    """A control frame to send."""
-    packed: bytes = msgpack.packb({"type": kind, **fields}, use_bin_type=True)
+def control(kind: str, *, text: bool = False, **fields: Any) -> bytes | str:
+    """A control frame to send: JSON text when `text`, else msgpack."""
+    body = {"type": kind, **fields}
+    if text:
+        return json.dumps(body, separators=(",", ":"))
+    packed: bytes = msgpack.packb(body, use_bin_type=True)
     return packed
