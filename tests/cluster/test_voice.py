@@ -187,6 +187,9 @@ async def test_voice_needs_the_room_to_have_it_and_a_live_session(
     forged = await MediaClient.connect(a.url)
     await forged.control("auth", token=chat.token + "x")
     assert (await forged.wait_control("error"))["code"] == "invalid_token"
+    assert (await forged.closed())[0] == 4502
+    for client in (media, forged):
+        await client.close()
     await chat.close()
 
 

@@ -41,6 +41,7 @@ class MediaClient:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.heard: list[Heard] = []
+        self._index: dict[tuple[str, int], Heard] = {}
         self.controls: list[dict[str, Any]] = []
         self._new = asyncio.Condition()
         self._seq = 0
@@ -86,7 +87,9 @@ class MediaClient:
                     size = data[HEADER.size]
                     start = HEADER.size + 1
                     source = data[start : start + size].decode()
-                    self.heard.append(Heard(source, seq, ts, data[start + size :]))
+                    heard = Heard(source, seq, ts, data[start + size :])
+                    self.heard.append(heard)
+                    self._index[(source, seq)] = heard
                 else:
                     self.controls.append(msgpack.unpackb(data))
                 async with self._new:
@@ -124,7 +127,7 @@ class MediaClient:
 
     async def wait_heard(self, source: str, seq: int) -> Heard:
         def found() -> Heard | None:
-            return next((h for h in self.heard if h.source == source and h.seq == seq), None)
+            return self._index.get((source, seq))
 
         hit: Heard = await self._until(found)
         return hit

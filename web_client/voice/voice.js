@@ -39,7 +39,7 @@ export class Voice extends Emitter {
     this.token = null;
     this.socket = null;
     this.ctx = null;
-    this.stats = { sent: 0, received: 0, decoded: 0, lost: 0, played: 0 };
+    this.stats = { sent: 0, received: 0, decoded: 0, lost: 0, played: 0, peak: 0 };
     this.heardAt = new Map(); // member id -> time of their last frame
     this.lastSeq = new Map();
     voiceSupported().then((ok) => this.set({ available: ok }));
@@ -141,6 +141,7 @@ export class Voice extends Emitter {
     this.playback.connect(this.gain).connect(this.ctx.destination);
     this.playback.port.onmessage = ({ data }) => {
       this.stats.played = data.level;
+      this.stats.peak = Math.max(this.stats.peak, data.level);
       this.set({ heard: data.level, speakers: this.speakers() });
     };
     this.decoder = new AudioDecoder({
