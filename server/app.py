@@ -75,7 +75,7 @@ class SharecircleApp(Starlette):
     """
 
     address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
-    media_limits: AddressLimits  # the same, counted apart, for media connections (`/media`)
+    media_limits: AddressLimits  # the same limits and counts, for media connections (`/media`)
     origins: OriginPolicy  # trusted Host names, checked first (server/origins.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -208,6 +208,7 @@ def create_app(
             yield
         finally:
             endpoint.drain()
+            media.drain()
             sweeper.cancel()
             await media.aclose()
             await service.aclose()
@@ -217,7 +218,9 @@ def create_app(
                 await st.aclose()
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
-    app.address_limits = AddressLimits(_websocket, address_book(settings))
-    app.media_limits = AddressLimits(_media, address_book(settings))
+    # One book for both routes, as nginx counts /ws and /media together per address.
+    book = address_book(settings)
+    app.address_limits = AddressLimits(_websocket, book)
+    app.media_limits = AddressLimits(_media, book)
     app.origins = OriginPolicy.from_settings(settings)
     return app

@@ -74,9 +74,18 @@ class MediaEndpoint:
         self.origins = OriginPolicy.from_settings(settings)
         self.rooms = MediaRooms(service, bus)
         self._ids = itertools.count(1)
+        self.draining = False
 
     async def aclose(self) -> None:
         await self.rooms.aclose()
+
+    def drain(self) -> None:
+        """The node is going away: close every media connection with 1012; clients open
+        theirs again (on another node) a moment later."""
+        self.draining = True
+        for room in list(self.rooms.links.values()):
+            for link in list(room.values()):
+                link.close(CloseCode.SERVICE_RESTART, "node is restarting; please reconnect")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ws = WebSocket(scope, receive, send)
@@ -93,6 +102,9 @@ class MediaEndpoint:
             await deny(scope, receive, send, 400, f"use the subprotocol {wire.SUBPROTOCOL}")
             return
         await ws.accept(subprotocol=wire.SUBPROTOCOL)
+        if self.draining:
+            await _close(send, CloseCode.TRY_AGAIN_LATER, "node is restarting")
+            return
         try:
             link = await self._auth(receive)
         except MediaRefused as exc:
@@ -103,9 +115,13 @@ class MediaEndpoint:
         except (OSError, _Gone):
             return
         metrics.media_opened()
-        self.rooms.add(link)
         writer = asyncio.create_task(self._write(link, send))
         try:
+            try:
+                await self.rooms.add(link)
+            except BackendUnavailable:
+                link.close(CloseCode.TRY_AGAIN_LATER, "unavailable")
+                return
             link.tell(
                 "ready",
                 room=link.slug,
@@ -169,10 +185,8 @@ class MediaEndpoint:
             raise MediaRefused(ServerCode.INVALID_TOKEN, "That session has ended.") from exc
         if not room.voice:
             raise MediaRefused(ServerCode.VOICE_OFF, "Voice is off in this room.")
-        if not self.service.hub.local(room.slug, record.member_id):
-            raise MediaRefused(
-                fx.Refusal.NOT_JOINED, "Open the chat connection on this node first."
-            )
+        if not await self._seated(room.slug, record.member_id):
+            raise MediaRefused(fx.Refusal.NOT_JOINED, "Join the room on the chat connection first.")
         s = self.settings
         return MediaLink(
             conn_id=f"m{next(self._ids)}",
@@ -183,6 +197,16 @@ class MediaEndpoint:
             bucket=RateBucket(s.voice_frames_per_second, s.voice_frames_per_second),
             listening=listen,
         )
+
+    async def _seated(self, slug: str, member: str) -> bool:
+        """The person has a chat connection in the room: here, or on any node (presence)."""
+        if self.service.hub.local(slug, member):
+            return True
+        try:
+            present = await self.service.present(slug)
+        except BackendUnavailable:
+            return False
+        return any(p.member_id == member for p in present)
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class MediaRooms:
         self.links: dict[str, dict[str, MediaLink]] = {}
         self._stops: dict[str, Callable[[], None]] = {}
         """conn_id -> stop listening (the link's own sink on the audio bus)."""
+        self._follows: dict[str, Callable[[], None]] = {}
+        """conn_id -> stop following the room's events (server/media.py keeps one per link)."""
         self._dirty: set[str] = set()
         self._rechecks: dict[str, asyncio.Task[None]] = {}
         service.hub.hooks.append(self.on_event)
@@ -50,18 +52,23 @@ class MediaRooms:
     async def aclose(self) -> None:
         for task in list(self._rechecks.values()):
             task.cancel()
-        for stop in list(self._stops.values()):
-            stop()
-        self._stops.clear()
+        for held in (self._stops, self._follows):
+            for stop in list(held.values()):
+                stop()
+            held.clear()
         await self.bus.aclose()
 
-    def add(self, link: MediaLink) -> None:
+    async def add(self, link: MediaLink) -> None:
+        """Hold the link, and follow its room's events on this node (its chat connection may be
+        on another node): the meeting cache stays right and removals reach the link."""
         self.links.setdefault(link.slug, {})[link.conn_id] = link
+        self._follows[link.conn_id] = await self.service.hub.follow(link.slug)
 
     def remove(self, link: MediaLink) -> None:
-        stop = self._stops.pop(link.conn_id, None)
-        if stop is not None:
-            stop()
+        for held in (self._stops, self._follows):
+            stop = held.pop(link.conn_id, None)
+            if stop is not None:
+                stop()
         room = self.links.get(link.slug)
         if room is not None:
             room.pop(link.conn_id, None)
@@ -130,7 +137,8 @@ class MediaRooms:
         return fx.may_be_heard(state, actor, self.service.clock.now())
 
     async def _state(self, slug: str) -> fx.MeetingState:
-        """The meeting state this node holds (its cache, kept right by the hub), else a load."""
+        """The meeting state this node holds (its cache, kept right by the hub, which follows
+        every room with a media connection here), else a load."""
         live = self.service.rooms.get(slug)
         if live is not None and live.meeting is not None:
             return live.meeting.state

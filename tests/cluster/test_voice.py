@@ -171,6 +171,40 @@ async def test_a_muted_or_removed_speaker_stops_at_once(circle: Circle) -> None:
     assert ann.seqs_from(ben_id) == [1]
 
 
+async def test_a_media_connection_on_another_node_than_its_chat_follows_the_room(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    """Behind a least-connections balancer the media socket may land on a node where the person
+    has no chat connection and nobody else is in the room: that node follows the room's events,
+    so the floor, a mute and a removal still hold there at once."""
+    a, b = nodes
+    invite = await _room(a, "voice-cross")
+    people = Circle()
+    try:
+        await people.seat(a, "Fran", "voice-cross", facilitator=invite)
+        await people.seat(a, "Ann", "voice-cross")
+        await people.seat(a, "Lee", "voice-cross")
+        token = people.chat["Ann"].token
+        assert token is not None
+        await people.media["Ann"].close()
+        people.media["Ann"] = far = await MediaClient.authed(b.url, token)  # node B: nobody else
+        ann_id = people.ids["Ann"]
+        await _grant(people, "Ann")
+        await far.control("speak", on=True)
+        await far.wait_control("live", live=True)
+        await far.say(b"far", seq=1)
+        await people.media["Lee"].wait_heard(ann_id, 1)
+        await people.chat["Fran"].ok("mute", member=ann_id, seconds=300)
+        await far.wait_control("live", live=False, code="muted")
+        await far.say(b"far", seq=2)
+        await far.wait_control("refused", code="muted")
+        await people.chat["Fran"].ok("remove", member=ann_id, reason="")
+        assert (await far.closed())[0] == 4500
+        assert people.media["Lee"].seqs_from(ann_id) == [1]
+    finally:
+        await people.close()
+
+
 async def test_voice_needs_the_room_to_have_it_and_a_live_session(
     nodes: tuple[NodeProcess, NodeProcess],
 ) -> None:

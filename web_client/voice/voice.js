@@ -14,6 +14,8 @@ import { MediaSocket } from "./socket.js";
 const RATE = 48_000;
 const BITRATE = 24_000;
 const HEARD_MS = 400; // someone counts as being heard for this long after their last frame
+const RECONNECT_MS = 2000; // a media socket that dropped is opened again after this long
+const FINAL_CLOSES = new Set([1000, 4500, 4501, 4502]); // left, removed, banned, refused
 const WORKLET_URL = new URL("./worklet.js", import.meta.url).href;
 
 /** Whether this browser can do voice at all (WebCodecs Opus and an AudioWorklet). */
@@ -109,9 +111,10 @@ export class Voice extends Emitter {
       listen: this.state.listen,
       onControl: (frame) => this.control(frame),
       onAudio: (audio) => this.hear(audio),
-      onClose: () => {
+      onClose: (code) => {
         this.socket = null;
         this.set({ live: false });
+        if (!FINAL_CLOSES.has(code)) setTimeout(() => this.ensureSocket(), RECONNECT_MS);
       },
     });
   }
@@ -204,7 +207,8 @@ export class Voice extends Emitter {
 
   captured({ samples, level }) {
     this.set({ level });
-    const sending = this.state.share && (this.state.mode === "open" || this.state.talking);
+    // Only while the server says we are heard: frames it would drop are not sent at all.
+    const sending = this.state.share && this.state.live && (this.state.mode === "open" || this.state.talking);
     if (!sending || this.encoder?.state !== "configured") return;
     const timestamp = Math.round((performance.now() - this.started) * 1000);
     const data = new AudioData({ format: "f32-planar", sampleRate: RATE, numberOfFrames: samples.length, numberOfChannels: 1, timestamp, data: samples });
