@@ -124,10 +124,9 @@ from facilitation.views import (
     members_view,
     public_view,
 )
-from facilitation.voice_rules import VOICE_RULES, may_be_heard
+from facilitation.voice_rules import may_be_heard
 
 __all__ = [
-    "VOICE_RULES",
     "Accepted",
     "Actor",
     "AddFacilitator",
