@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.catalog import text
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Room, Tab, admin_post
 from tests.browser.steps import hook, join
+from tests.browser.test_axe import expect_clean
 from tests.support.clock import SharedClock
 from tests.support.nodes import NodeProcess
 from tests.support.redis_server import RedisServer
@@ -138,6 +139,8 @@ def test_a_spoken_share_is_heard_on_both_nodes_and_the_timer_silences_it(
         _until(listener, lambda v: v["peak"] > SILENCE * 5)
         expect(listener.page.get_by_test_id("voice-heard")).to_contain_text("Ana")
     assert _voice(a)["sent"] > 10
+    expect_clean(a, "voice: sharing, live")
+    expect_clean(c, "voice: listening, on a phone")
 
     # The share's time is up: within a few frames, nothing more is decoded and nothing plays.
     shared_clock.advance(SHARE + 1)

@@ -382,6 +382,7 @@ export default {
   "voice.unsupported": "This browser can't do voice here. You can keep reading and writing.",
   "voice.listen": "I'll listen by voice",
   "voice.volume": "Volume",
+  "voice.offer": "The floor is yours: you can share by voice, or by writing as always.",
   "voice.share": "Share by voice when the floor is mine",
   "voice.mode": "Microphone",
   "voice.mode.open": "Open mic during my share",

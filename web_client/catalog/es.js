@@ -382,6 +382,7 @@ export default {
   "voice.unsupported": "Este navegador no puede usar la voz aquí. Puedes seguir leyendo y escribiendo.",
   "voice.listen": "Escucharé por voz",
   "voice.volume": "Volumen",
+  "voice.offer": "Te toca: puedes compartir por voz, o escribiendo como siempre.",
   "voice.share": "Compartir por voz cuando me toque",
   "voice.mode": "Micrófono",
   "voice.mode.open": "Micrófono abierto durante mi turno",

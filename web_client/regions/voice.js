@@ -30,6 +30,7 @@ export function mount(root, ctx, voice) {
     for (const radio of ui.modes) radio.checked = radio.value === v.mode;
     ui.meter.value = Math.min(1, v.level * 4);
     const mine = speaking(state);
+    ui.offer.hidden = !(mine && !v.share && !state.observer && v.available !== false);
     ui.live.hidden = !v.share;
     ui.live.className = v.live ? "live-marker live" : "live-marker";
     setText(ui.live, v.live ? t("voice.live") : mine ? t("voice.not_live.floor") : t("voice.not_live"));
@@ -74,6 +75,7 @@ function build(root, voice) {
   const ui = {
     listen, share, volume, modes, ptt, meter,
     unsupported: h("p", { class: "note" }, t("voice.unsupported")),
+    offer: h("p", { class: "gentle-note", dataset: { testid: "voice-offer" } }, t("voice.offer")),
     volumeRow: h("p", { class: "voice-row" }, h("label", { for: "voice-volume" }, t("voice.volume")), " ", volume),
     modeRow: h("fieldset", { class: "voice-row" }, h("legend", {}, t("voice.mode")),
       h("label", { class: "choice" }, modes[0], " ", t("voice.mode.open")),
@@ -84,7 +86,7 @@ function build(root, voice) {
     error: h("p", { class: "inline-error" }),
     status: h("p", { class: "visually-hidden", role: "status" }),
   };
-  ui.sharing = h("div", { class: "voice-share" }, share, ui.modeRow, ptt, ui.meterRow, ui.live);
+  ui.sharing = h("div", { class: "voice-share" }, ui.offer, share, ui.modeRow, ptt, ui.meterRow, ui.live);
   root.append(
     h("h2", { id: "voice-title" }, t("voice.title")),
     h("p", { class: "hint" }, t("voice.hint")),
