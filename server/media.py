@@ -222,6 +222,10 @@ class MediaEndpoint:
             except wire.MediaFrameError:
                 frame = None
             if frame is None:
+                link.bad_frames += 1
+                if link.bad_frames >= self.settings.bad_frames_before_close:
+                    link.close(CloseCode.POLICY_VIOLATION, "too many invalid frames")
+                    return
                 link.tell("error", code=str(ServerCode.BAD_FRAME), message="Bad frame.")
             elif isinstance(frame, wire.AudioFrame):
                 if link.bucket.take(loop.time()):

@@ -27,6 +27,10 @@ class Close:
 
 
 CLOSE: Final = Close(1000, "goodbye")
+MAX_CONTROL_QUEUE: Final = 64
+"""Control frames waiting for a client that does not read them; past it the client is closed
+with 4008 `slow` (only a client flooding pings or bad frames gets anywhere near it)."""
+SLOW_CLOSE: Final = 4008
 
 
 class RateBucket:
@@ -71,6 +75,7 @@ class MediaLink:
     control: collections.deque[bytes | str | Close] = field(default_factory=collections.deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closing: Close | None = None
+    bad_frames: int = 0
 
     def push_audio(self, frame: bytes) -> None:
         """Queue a relayed frame; a full queue loses its oldest (never blocks, never closes)."""
@@ -85,9 +90,13 @@ class MediaLink:
 
     def tell(self, kind: str, **fields: object) -> None:
         """Queue a control frame in this connection's encoding."""
-        if self.closing is None:
-            self.control.append(wire.control(kind, text=self.text, **fields))
-            self.wake.set()
+        if self.closing is not None:
+            return
+        if len(self.control) >= MAX_CONTROL_QUEUE:
+            self.close(SLOW_CLOSE, "slow")
+            return
+        self.control.append(wire.control(kind, text=self.text, **fields))
+        self.wake.set()
 
     def close(self, code: int, reason: str) -> None:
         if self.closing is not None:

@@ -222,9 +222,23 @@ async def test_voice_needs_the_room_to_have_it_and_a_live_session(
     await forged.control("auth", token=chat.token + "x")
     assert (await forged.wait_control("error"))["code"] == "invalid_token"
     assert (await forged.closed())[0] == 4502
-    for client in (media, forged):
+    # In a voice room: bad frames are answered, then (past the budget) closed with 1008.
+    await _room(a, "loud-room")
+    talker = await Client.connect(a.url)
+    await talker.join("loud-room", "Tess")
+    assert talker.token is not None
+    noisy = await MediaClient.authed(a.url, talker.token)
+    await noisy.ws.send(b"\x01\x00")  # a header cut short
+    assert (await noisy.wait_control("error"))["code"] == "bad_frame"
+    await noisy.control("shout")
+    assert (await noisy.wait_control("error", code="unknown_command"))["message"] == "shout"
+    await noisy.ws.send(b"\xc1")
+    await noisy.ws.send(b"\xc1")
+    assert (await noisy.closed())[0] == 1008
+    for client in (media, forged, noisy):
         await client.close()
     await chat.close()
+    await talker.close()
 
 
 def _store_files(node: NodeProcess) -> bytes:
