@@ -35,6 +35,7 @@ export default {
   "lobby.open": "Open",
   "lobby.self_led": "Self-led",
   "lobby.listening_room": "Listening room",
+  "lobby.voice": "Voice on",
   "lobby.round": "Share round running",
   "lobby.nobody": "Nobody here yet",
   "lobby.count": {"one": "{count} person here", "other": "{count} people here"},

@@ -35,6 +35,7 @@ export default {
   "lobby.open": "Abierta",
   "lobby.self_led": "Sin facilitador",
   "lobby.listening_room": "Sala de escucha",
+  "lobby.voice": "Con voz",
   "lobby.round": "Ronda de compartir en curso",
   "lobby.nobody": "Todavía no hay nadie",
   "lobby.count": {"one": "{count} persona aquí", "other": "{count} personas aquí"},
