@@ -185,6 +185,13 @@ class MediaEndpoint:
             raise MediaRefused(ServerCode.INVALID_TOKEN, "That session has ended.") from exc
         if not room.voice:
             raise MediaRefused(ServerCode.VOICE_OFF, "Voice is off in this room.")
+        mine = self.rooms.links.get(room.slug, {}).values()
+        if sum(1 for x in mine if x.member == record.member_id) >= (
+            self.settings.max_connections_per_session
+        ):
+            raise MediaRefused(
+                ServerCode.TOO_MANY_CONNECTIONS, "This session has the most media connections."
+            )
         if not await self._seated(room.slug, record.member_id):
             raise MediaRefused(fx.Refusal.NOT_JOINED, "Join the room on the chat connection first.")
         s = self.settings
