@@ -228,6 +228,9 @@ if (globalThis.__SHARECIRCLE_TEST__ === true) {
     info: () => ({ state: session.state, lastSeq: session.lastSeq, epoch: session.epoch, ...session.stats }),
     state: () => store.getState(),
     voice: () => ({ ...voice.stats, ...voice.state }),
+    voiceQuiet: () => {
+      voice.stats.peak = 0; // the loudest level played from now on
+    },
   };
 }
 

@@ -1,8 +1,10 @@
 """Voice in Chromium (issue 17), with its fake microphone, across two nodes on one Redis.
 
-A shares by voice and gets the floor; B (node 1) and C (node 2, a 360 px phone) listen and
-decode audio with energy above silence. When A's share ends on the test clock, the server stops
-relaying at once and their decoded audio falls silent within a few frames. The page's own CSP
+A three-person spoken share round: A, B (node 1) and C (node 2, a 360 px phone) each share by
+voice in turn; whoever holds the floor is the only one live, and the other two decode audio
+with energy above silence. When each share ends on the test clock, the server stops relaying at
+once: the next speaker follows, and after the last share everyone's decoded audio falls silent
+within a few frames. axe-core finds nothing on the sharer's page or the phone's. The page's own CSP
 (script-src 'self') lets the audio worklet load; any CSP violation would be a page error.
 """
 
@@ -103,53 +105,70 @@ def _switch(tab: Tab, key: str) -> Any:
     return tab.page.get_by_role("switch", name=text(key))
 
 
-def test_a_spoken_share_is_heard_on_both_nodes_and_the_timer_silences_it(
+def test_a_spoken_share_round_across_two_nodes_each_heard_only_with_the_floor(
     voice_nodes: list[NodeProcess], tabs: Callable[..., Tab], shared_clock: SharedClock
 ) -> None:
+    """Three people share by voice in turn (A and B on node 1, C on node 2 at 360 px): whoever
+    holds the floor is heard by the other two, decoded above silence on both nodes; when the
+    timer ends each share, it falls silent for everyone within a few frames."""
     one, two = voice_nodes
     n = next(_ids)
     room = Room(f"voice-room-{n}", f"Voice Room {n}", one)
     admin_post(one, "/api/admin/rooms", {"slug": room.slug, "name": room.name, "voice": True})
     a, b = tabs(one), tabs(one)
     c = tabs(two, width=360, height=740)
-    for tab, name in ((a, "Ana"), (b, "Beto"), (c, "Cris")):
+    people = {"Ana": a, "Beto": b, "Cris": c}
+    for name, tab in people.items():
         join(tab, Room(room.slug, room.name, one if tab is not c else two), name)
         expect(tab.page.get_by_test_id("voice-panel")).to_be_visible()
     assert _voice(a)["available"] is True  # Debian's Chromium: WebCodecs Opus, both ways
-    for listener in (b, c):
-        _switch(listener, "voice.listen").click()
-        expect(_switch(listener, "voice.listen")).to_have_attribute("aria-checked", "true")
-    _switch(a, "voice.share").click()
-    expect(_switch(a, "voice.share")).to_have_attribute("aria-checked", "true")
-    expect(a.page.get_by_test_id("voice-live")).to_have_text(text("voice.not_live"))
+    for tab in people.values():
+        _switch(tab, "voice.listen").click()
+        expect(_switch(tab, "voice.listen")).to_have_attribute("aria-checked", "true")
+        _switch(tab, "voice.share").click()
+        expect(_switch(tab, "voice.share")).to_have_attribute("aria-checked", "true")
+        expect(tab.page.get_by_test_id("voice-live")).to_have_text(text("voice.not_live"))
 
-    # A facilitator's round; A raises a hand through the page and gets the floor.
+    # A facilitator's round; each raises a hand through the page, in order.
     invite = admin_post(one, f"/api/admin/rooms/{room.slug}/invites", {"role": "facilitator"})
     fac = tabs(one)
     fac.page.goto(f"{one.http}/#room={room.slug}&facilitator={invite['token']}")
     join(fac, room, "Fran")
+    for cid, tab in enumerate(people.values(), start=902):
+        hook(tab, f'window.__sharecircle.send({{type: "hand.raise", id: {cid}}})')
     hook(
         fac,
-        f'window.__sharecircle.send({{type: "round.open", id: 901, topic: "", share_seconds: {SHARE}, order: "hands"}})',
+        f'window.__sharecircle.send({{type: "round.open", id: 901, topic: "", '
+        f'share_seconds: {SHARE}, order: "hands"}})',
     )
-    hook(a, 'window.__sharecircle.send({type: "hand.raise", id: 902})')
-    expect(a.page.get_by_test_id("voice-live")).to_have_text(text("voice.live"))
 
-    for listener in (b, c):  # energy above silence, decoded on each node
-        _until(listener, lambda v: v["peak"] > SILENCE * 5)
-        expect(listener.page.get_by_test_id("voice-heard")).to_contain_text("Ana")
-    assert _voice(a)["sent"] > 10
-    expect_clean(a, "voice: sharing, live")
-    expect_clean(c, "voice: listening, on a phone")
-
-    # The share's time is up: within a few frames, nothing more is decoded and nothing plays.
-    shared_clock.advance(SHARE + 1)
-    expect(a.page.get_by_test_id("voice-live")).not_to_have_text(text("voice.live"))
-    for listener in (b, c):
-        _until(listener, lambda v: v["played"] < SILENCE)
-        before = _voice(listener)["decoded"]
-        listener.page.wait_for_timeout(600)  # 30 frames' time: none may arrive
-        after = _voice(listener)
-        assert after["decoded"] - before <= 3
-        assert after["played"] < SILENCE
-    assert _voice(a)["sent"] > 0
+    for turn, (speaker, tab) in enumerate(people.items()):
+        others = [t for t in people.values() if t is not tab]
+        expect(tab.page.get_by_test_id("voice-live")).to_have_text(text("voice.live"))
+        for other in others:
+            expect(other.page.get_by_test_id("voice-live")).not_to_have_text(text("voice.live"))
+        for listener in others:  # energy above silence, decoded on each node
+            hook(listener, "window.__sharecircle.voiceQuiet()")
+        for listener in others:
+            _until(listener, lambda v: v["peak"] > SILENCE * 5)
+            expect(listener.page.get_by_test_id("voice-heard")).to_contain_text(speaker)
+        if turn == 0:
+            expect_clean(tab, "voice: sharing, live")
+            expect_clean(c, "voice: listening, on a phone")
+        # The share's time is up: within a few frames nothing more is decoded or played.
+        shared_clock.advance(SHARE + 1)
+        expect(tab.page.get_by_test_id("voice-live")).not_to_have_text(text("voice.live"))
+        if turn == len(people) - 1:
+            for listener in others:
+                _until(listener, lambda v: v["played"] < SILENCE)
+                before = _voice(listener)["decoded"]
+                listener.page.wait_for_timeout(600)  # 30 frames' time: none may arrive
+                after = _voice(listener)
+                assert after["decoded"] - before <= 3
+                assert after["played"] < SILENCE
+        else:
+            # The next speaker's voice follows at once: the one who just spoke must not be
+            # among those heard any more.
+            for listener in others:
+                expect(listener.page.get_by_test_id("voice-heard")).not_to_contain_text(speaker)
+    assert all(_voice(tab)["sent"] > 10 for tab in people.values())
