@@ -126,6 +126,7 @@ from facilitation.views import (
     members_view,
     public_view,
 )
+from facilitation.voice_rules import may_be_heard
 
 __all__ = [
     "Accepted",
@@ -241,6 +242,7 @@ __all__ = [
     "decide",
     "facilitators_view",
     "from_dict",
+    "may_be_heard",
     "may_post",
     "may_react",
     "member_view",

@@ -30,6 +30,7 @@ from facilitation import (
     speaking_rules,
     state,
     tally_rules,
+    voice_rules,
 )
 from facilitation.commands import Command
 
@@ -299,6 +300,10 @@ def render() -> str:
         ),
         "Facilitators are exempt from slow mode.",
         "",
+        *_person_rules(
+            "### Who may be heard by voice (first matching row refuses; checked on every audio frame)",
+            voice_rules.VOICE_RULES,
+        ),
         *_joins(),
         *_raids(),
         *_shares(),

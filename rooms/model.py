@@ -43,6 +43,9 @@ class RoomConfig:
     given inline (`[rooms.format]`), checked by `Format.from_mapping`; None: plain rounds."""
     language: str = "en"
     """The language the room meets in, shown in the directory (`en`, `es`)."""
+    voice: bool = False
+    """Members may share and listen by voice (issue 17; docs/protocol.md §9): audio frames on a
+    media connection, relayed only from whoever the floor lets be heard. Off by default."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
@@ -74,7 +77,7 @@ class RoomConfig:
         language = data.get("language", "en")
         if not isinstance(language, str) or not _LANGUAGE.match(language):
             raise RoomConfigError("language: a language tag such as en or es")
-        flags = {k: data.get(k, False) for k in ("self_led", "listen_only")}
+        flags = {k: data.get(k, False) for k in ("self_led", "listen_only", "voice")}
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise RoomConfigError(f"{key}: true or false")

@@ -336,6 +336,7 @@ class RoomsService:
                     "access": room.access,
                     "self_led": room.self_led,
                     "language": room.language,
+                    "voice": room.voice,
                     "format": None if room.format is None else room.format.title,
                     "part": _part_title(view),
                     "members": len(members),

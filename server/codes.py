@@ -52,6 +52,8 @@ class ServerCode(StrEnum):
     TOO_MANY_CONNECTIONS = "too_many_connections"
     RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
+    VOICE_OFF = "voice_off"
+    """A media connection for a room without voice (docs/protocol.md §9)."""
 
 
 WireCode = ServerCode | DeniedCode

@@ -384,6 +384,7 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "access": room.access,
             "self_led": room.self_led,
             "language": room.language,
+            "voice": room.voice,
         },
         "members": result.members,
         "member_count": result.member_count,

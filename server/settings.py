@@ -224,6 +224,12 @@ class Settings(BaseSettings):
     command_rate: str = _s("10/3seconds", "Other commands per connection.")
     frame_ceiling: str = _s("120/minute", "Hard ceiling of frames per connection, else 4029.")
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
+    voice_frames_per_second: float = _s(
+        60.0, "Audio frames a speaker may send per second (20 ms frames: 50); more are dropped."
+    )
+    voice_listener_queue_frames: int = _s(
+        25, "Audio frames queued per listener (25: 0.5 s); past it the oldest is dropped."
+    )
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
     max_connections_per_address: int = _s(

@@ -27,6 +27,8 @@ import * as welcome from "./regions/welcome.js";
 import * as part from "./regions/part.js";
 import * as bars from "./regions/bars.js";
 import * as alerts from "./regions/alerts.js";
+import * as voicePanel from "./regions/voice.js";
+import { Voice } from "./voice/voice.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
 const ARMED_MS = 6000; // how long a two-press button waits for its second press
@@ -35,6 +37,7 @@ const $ = (id) => document.getElementById(id);
 const session = new Session();
 const store = createStore(reduce, initialState());
 const announcer = new Announcer($("announcer"));
+const voice = new Voice();
 let remember = false;
 let invite = readInvite();
 
@@ -63,6 +66,8 @@ let pagingAfter = null; // the members.page in flight, so a redraw does not ask 
 const ctx = {
   store,
   invite: () => invite,
+  /** The chat session's token while seated (the media connection authenticates with it). */
+  token: () => (store.getState().conn.state === "connected" ? session.session?.token ?? null : null),
   /** Send a command; on refusal say why in `status` (calmly, inline). Resolves with the ack or null. */
   async act(type, fields, status, onError) {
     if (status) setText(status, "");
@@ -217,6 +222,7 @@ function mountRegions() {
     part.mount(document),
     bars.mount(document, ctx),
     alerts.mount($("alerts"), ctx),
+    voicePanel.mount($("voice-panel"), ctx, voice),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
   store.subscribe(render);
@@ -232,6 +238,10 @@ if (globalThis.__SHARECIRCLE_TEST__ === true) {
     drop: () => session.drop(),
     info: () => ({ state: session.state, lastSeq: session.lastSeq, epoch: session.epoch, ...session.stats }),
     state: () => store.getState(),
+    voice: () => ({ ...voice.stats, ...voice.state }),
+    voiceQuiet: () => {
+      voice.stats.peak = 0; // the loudest level played from now on
+    },
   };
 }
 
