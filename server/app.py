@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -37,6 +39,7 @@ from server.limits import AddressLimits, address_book
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
+from server.staff_channel import StaffChannel
 from server.tokens import Tokens
 
 __all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
@@ -130,7 +133,13 @@ def _service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
+async def staff_console(request: Request) -> Response:
+    """The staff console (web_client/staff.html), served like the member client."""
+    return FileResponse(CLIENT_DIR / "staff.html")
+
+
 ROUTES = [
+    Route("/staff", staff_console),
     Route("/api/rooms", api.list_rooms),
     Route("/api/config", api.client_config),
     Route("/healthz", api.healthz),
@@ -180,7 +189,8 @@ def create_app(
             session_lifetime=settings.session_lifetime_seconds,
         )
         facilitators = Facilitators(st, tokens, node_clock)
-        endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings)
+        staff = StaffChannel(None, facilitators, tokens, service, node_clock)
+        endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings, staff)
         admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
         sweeper = asyncio.create_task(
