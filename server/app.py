@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from rooms.alerts import AlertDesk
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
@@ -61,6 +62,8 @@ class Node:
     admin_token: str
     store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
+    desk: AlertDesk
+    """The on-call alert desk (rooms/alerts.py): alerts, takers, the on-call roster."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
 
@@ -189,10 +192,12 @@ def create_app(
             session_lifetime=settings.session_lifetime_seconds,
         )
         facilitators = Facilitators(st, tokens, node_clock)
-        staff = StaffChannel(None, facilitators, tokens, service, node_clock)
+        desk = AlertDesk(st, be, node_clock)
+        await desk.start()
+        staff = StaffChannel(desk, facilitators, tokens, service, node_clock)
         endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings, staff)
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, desk)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )
@@ -201,6 +206,7 @@ def create_app(
         finally:
             endpoint.drain()
             sweeper.cancel()
+            await desk.aclose()
             await service.aclose()
             if backend is None:
                 await be.aclose()
