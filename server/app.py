@@ -23,7 +23,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from rooms.alerts import AlertDesk
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
@@ -37,6 +36,7 @@ from server.facilitators import Facilitators
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
+from server.oncall_setup import OnCall
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
@@ -62,10 +62,10 @@ class Node:
     admin_token: str
     store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
-    desk: AlertDesk
-    """The on-call alert desk (rooms/alerts.py): alerts, takers, the on-call roster."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
+    oncall: OnCall | None = None
+    """The pager, the alert desk and the alert sources (server/oncall_setup.py)."""
 
 
 class SharecircleApp(Starlette):
@@ -192,12 +192,15 @@ def create_app(
             session_lifetime=settings.session_lifetime_seconds,
         )
         facilitators = Facilitators(st, tokens, node_clock)
-        desk = AlertDesk(st, be, node_clock)
-        await desk.start()
-        staff = StaffChannel(desk, facilitators, tokens, service, node_clock)
-        endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings, staff)
+        oncall = await OnCall.open(
+            settings, store=st, backend=be, service=service, clock=node_clock
+        )
+        handlers = Handlers(service, tokens, settings, facilitators)
+        handlers.route_report = oncall.sources.route_report
+        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        endpoint = Endpoint(handlers, settings, staff)
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, desk)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, oncall=oncall)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )
@@ -206,7 +209,7 @@ def create_app(
         finally:
             endpoint.drain()
             sweeper.cancel()
-            await desk.aclose()
+            await oncall.aclose()
             await service.aclose()
             if backend is None:
                 await be.aclose()
