@@ -27,7 +27,7 @@ from typing import Any, Final, Protocol
 
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable, Denied
-from rooms.oncall import Alert, OnCallState, Outcome
+from rooms.oncall import Alert, OnCallState, Outcome, alert_view
 from rooms.service import RoomsService
 from server.codes import CloseCode, ServerCode
 from server.commands import Ping
@@ -37,7 +37,7 @@ from server.facilitators import Facilitators, StaffRevoked
 from server.session import Session, Step, error_frame
 from server.staff_commands import AlertRelease, AlertResolve, AlertTake, OncallSet, StaffWatch
 from server.staff_rooms import RoomsWatch
-from server.staff_views import alert_view, live_alert_by_room
+from server.staff_views import live_alert_by_room
 from server.tokens import StaffClaims, Tokens
 
 __all__ = ["SEEN_EVERY_SECONDS", "Console", "Desk", "StaffChannel", "staff_frame"]
