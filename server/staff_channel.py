@@ -193,8 +193,10 @@ class StaffChannel:
         try:
             desk = self._desk()
             account = await self.facilitators.console(cmd.staff)
+            await desk.staff_seen(account.name)
             state = await desk.state()
             on_call = await desk.on_call()
+            rooms = await self.rooms.views()
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
@@ -204,8 +206,6 @@ class StaffChannel:
         if not self.consoles:
             self._open(desk)
         self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
-        await desk.staff_seen(account.name)
-        rooms = await self.rooms.views()
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
         return {
             "staff": {
