@@ -93,6 +93,7 @@ from facilitation.events import (
 from facilitation.fairness import FairnessView
 from facilitation.formats import Format, Part
 from facilitation.invariants import check_invariants
+from facilitation.part_rules import CONTENT_NOTE_CHARS
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.serialize import from_dict, to_dict
 from facilitation.state import (
@@ -126,6 +127,7 @@ from facilitation.views import (
 )
 
 __all__ = [
+    "CONTENT_NOTE_CHARS",
     "Accepted",
     "Actor",
     "AddFacilitator",

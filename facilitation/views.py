@@ -16,7 +16,7 @@ from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
 from facilitation.fairness import FairnessView
 from facilitation.join_rules import ban_refusal, may_join_locked
-from facilitation.part_rules import PART_POSTING_RULES, format_holds
+from facilitation.part_rules import CONTENT_NOTE_RULE, PART_POSTING_RULES, format_holds
 from facilitation.rules import leads_itself
 from facilitation.speaking_rules import POSTING_RULES
 from facilitation.state import MeetingState, Participant
@@ -321,10 +321,14 @@ class PostAllowed:
     slow_seconds: int
 
 
-def may_post(state: MeetingState, actor: Actor, now: float) -> Refused | PostAllowed:
-    """Whether `actor` may post a chat message now (protocol.md §3.4, speaking_rules.POSTING_RULES)."""
+def may_post(
+    state: MeetingState, actor: Actor, now: float, *, note: str = ""
+) -> Refused | PostAllowed:
+    """Whether `actor` may post a chat message now (protocol.md §3.4, speaking_rules.POSTING_RULES),
+    carrying the content note `note` ("" for none: part_rules.CONTENT_NOTE_RULE)."""
     who = None if actor.observer else state.participant(actor.member)
-    for rule in (*POSTING_RULES, *PART_POSTING_RULES):
+    rules = (*POSTING_RULES, *PART_POSTING_RULES, *(() if note.strip() else (CONTENT_NOTE_RULE,)))
+    for rule in rules:
         if rule.applies(state, actor, who, now):
             return Refused(rule.refusal, rule.detail)
     assert who is not None  # POSTING_RULES refuse anyone not seated
