@@ -41,6 +41,10 @@ export const EFFECTS = {
   "lobby.waiting": (prev, next, f) => [say("announce.waiting", { name: f.name })],
   "room.reset": () => [say("announce.reset")],
   "member.updated": (prev, next, f) => (f.member.id === next.myId ? aboutMe(me(prev), me(next)) : []),
+  // issue 15: a milestone celebrated in the room (by a facilitator, or the closing part)
+  "milestone.celebrated": (prev, next, f) => (f.member === next.myId
+    ? [say("announce.milestone", { ...who(next, f.member), count: f.days }), note("note.milestone.mine", { count: f.days })]
+    : [say("announce.milestone", { ...who(next, f.member), count: f.days }), note("note.milestone", { ...who(next, f.member), count: f.days })]),
 };
 
 /** A part begins: its title (and place in the format) is said and noted, and so is its text. */
