@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from facilitation.shipped import SURVIVORS_CIRCLE, TWELVE_STEP_TEXT
 from tests.browser.catalog import text
 from tests.browser.conftest import Room, Tab
-from tests.browser.steps import facilitator_bar, sharer_bar
+from tests.browser.steps import facilitator_bar, open_round, sharer_bar
 from tests.browser.test_axe import expect_clean
 from tests.browser.test_phone import PHONE, expect_in_view
 from tests.support.clock import SharedClock
@@ -226,3 +226,30 @@ def test_a_share_in_the_survivors_circle_is_folded_under_its_content_note(
     expect(first.get_by_text("It has been a heavy month. marker-noted")).to_be_visible()
     river.button("controls.done", sharer_bar(river.tab)).click()
     expect(note).to_be_hidden()
+
+
+def test_a_round_robin_can_start_with_those_who_have_not_shared(
+    open_tab: OpenTab, make_room: MakeRoom
+) -> None:
+    room = make_room()
+    host, river, sam = phones(open_tab, room, "en")
+    river.button("controls.raise").click()
+    open_round(host.tab, seconds=60)
+    expect(sharer_bar(river.tab)).to_be_visible()
+    river.button("controls.done", sharer_bar(river.tab)).click()
+    tending = host.page.get_by_test_id("tending-panel")
+    expect(tending.get_by_test_id("shared")).to_contain_text("River")
+    expect(tending.get_by_test_id("not-yet")).to_contain_text("Sam")
+    host.button("facilitator.end_round", facilitator_bar(host.tab)).click()
+
+    panel = host.page.get_by_test_id("facilitator-panel")
+    first = panel.get_by_label(host.words("facilitator.unshared_first"))
+    expect(first).to_be_hidden()  # only for round-robin rounds
+    panel.get_by_label(host.words("facilitator.order"), exact=True).select_option("round_robin")
+    first.check()
+    host.button("facilitator.open_round", panel).click()
+    # Everyone present in join order would be Host, River, Sam; River has shared, so goes last.
+    queue = host.page.get_by_test_id("round-panel").get_by_role("listitem")
+    expect(queue).to_have_text(["Sam", "River"])
+    host.button("controls.pass", sharer_bar(host.tab)).click()
+    expect(sharer_bar(sam.tab)).to_be_visible()

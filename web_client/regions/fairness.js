@@ -5,7 +5,7 @@
 
 import { h, fill, keepFocus, changed } from "../dom.js";
 import { t, duration } from "../i18n.js";
-import { fairness, milestonesMarked } from "../selectors.js";
+import { fairness, floorMember, milestonesMarked } from "../selectors.js";
 
 export function mount(root, ctx) {
   const status = h("p", { class: "inline-error", "aria-live": "polite" });
@@ -13,20 +13,21 @@ export function mount(root, ctx) {
     const view = fairness(state);
     root.hidden = !view;
     if (!view) return;
-    if (!changed(prev, state, (s) => s.tending, (s) => s.members, (s) => s.conn, (s) => s.myId)) return;
+    if (!changed(prev, state, (s) => s.tending, (s) => s.members, (s) => s.conn, (s) => s.myId, floorMember)) return;
     const marked = milestonesMarked(state);
+    const holder = floorMember(state);
     keepFocus(root, () => fill(root,
       h("h2", { id: "tending-title" }, t("tending.title")),
       h("p", { class: "muted small" }, t("tending.hint")),
       h("h3", { id: "tending-not-yet" }, t("tending.not_yet")),
       view.notYet.length
         ? h("ul", { class: "tending-list", "aria-labelledby": "tending-not-yet", dataset: { testid: "not-yet" } },
-          view.notYet.map((r) => row(r)))
+          view.notYet.map((r) => row(r, holder)))
         : h("p", { class: "muted small" }, t("tending.everyone_shared")),
       h("h3", { id: "tending-shared" }, t("tending.shared")),
       view.shared.length
         ? h("ul", { class: "tending-list", "aria-labelledby": "tending-shared", dataset: { testid: "shared" } },
-          view.shared.map((r) => row(r)))
+          view.shared.map((r) => row(r, holder)))
         : h("p", { class: "muted small" }, t("tending.nobody_shared")),
       h("h3", { id: "tending-milestones" }, t("tending.milestones")),
       marked.length
@@ -37,13 +38,14 @@ export function mount(root, ctx) {
   };
 }
 
-function row(r) {
+function row(r, holder) {
   const facts = [
     r.shares ? t("tending.row.shared", { count: r.shares, time: duration(r.shareMs) }) : null,
     r.passes ? t("tending.row.passes", { count: r.passes }) : null,
   ].filter(Boolean);
   return h("li", { class: "tending-row", dataset: { testid: "turns", member: r.id } },
     h("span", { class: "person-name" }, r.name),
+    r.id === holder ? h("span", { class: "tag speaking" }, t("people.sharing")) : null,
     facts.length ? h("span", { class: "muted small" }, facts.join(" · ")) : null);
 }
 
