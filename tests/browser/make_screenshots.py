@@ -196,7 +196,7 @@ def _phone(browser: Any, node: NodeProcess, maya: Person) -> None:
     nia.screenshot(path=str(SHOTS / "phone-facilitator.png"))
     tending = nia.get_by_test_id("tending-panel")
     expect(tending.get_by_test_id("marked")).to_have_count(1)
-    tending.get_by_role("heading", level=2).scroll_into_view_if_needed()
+    tending.evaluate("(n) => n.scrollIntoView({block: 'start'})")
     nia.evaluate("window.scrollBy(0, -8)")
     nia.screenshot(path=str(SHOTS / "phone-fairness.png"))
     tending.get_by_role("button", name="Celebrate Ash's milestone").click()
