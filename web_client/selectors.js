@@ -101,10 +101,19 @@ function partBlock(state, facilitator) {
 
 /**
  * A self-led room where my raised hand would open a round and give me the floor at once. With a
- * meeting format the first hand starts the meeting at its first part instead (no share yet).
+ * meeting format that runs itself, that happens in a share part with no round yet (a `hands`
+ * part waits for its first hand); before the first part the hand starts the meeting instead (no
+ * share yet), and a format that needs a facilitator never lets hands open rounds
+ * (part_rules.hands_open_rounds).
  */
-export const handOpensRound = (state) => Boolean(state.meeting?.self_led && !state.meeting.round && !format(state)
-  && hands(state).length === 0 && !state.observer && me(state));
+export function handOpensRound(state) {
+  const meeting = state.meeting;
+  if (!meeting?.self_led || meeting.round || hands(state).length > 0 || state.observer || !me(state)) return false;
+  const fmt = format(state);
+  if (!fmt) return true;
+  const p = part(state);
+  return Boolean(fmt.self_led && !meeting.paused_room && p && !p.holds && (p.posting === "floor" || p.posting === "in_turn"));
+}
 
 /**
  * Why raising my hand would be refused ("Who may raise a hand", plus the room's state), as a
