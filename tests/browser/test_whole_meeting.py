@@ -253,3 +253,30 @@ def test_a_round_robin_can_start_with_those_who_have_not_shared(
     expect(queue).to_have_text(["Sam", "River"])
     host.button("controls.pass", sharer_bar(host.tab)).click()
     expect(sharer_bar(sam.tab)).to_be_visible()
+
+
+def test_the_evening_meeting_runs_itself_and_its_first_hand_in_shares_asks_first(
+    open_tab: OpenTab, make_room: MakeRoom, shared_clock: SharedClock
+) -> None:
+    """Shaped like the default Evening Meeting with nobody facilitating: the first hand starts
+    the meeting, the parts move on the node's clock, that hand shares first; later, in the share
+    part with no round running, a hand would give the floor at once, so it asks first."""
+    room = make_room(format="twelve-step-text", self_led=True)
+    river = Person(open_tab(**PHONE), "en")
+    sam = Person(open_tab(**PHONE), "en")
+    river.join(room, "River")
+    sam.join(room, "Sam")
+    river.button("controls.raise").click()  # no share yet: it starts the meeting
+    sam.expect_part(0, TWELVE_STEP_TEXT.parts[0].title)
+    before_shares = sum(p.minutes or 0 for p in TWELVE_STEP_TEXT.parts[:SHARES])
+    shared_clock.advance(before_shares * 60 + 1)
+    sam.expect_part(SHARES, TWELVE_STEP_TEXT.parts[SHARES].title)
+    expect(sharer_bar(river.tab)).to_be_visible()
+    river.button("controls.done", sharer_bar(river.tab)).click()
+    expect(sam.page.get_by_test_id("round-panel")).to_be_hidden()
+    sam.button("controls.raise").click()
+    expect(sam.page.get_by_test_id("share-first")).to_have_text(sam.words("controls.first"))
+    expect(sharer_bar(sam.tab)).to_be_hidden()
+    sam.button("controls.first.confirm").click()
+    expect(sharer_bar(sam.tab)).to_be_visible()
+    expect_in_view(sam.tab, sharer_bar(sam.tab))
