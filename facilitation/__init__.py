@@ -88,12 +88,12 @@ from facilitation.events import (
     ShareEnded,
     ShareExtended,
     ShareWarning,
+    TendingShared,
     to_wire,
 )
-from facilitation.fairness import FairnessView
+from facilitation.fairness import FairnessView, TendingView
 from facilitation.formats import Format, Part
 from facilitation.invariants import check_invariants
-from facilitation.part_rules import CONTENT_NOTE_CHARS
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.serialize import from_dict, to_dict
 from facilitation.state import (
@@ -127,7 +127,6 @@ from facilitation.views import (
 )
 
 __all__ = [
-    "CONTENT_NOTE_CHARS",
     "Accepted",
     "Actor",
     "AddFacilitator",
@@ -228,6 +227,8 @@ __all__ = [
     "ShareExtended",
     "ShareWarning",
     "Skip",
+    "TendingShared",
+    "TendingView",
     "Tick",
     "Turns",
     "Unmute",

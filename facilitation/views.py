@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
-from facilitation.fairness import FairnessView
+from facilitation.fairness import TendingView
 from facilitation.join_rules import ban_refusal, may_join_locked
 from facilitation.part_rules import CONTENT_NOTE_RULE, PART_POSTING_RULES, format_holds
 from facilitation.rules import leads_itself
@@ -288,13 +288,7 @@ def public_view(state: MeetingState, now: float) -> dict[str, object]:
 def facilitators_view(state: MeetingState) -> dict[str, object]:
     """What only facilitators see of the meeting now: the turns tally (fairness.py) and the
     milestones members marked (milestones.py). Member ids and numbers, no content."""
-    return {
-        "fairness": FairnessView.of(state).to_wire(),
-        "milestones": [
-            {"member": m.member, "days": m.days, "celebrated": m.celebrated}
-            for m in state.milestones
-        ],
-    }
+    return TendingView.of(state).to_wire()
 
 
 def member_view(state: MeetingState, member: str) -> dict[str, object]:

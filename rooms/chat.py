@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import facilitation as fx
+from facilitation.part_rules import CONTENT_NOTE_CHARS
 from rooms.backends.base import Backend, Position, Resync
 from rooms.clock import Clock
 from rooms.errors import Denied, RoomsCode
@@ -47,7 +48,7 @@ class Chat:
         try:
             text = clean_text(raw_text, max_chars=self.max_text_chars)
             note = (
-                clean_text(" ".join(note.split()), max_chars=fx.CONTENT_NOTE_CHARS)
+                clean_text(" ".join(note.split()), max_chars=CONTENT_NOTE_CHARS)
                 if note.strip()
                 else ""
             )

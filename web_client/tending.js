@@ -4,7 +4,8 @@
 // - `tending` (facilitators only): the turns tally, `[{member, shares, share_ms, passes}]`, and
 //   the milestones members marked, `[{member, days, celebrated}]`. It comes whole in a
 //   facilitator's join ack (`ack.tending`) and in every `fairness` event; milestones change with
-//   `milestone.marked`, `milestone.cleared` and `milestone.celebrated`. It goes with the meeting
+//   `milestone.marked`, `milestone.cleared` and `milestone.celebrated`; a member who becomes a
+//   facilitator mid-meeting gets it whole in a `tending` event. It goes with the meeting
 //   (`format.ended`) and drops whoever leaves. Member ids and numbers only: no content.
 // - `myMilestone` (a member's own): `{days, celebrated}` once the server acked `milestone.set`,
 //   null after `milestone.clear`, when the meeting leaves its format, or on a new join. A resume
@@ -14,13 +15,15 @@
 
 export const emptyTending = () => ({ tending: { fairness: [], milestones: [] }, myMilestone: null, contentNote: "" });
 
-/** The tending slice of a new snapshot: facilitators get it whole; a resume keeps my milestone. */
+/** The tending slice of a new snapshot: facilitators get it whole; a resync keeps my milestone
+ * and my share's content note (the server still holds the one, the share may go on). */
 export function tendingFromAck(state, ack, reason) {
   const given = ack.tending ?? {};
+  const arrival = reason === "join" || reason === "admitted";
   return {
     tending: { fairness: given.fairness ?? [], milestones: given.milestones ?? [] },
-    myMilestone: reason === "join" || reason === "admitted" ? null : state.myMilestone,
-    contentNote: "",
+    myMilestone: arrival ? null : state.myMilestone,
+    contentNote: arrival ? "" : state.contentNote,
   };
 }
 
@@ -37,6 +40,8 @@ export const TENDING_ACTIONS = {
 /** Room events about tending (facilitators-only ones reach others as `hidden`, never here). */
 export const TENDING_EVENTS = {
   fairness: (state, f) => withTending(state, { fairness: f.turns ?? [] }),
+  // I (or someone) just became a facilitator mid-meeting: all facilitators hold, at once.
+  tending: (state, f) => withTending(state, { fairness: f.tending?.fairness ?? [], milestones: f.tending?.milestones ?? [] }),
   "milestone.marked": (state, f) => withTending(state, {
     milestones: [...dropMember(state.tending.milestones, f.member), { member: f.member, days: f.days, celebrated: false }],
   }),

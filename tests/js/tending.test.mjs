@@ -45,6 +45,15 @@ test("a facilitator's join ack brings the tally and the milestones; events keep 
   assert.deepEqual(s.tending, { fairness: [], milestones: [] });
 });
 
+test("a member who becomes a facilitator mid-meeting gets the tending whole", () => {
+  let s = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [HOST, ME, SAM] }) }, connected);
+  s = reduce(s, ev(101, "member.updated", { member: { ...ME, role: "facilitator" } }));
+  assert.deepEqual(sel.fairness(s).shared, []);
+  s = reduce(s, ev(102, "tending", { tending: { fairness: [{ member: "m_sam", shares: 2, share_ms: 1000, passes: 0 }], milestones: [{ member: "m_sam", days: 7, celebrated: true }] } }));
+  assert.deepEqual(sel.fairness(s).shared.map((r) => [r.name, r.shares]), [["Sam", 2]]);
+  assert.deepEqual(sel.milestonesMarked(s).map((m) => [m.name, m.celebrated]), [["Sam", true]]);
+});
+
 test("members never see the tally; facilitators are not listed in it", () => {
   const member = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [HOST, ME] }) });
   assert.equal(sel.fairness(member), null);

@@ -151,6 +151,10 @@ async def test_facilitators_find_the_tally_and_milestones_in_their_join_ack() ->
         assert refused["code"] == "not_allowed"
         bad = await ann.request("milestone.set", days=0)
         assert bad["code"] == "bad_request"
+        # Ben becomes a co-facilitator: his connection gets the tally at once, not `hidden`.
+        await fran.ok("facilitator.add", member=ben.member["id"])
+        briefed = await ben.event("tending")
+        assert [t["member"] for t in briefed["tending"]["fairness"]] == [ann_id]
         for client in (fran, ann, gil, ben):
             await client.close()
 
