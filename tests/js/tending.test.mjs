@@ -94,6 +94,8 @@ test("a share in a part with content notes waits for one; the note goes when the
   let s = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [HOST, ME], meeting }) }, connected);
   assert.equal(sel.needsContentNote(s), true);
   assert.deepEqual(sel.postBlock(s), { reason: "content_note", hard: false, params: {} });
+  const granted = { type: "event", frame: { event: "floor.granted", member: "m_me", ends_at: 99_000 } };
+  assert.ok(effectsOf(s, s, granted).some((e) => e.say === "announce.content_note"), "the sharer is told where the note goes");
   s = reduce(s, { type: "content.note", text: "grief" });
   assert.equal(sel.postBlock(s), null);
   s = reduce(s, ev(101, "floor.granted", { member: "m_sam", ends_at: 1 }));

@@ -2,7 +2,7 @@
 // `export default` is strict JSON, so tools outside JavaScript (the Python tests) read it too.
 // A value is a string with {placeholders}, or plural forms ("one", "other", "=0") for {count}.
 // Issue 15 (milestones, fairness at a glance, content notes): one block at the end, from
-// "milestone.title" to "messages.note.open" (kept together to ease merging).
+// "milestone.title" to "announce.content_note" (kept together to ease merging).
 export default {
   "page.skip": "Skip to main content",
   "page.theme": "Light theme",
@@ -410,5 +410,6 @@ export default {
   "composer.blocked.content_note": "Write a short content note for your share first.",
   "error.content_note": "Start your share with a short content note.",
   "messages.note": "Content note: {note}",
-  "messages.note.open": "show the share"
+  "messages.note.open": "show the share",
+  "announce.content_note": "Start your share with a short content note, in the field above the message box."
 };

@@ -2,7 +2,7 @@
 // ways), in plain, warm Spanish ("tú"). What follows `export default` is strict JSON.
 // Plural forms are Spanish ones (Intl.PluralRules("es"): "one", "many", "other").
 // Issue 15 (milestones, fairness at a glance, content notes): one block at the end, from
-// "milestone.title" to "messages.note.open" (kept together to ease merging).
+// "milestone.title" to "announce.content_note" (kept together to ease merging).
 export default {
   "page.skip": "Saltar al contenido principal",
   "page.theme": "Tema claro",
@@ -410,5 +410,6 @@ export default {
   "composer.blocked.content_note": "Escribe primero un breve aviso de contenido para tu turno.",
   "error.content_note": "Empieza tu turno con un breve aviso de contenido.",
   "messages.note": "Aviso de contenido: {note}",
-  "messages.note.open": "mostrar el turno"
+  "messages.note.open": "mostrar el turno",
+  "announce.content_note": "Empieza tu turno con un breve aviso de contenido, en el campo sobre el cuadro de mensaje."
 };
