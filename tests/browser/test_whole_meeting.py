@@ -98,6 +98,26 @@ def phones(open_tab: OpenTab, room: Room, lang: str) -> tuple[Person, Person, Pe
     return host, river, sam
 
 
+def late_joiner_sees_the_part_and_speaker(
+    open_tab: OpenTab, room: Room, lang: str, speaker: str
+) -> None:
+    """A late joiner's welcome card names the part in progress and who is sharing."""
+    kai = Person(open_tab(**PHONE, locale=LOCALES[lang]), lang)
+    page = kai.page
+    expect(page.locator(f'#join-room option[value="{room.slug}"]')).to_have_count(1)
+    page.get_by_role("combobox", name=kai.words("lobby.room"), exact=True).select_option(room.slug)
+    page.get_by_label(kai.words("lobby.name"), exact=True).fill("Kai")
+    page.get_by_test_id("join-submit").click()
+    card = page.get_by_test_id("welcome")
+    title = TWELVE_STEP_TEXT.parts[SHARES].title
+    count = len(TWELVE_STEP_TEXT.parts)
+    expect(card.get_by_test_id("welcome-part")).to_have_text(
+        kai.words("welcome.part", number=SHARES + 1, count=count, title=title)
+    )
+    expect(card.get_by_test_id("welcome-speaker")).to_contain_text(speaker)
+    expect_clean(kai.tab, f"{lang}: a late joiner's card during the shares")
+
+
 def mark_milestone(person: Person, days: int) -> None:
     person.page.get_by_test_id("milestone").locator("summary").click()
     person.page.get_by_label(person.words("milestone.days"), exact=True).fill(str(days))
@@ -155,6 +175,7 @@ def test_a_whole_meeting_on_a_phone_from_opening_to_closing(
     expect_in_view(river.tab, sharer_bar(river.tab))
     expect_in_view(river.tab, river.button("controls.done", sharer_bar(river.tab)))
     expect(sam.page.get_by_test_id("composer-reason")).to_have_attribute("data-reason", "turn")
+    late_joiner_sees_the_part_and_speaker(open_tab, room, lang, "River")
     river.post("Day thirty, one day at a time. marker-river")
     expect(sam.page.get_by_test_id("message").filter(has_text="marker-river")).to_have_count(1)
     expect_clean(river.tab, f"{lang}: the sharer's bar")
@@ -170,7 +191,7 @@ def test_a_whole_meeting_on_a_phone_from_opening_to_closing(
     expect(shared.get_by_test_id("turns")).to_have_count(2)
     expect(shared).to_contain_text("River")
     expect(shared).to_contain_text(pattern(host.words("tending.row.shared", count=1, time=ANY)))
-    expect(tending).to_contain_text(host.words("tending.everyone_shared"))
+    expect(tending.get_by_test_id("not-yet")).to_have_text("Kai")  # the late joiner
     expect_in_view(host.tab, facilitator_bar(host.tab))
     expect_clean(host.tab, f"{lang}: a facilitator with fairness at a glance")
 
