@@ -89,9 +89,10 @@ from facilitation.events import (
     ShareEnded,
     ShareExtended,
     ShareWarning,
+    TendingShared,
     to_wire,
 )
-from facilitation.fairness import FairnessView
+from facilitation.fairness import FairnessView, TendingView
 from facilitation.formats import Format, Part
 from facilitation.invariants import check_invariants
 from facilitation.rules import LeaveReason, ShareEndHow
@@ -231,6 +232,8 @@ __all__ = [
     "ShareExtended",
     "ShareWarning",
     "Skip",
+    "TendingShared",
+    "TendingView",
     "Tick",
     "Turns",
     "Unmute",

@@ -296,7 +296,11 @@ def render() -> str:
         ),
         *_person_rules(
             "### Who may post (first matching row refuses)",
-            (*speaking_rules.POSTING_RULES, *part_rules.PART_POSTING_RULES),
+            (
+                *speaking_rules.POSTING_RULES,
+                *part_rules.PART_POSTING_RULES,
+                part_rules.CONTENT_NOTE_RULE,
+            ),
         ),
         "Facilitators are exempt from slow mode.",
         "",

@@ -206,8 +206,8 @@ class RoomsService:
 
     # -- chat and meeting commands ---------------------------------------------------------------
 
-    async def post(self, seat: Seat, raw_text: str) -> int:
-        return await self.chat.post(seat, raw_text)
+    async def post(self, seat: Seat, raw_text: str, *, note: str = "") -> int:
+        return await self.chat.post(seat, raw_text, note=note)
 
     async def react(self, seat: Seat, mid: int, reaction: str, *, on: bool = True) -> int:
         return await self.chat.react(seat, mid, reaction, on=on)

@@ -71,6 +71,7 @@ class Leave:
 @dataclass(frozen=True, slots=True)
 class Post:
     text: str
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,13 @@ SESSION_SPECS: Final = dict(
             Field("limit", "int", required=False, default=50, lo=1, hi=200),
         ),
         # chat (§3.2); texts are measured again after normalisation in rooms/text.py
-        _spec("post", Post, Field("text", "str", lo=1, hi=8000)),
+        _spec(
+            "post",
+            Post,
+            Field("text", "str", lo=1, hi=8000),
+            # a content note (§3.2; part_rules.CONTENT_NOTE_RULE), measured again in rooms/chat.py
+            Field("note", "str", required=False, default="", hi=600),
+        ),
         _spec(
             "react",
             React,

@@ -105,7 +105,7 @@ class Handlers:
         if session.basis is not None and not isinstance(command, Leave):  # leaving always works
             await self._check_basis(session, seat, command)
         if isinstance(command, Post):
-            return {"seq": await self.service.post(seat, command.text)}
+            return {"seq": await self.service.post(seat, command.text, note=command.note)}
         if isinstance(command, React):
             given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
             return {"seq": given}

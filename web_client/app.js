@@ -29,6 +29,9 @@ import * as bars from "./regions/bars.js";
 import * as alerts from "./regions/alerts.js";
 import * as voicePanel from "./regions/voice.js";
 import { Voice } from "./voice/voice.js";
+import * as milestone from "./regions/milestone.js"; // issue 15: milestones, fairness, content notes
+import * as fairness from "./regions/fairness.js";
+import * as contentnote from "./regions/contentnote.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
 const ARMED_MS = 6000; // how long a two-press button waits for its second press
@@ -223,6 +226,9 @@ function mountRegions() {
     bars.mount(document, ctx),
     alerts.mount($("alerts"), ctx),
     voicePanel.mount($("voice-panel"), ctx, voice),
+    milestone.mount($("milestone"), ctx),
+    fairness.mount($("tending-panel"), ctx),
+    contentnote.mount($("content-note-field"), ctx),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
   store.subscribe(render);

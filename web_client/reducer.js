@@ -4,6 +4,10 @@
 // replayed or live; whether anything is *said* about them is effects.js's business.
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
 
+// -- milestones, fairness, content notes (issue 15): their state lives in tending.js ----------
+import { emptyTending, tendingFromAck, TENDING_ACTIONS, TENDING_EVENTS } from "./tending.js";
+// -----------------------------------------------------------------------------------------------
+
 export const REACTIONS = ["heart", "thanks", "hug", "strength", "same"];
 const MAX_LOG = 200;
 const MAX_NOTES = 50;
@@ -42,6 +46,7 @@ function emptyRoom() {
     sending: false, // a post is on its way
     armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
     welcome: false, // the "how this room works" card shows
+    ...emptyTending(), // tending, myMilestone, contentNote (tending.js)
   };
 }
 
@@ -77,7 +82,11 @@ const ACTIONS = {
   arm: (state, a) => ({ ...state, armed: a.key }),
   disarm: (state, a) => (state.armed === a.key ? { ...state, armed: null } : state),
   welcome: (state, a) => ({ ...state, welcome: Boolean(a.on) }),
-  event: (state, a) => (EVENTS[a.frame.event]?.(state, a.frame) ?? state),
+  event(state, a) {
+    const next = EVENTS[a.frame.event]?.(state, a.frame) ?? state;
+    return TENDING_EVENTS[a.frame.event]?.(next, a.frame) ?? next;
+  },
+  ...TENDING_ACTIONS,
 };
 
 /** Seatings that show the welcome card: a new arrival, not a return (resume, resync). */
@@ -109,6 +118,7 @@ function loadSnapshot(state, { ack, reason }) {
     selected: reason === "resync" ? state.selected : null,
     modlog: reason === "resync" ? state.modlog : [],
     welcome: WELCOMED.has(reason) ? true : state.welcome,
+    ...tendingFromAck(state, ack, reason),
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
@@ -162,7 +172,7 @@ function clearWarning(state) {
 const EVENTS = {
   "chat.message"(state, f) {
     if (state.messages.some((m) => m.kind === "message" && m.mid === f.mid)) return state;
-    const message = { kind: "message", key: `m${f.mid}`, mid: f.mid, from: f.from, name: f.name, text: f.text, ts: f.ts, reactions: {} };
+    const message = { kind: "message", key: `m${f.mid}`, mid: f.mid, from: f.from, name: f.name, text: f.text, ts: f.ts, reactions: {}, ...(f.note ? { note: f.note } : {}) };
     return { ...state, messages: [...state.messages, message] };
   },
   "chat.reaction"(state, f) {

@@ -1,6 +1,8 @@
 // The English catalog: every word the page says, by key (i18n.js). What follows
 // `export default` is strict JSON, so tools outside JavaScript (the Python tests) read it too.
 // A value is a string with {placeholders}, or plural forms ("one", "other", "=0") for {count}.
+// Issue 15 (milestones, fairness at a glance, content notes): one block at the end, from
+// "milestone.title" to "announce.content_note" (kept together to ease merging).
 export default {
   "page.skip": "Skip to main content",
   "page.theme": "Light theme",
@@ -492,5 +494,39 @@ export default {
   "console.talk.ended.other": "You ended the conversation.",
   "console.talk.ended.gone": "They left the room; the conversation ended.",
   "console.talk.ended.resolved": "The alert was resolved; the conversation ended.",
-  "console.talk.ended.released": "You released the alert; they are waiting for someone again."
+  "console.talk.ended.released": "You released the alert; they are waiting for someone again.",
+  "milestone.title": "Mark a milestone",
+  "milestone.hint": "For this meeting only. Facilitators see it, and the room celebrates it at the closing or when a facilitator does. Nothing about it is kept after the meeting.",
+  "milestone.days": "Today is this many days",
+  "milestone.set": "Mark it",
+  "milestone.mine": {"one": "You marked: today is {count} day.", "other": "You marked: today is {count} days."},
+  "milestone.celebrated.mine": "It was celebrated in the room.",
+  "milestone.clear": "Take it back",
+  "milestone.cleared": "Your milestone is taken back.",
+  "milestone.bad_days": "Enter a whole number of days, from 1 to 36,500.",
+  "note.milestone": {"one": "{name} celebrates {count} day today. Congratulations!", "other": "{name} celebrates {count} days today. Congratulations!"},
+  "note.milestone.mine": {"one": "The room celebrates your {count} day today. Congratulations!", "other": "The room celebrates your {count} days today. Congratulations!"},
+  "announce.milestone": {"one": "Milestone: {name}, {count} day.", "other": "Milestone: {name}, {count} days."},
+  "tending.title": "Turns in this meeting",
+  "tending.hint": "Only facilitators see this. It holds no messages, and it is gone when the meeting ends.",
+  "tending.not_yet": "Not shared yet",
+  "tending.shared": "Shared",
+  "tending.everyone_shared": "Everyone here has shared.",
+  "tending.nobody_shared": "Nobody has shared yet.",
+  "tending.row.shared": {"one": "{count} share, {time}", "other": "{count} shares, {time}"},
+  "tending.row.passes": {"one": "passed {count} time", "other": "passed {count} times"},
+  "tending.milestones": "Milestones",
+  "tending.milestones.none": "No milestones marked for this meeting.",
+  "tending.milestone": {"one": "{name}: {count} day", "other": "{name}: {count} days"},
+  "tending.celebrate": "Celebrate",
+  "tending.celebrate.label": "Celebrate {name}'s milestone",
+  "tending.celebrated": "Celebrated",
+  "facilitator.unshared_first": "Those who have not shared yet go first",
+  "content_note.label": "Content note for your share",
+  "content_note.hint": "A few words on what your share touches, such as \"family, grief\". Others open your share when they choose.",
+  "composer.blocked.content_note": "Write a short content note for your share first.",
+  "error.content_note": "Start your share with a short content note.",
+  "messages.note": "Content note: {note}",
+  "messages.note.open": "show the share",
+  "announce.content_note": "Start your share with a short content note, in the field above the message box."
 };

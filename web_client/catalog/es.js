@@ -1,6 +1,8 @@
 // The Spanish catalog: the same keys as catalog/en.js (tests/js/catalog.test.mjs checks both
 // ways), in plain, warm Spanish ("tú"). What follows `export default` is strict JSON.
 // Plural forms are Spanish ones (Intl.PluralRules("es"): "one", "many", "other").
+// Issue 15 (milestones, fairness at a glance, content notes): one block at the end, from
+// "milestone.title" to "announce.content_note" (kept together to ease merging).
 export default {
   "page.skip": "Saltar al contenido principal",
   "page.theme": "Tema claro",
@@ -492,5 +494,39 @@ export default {
   "console.talk.ended.other": "Terminaste la conversación.",
   "console.talk.ended.gone": "La otra persona salió de la sala; la conversación terminó.",
   "console.talk.ended.resolved": "La alerta se resolvió; la conversación terminó.",
-  "console.talk.ended.released": "Soltaste la alerta; la persona vuelve a esperar a alguien."
+  "console.talk.ended.released": "Soltaste la alerta; la persona vuelve a esperar a alguien.",
+  "milestone.title": "Marcar un logro",
+  "milestone.hint": "Solo para esta reunión. Lo ven quienes facilitan, y la sala lo celebra en el cierre o cuando alguien que facilita lo decide. No se guarda nada después de la reunión.",
+  "milestone.days": "Hoy cumplo esta cantidad de días",
+  "milestone.set": "Marcarlo",
+  "milestone.mine": {"one": "Marcaste: hoy cumples {count} día.", "many": "Marcaste: hoy cumples {count} días.", "other": "Marcaste: hoy cumples {count} días."},
+  "milestone.celebrated.mine": "Ya se celebró en la sala.",
+  "milestone.clear": "Retirarlo",
+  "milestone.cleared": "Retiraste tu logro.",
+  "milestone.bad_days": "Escribe un número entero de días, de 1 a 36.500.",
+  "note.milestone": {"one": "{name} cumple {count} día hoy. ¡Felicidades!", "many": "{name} cumple {count} días hoy. ¡Felicidades!", "other": "{name} cumple {count} días hoy. ¡Felicidades!"},
+  "note.milestone.mine": {"one": "La sala celebra tu {count} día hoy. ¡Felicidades!", "many": "La sala celebra tus {count} días hoy. ¡Felicidades!", "other": "La sala celebra tus {count} días hoy. ¡Felicidades!"},
+  "announce.milestone": {"one": "Logro: {name}, {count} día.", "many": "Logro: {name}, {count} días.", "other": "Logro: {name}, {count} días."},
+  "tending.title": "Turnos en esta reunión",
+  "tending.hint": "Solo lo ven quienes facilitan. No guarda mensajes y desaparece al terminar la reunión.",
+  "tending.not_yet": "Aún sin compartir",
+  "tending.shared": "Ya compartieron",
+  "tending.everyone_shared": "Todas las personas presentes ya compartieron.",
+  "tending.nobody_shared": "Nadie ha compartido todavía.",
+  "tending.row.shared": {"one": "{count} turno, {time}", "many": "{count} turnos, {time}", "other": "{count} turnos, {time}"},
+  "tending.row.passes": {"one": "pasó {count} vez", "many": "pasó {count} veces", "other": "pasó {count} veces"},
+  "tending.milestones": "Logros",
+  "tending.milestones.none": "Nadie marcó un logro en esta reunión.",
+  "tending.milestone": {"one": "{name}: {count} día", "many": "{name}: {count} días", "other": "{name}: {count} días"},
+  "tending.celebrate": "Celebrar",
+  "tending.celebrate.label": "Celebrar el logro de {name}",
+  "tending.celebrated": "Celebrado",
+  "facilitator.unshared_first": "Primero quienes aún no han compartido",
+  "content_note.label": "Aviso de contenido de tu turno",
+  "content_note.hint": "Unas palabras sobre lo que toca tu turno, por ejemplo «familia, duelo». Las demás personas lo abren cuando lo deciden.",
+  "composer.blocked.content_note": "Escribe primero un breve aviso de contenido para tu turno.",
+  "error.content_note": "Empieza tu turno con un breve aviso de contenido.",
+  "messages.note": "Aviso de contenido: {note}",
+  "messages.note.open": "mostrar el turno",
+  "announce.content_note": "Empieza tu turno con un breve aviso de contenido, en el campo sobre el cuadro de mensaje."
 };
