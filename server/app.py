@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -38,6 +40,7 @@ from server.oncall_setup import OnCall
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
+from server.staff_channel import StaffChannel
 from server.tokens import Tokens
 
 __all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
@@ -133,7 +136,13 @@ def _service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
+async def staff_console(request: Request) -> Response:
+    """The staff console (web_client/staff.html), served like the member client."""
+    return FileResponse(CLIENT_DIR / "staff.html")
+
+
 ROUTES = [
+    Route("/staff", staff_console),
     Route("/api/rooms", api.list_rooms),
     Route("/api/config", api.client_config),
     Route("/healthz", api.healthz),
@@ -188,7 +197,9 @@ def create_app(
         )
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
-        endpoint = Endpoint(handlers, settings)
+        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        staff.conversations = handlers.conversations  # the staff side of the crisis lane
+        endpoint = Endpoint(handlers, settings, staff)
         service.talk.use_desk(oncall.desk)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)

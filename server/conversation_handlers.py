@@ -128,7 +128,14 @@ class ConversationHandlers:
 
     async def live(self, seat: Seat) -> list[dict[str, Any]]:
         """The resume ack's `conversations`: what is still open for this person."""
-        key = member_key(seat.member_id)
+        return await self._live(member_key(seat.member_id))
+
+    async def staff_live(self, staff: str) -> list[dict[str, Any]]:
+        """The `staff.watch` ack's `conversations`: the crisis conversations this staff
+        member is in (with the room, so the console can show where)."""
+        return await self._live(staff_key(staff))
+
+    async def _live(self, key: str) -> list[dict[str, Any]]:
         out = []
         for conversation in await self.talk.live(key):
             peer = conversation.peer_of(key)
@@ -137,6 +144,7 @@ class ConversationHandlers:
                     "conversation": conversation.id,
                     "kind": str(conversation.kind),
                     "with": peer.name if peer is not None else None,
+                    **({"room": conversation.room} if key.startswith("s:") else {}),
                 }
             )
         return out
@@ -167,7 +175,11 @@ class ConversationHandlers:
         self.talk.detach(staff_key(staff), outlet)
 
     async def staff_resumed(self, staff: str, outlet: Outlet) -> None:
-        await self.talk.replay_to(staff_key(staff), outlet)
+        """After the `staff.watch` ack: what this console missed of its conversations."""
+        try:
+            await self.talk.replay_to(staff_key(staff), outlet)
+        except BackendUnavailable:
+            log.warning("staff console: conversation replay skipped: backend away")
 
     async def run_staff(self, staff: str, command: object) -> dict[str, Any]:
         """`conversation.say` and `conversation.end` on a staff connection."""
