@@ -113,7 +113,7 @@ class Talk:
         self.desk = desk
         self._unwatch = desk.watch(self._on_alert)
 
-    async def start(self, ready_within: float = 5.0) -> None:
+    async def start(self, ready_within: float = 2.0) -> None:
         """Listen on the conversation bus; returns once subscribed (or after `ready_within`)."""
         self._bus = asyncio.create_task(self._listen(), name="conversations")
         with contextlib.suppress(TimeoutError):
