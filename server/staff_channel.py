@@ -67,6 +67,8 @@ class Desk(Protocol):
 
     def watch(self, callback: Callable[[Alert], None]) -> Callable[[], None]: ...
 
+    def watch_on_call(self, callback: Callable[[int], None]) -> Callable[[], None]: ...
+
     async def set_on_call(self, staff: str, on: bool) -> None: ...
 
     async def on_call(self) -> frozenset[str]: ...
@@ -108,7 +110,7 @@ class StaffChannel:
         self.consoles: dict[str, Console] = {}
         self._alerts: dict[str, Alert] = {}
         """The desk's alerts as this node last heard of them (while a console is open)."""
-        self._unwatch: Callable[[], None] | None = None
+        self._unwatch: list[Callable[[], None]] = []
         self._on_call = -1
         self.rooms = RoomsWatch(service, clock, self._alert_rooms)
         self._background: set[asyncio.Task[None]] = set()
@@ -239,7 +241,7 @@ class StaffChannel:
 
     def _open(self, desk: Desk) -> None:
         """The first console on this node: follow the desk and the rooms."""
-        self._unwatch = desk.watch(self._seen)
+        self._unwatch = [desk.watch(self._seen), desk.watch_on_call(self._on_call_now)]
         self.rooms.start(self._publish_rooms, self._refresh_on_call)
 
     async def goodbye(self, conn_id: str) -> None:
@@ -250,9 +252,9 @@ class StaffChannel:
         if self.conversations is not None:
             self.conversations.staff_detached(console.staff, console.conn)
         if not self.consoles:
-            if self._unwatch is not None:
-                self._unwatch()
-                self._unwatch = None
+            for unwatch in self._unwatch:
+                unwatch()
+            self._unwatch = []
             self._alerts.clear()
             self._on_call = -1
             await self.rooms.stop()
@@ -284,9 +286,13 @@ class StaffChannel:
         await self._publish_on_call()
 
     async def _publish_on_call(self) -> int:
-        """The number of staff on call now; consoles hear it when it changed."""
+        """The number of staff on call now (read again: marks lapse without a word)."""
         count = len(await self._desk().on_call())
+        self._on_call_now(count)
+        return count
+
+    def _on_call_now(self, count: int) -> None:
+        """Consoles hear the number on call when it changed (on any node)."""
         if count != self._on_call:
             self._on_call = count
             self._broadcast(staff_frame("oncall", on_call=count))
-        return count
