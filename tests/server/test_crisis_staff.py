@@ -131,3 +131,48 @@ async def test_a_member_who_leaves_withdraws_an_unanswered_request(live: Live) -
     crisis = [a for a in state.alerts if a.kind == "crisis"]
     assert [str(a.cancel_reason) for a in crisis] == ["member_gone"]
     await river.close()
+
+
+async def test_resolving_the_alert_ends_the_conversation_for_both(live: Live) -> None:
+    """`alert.resolve` closes the conversation: both sides get `ended` (`resolved`), and it is
+    gone (nothing more can be said in it)."""
+    ana = await console(live, "Ana")
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    cv = (await river.ok("crisis.request"))["conversation"]
+    alert = await crisis_alert(ana)
+    await ana.ok("alert.take", alert=alert["id"])
+    await river.wait_for(lambda f: f.get("status") == "answered", frames=True)
+    await ana.ok("alert.resolve", alert=alert["id"], outcome="supported")
+    for side in (river, ana):
+        ended = await side.wait_for(lambda f: f.get("event") == "conversation.ended", frames=True)
+        assert ended["reason"] == "resolved"
+    refused = await ana.request("conversation.say", conversation=cv, text="still here?")
+    assert refused["code"] == "conversation_not_found"
+    for client in (ana, river):
+        await client.close()
+
+
+async def test_a_release_hands_the_member_back_and_tells_the_console(live: Live) -> None:
+    """`alert.release`: the member is `waiting` again; the console's side ends (`released`)."""
+    ana = await console(live, "Ana")
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    await river.ok("crisis.request")
+    alert = await crisis_alert(ana)
+    await ana.ok("alert.take", alert=alert["id"])
+    await river.wait_for(lambda f: f.get("status") == "answered", frames=True)
+    await ana.ok("alert.release", alert=alert["id"])
+    ended = await ana.wait_for(lambda f: f.get("event") == "conversation.ended", frames=True)
+    assert ended["reason"] == "released"
+    again = await river.wait_for(
+        lambda f: (
+            f.get("event") == "conversation.status"
+            and f.get("status") == "waiting"
+            and f["seq"] > 2
+        ),
+        frames=True,
+    )
+    assert again["on_call"] == 1
+    for client in (ana, river):
+        await client.close()
