@@ -212,7 +212,20 @@ class Talk:
         await self._send(conversation, Sent("conversation.status", (member.key,), told))
         opened = {"kind": str(Kind.CRISIS), "room": conversation.room, "with": member.name}
         await self._send(conversation, Sent("conversation.opened", (staff.key,), opened))
+        await self._hand_over_earlier(conversation, staff)
         return conversation
+
+    async def _hand_over_earlier(self, conversation: Conversation, staff: Party) -> None:
+        """What the member wrote while waiting (still in the window) reaches the taker too,
+        marked `earlier`; the member is not sent it twice."""
+        member = conversation.member.key
+        for event in await self.backend.replay_conversation(conversation.id, 0):
+            sent = Sent.from_bytes(event.payload)
+            if sent.event != "conversation.message" or sent.sender != member:
+                continue
+            fields = {**sent.fields, "earlier": event.ts_ms}
+            copy = Sent("conversation.message", (staff.key,), fields, sender=member)
+            await self._send(conversation, copy)
 
     # -- speaking and ending ---------------------------------------------------------------------
 

@@ -182,3 +182,20 @@ async def test_a_member_away_past_the_seat_hold_ends_it(live: Live, clock: Manua
     ended = await fran.wait_for(lambda f: f.get("event") == "conversation.ended", frames=True)
     assert ended["reason"] == "gone"
     await fran.close()
+
+
+async def test_private_messages_are_rate_limited_as_posts(clock: ManualClock) -> None:
+    """`conversation.say` draws from the same per-connection bucket as `post`."""
+    settings = node_settings(post_rate="2/minute")
+    async with live_server(settings, clock=clock) as live:
+        fran = await joined(live, "Fran", facilitator=await invite(live.http, ROOM, admin=ADMIN))
+        ann = await joined(live, "Ann")
+        assert ann.member is not None
+        cv = (await fran.ok("word.open", member=ann.member["id"]))["conversation"]
+        await fran.ok("post", text="hello room")
+        await fran.ok("conversation.say", conversation=cv, text="one")
+        limited = await fran.request("conversation.say", conversation=cv, text="two")
+        assert limited["code"] == "rate_limited"
+        assert limited["retry_after_ms"] > 0
+        for client in (fran, ann):
+            await client.close()

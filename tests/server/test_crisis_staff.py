@@ -176,3 +176,22 @@ async def test_a_release_hands_the_member_back_and_tells_the_console(live: Live)
     assert again["on_call"] == 1
     for client in (ana, river):
         await client.close()
+
+
+async def test_what_the_member_wrote_while_waiting_reaches_the_taker(live: Live) -> None:
+    """Messages sent before anyone answered are handed to the taker, marked `earlier`."""
+    ana = await console(live, "Ana")
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    cv = (await river.ok("crisis.request"))["conversation"]
+    await river.ok("conversation.say", conversation=cv, text="is anyone there")
+    alert = await crisis_alert(ana)
+    await ana.ok("alert.take", alert=alert["id"])
+    got = await ana.wait_for(lambda f: f.get("text") == "is anyone there", frames=True)
+    assert got["from"] == "them"
+    assert got["earlier"] <= got["ts"]
+    await river.wait_for(lambda f: f.get("text") == "is anyone there", frames=True)
+    await river.ok("ping")
+    assert len([f for f in river.frames if f.get("text") == "is anyone there"]) == 1
+    for client in (ana, river):
+        await client.close()
