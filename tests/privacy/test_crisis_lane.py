@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.faults.conftest import StartNodes
-from tests.faults.people import Person
+from tests.faults.people import Person, invite
 from tests.privacy.test_nothing_leaks import Markers, _redis_dump
 from tests.support.client import TIMEOUT, Client
 from tests.support.nodes import NodeProcess
@@ -123,3 +123,30 @@ async def test_a_crisis_conversation_across_nodes_reaches_the_two_of_them_only(
         assert "sharecircle: serving" in logs  # the capture works
         assert "no crisis number set" in logs  # serve's start-up warning (no number here)
         assert not markers.found_in(logs), markers.found_in(logs)
+
+
+async def test_a_private_word_across_nodes_and_its_refusals(
+    redis: RedisServer, start_nodes: StartNodes
+) -> None:
+    """A facilitator on one node opens a word with a member on the other; a member of another
+    room and a member's own token are refused; nobody else in the room gets any of it."""
+    a, b = start_nodes(redis.url, 2)
+    fran = Person("Fran", "daily-check-in")
+    await fran.join(b.url, facilitator=await invite(b.http, "daily-check-in"))
+    ann, sam = Person("Ann", "daily-check-in"), Person("Sam", "daily-check-in")
+    olga = Person("Olga", ROOM)
+    for person in (ann, sam, olga):
+        await person.join(a.url)
+    refused = await fran.request("word.open", member=olga.member_id)
+    assert refused["code"] == "member_not_found"
+    refused = await sam.request("word.open", member=ann.member_id)
+    assert refused["code"] == "not_facilitator"
+    cv = (await fran.ok("word.open", member=ann.member_id))["conversation"]
+    opened = await ann.c.wait_for(lambda f: f.get("event") == "conversation.opened", frames=True)
+    assert (opened["kind"], opened["with"]) == ("word", "Fran")
+    await ann.ok("conversation.say", conversation=cv, text="thanks for checking")
+    await fran.c.wait_for(lambda f: f.get("text") == "thanks for checking", frames=True)
+    await sam.ok("ping")
+    assert conversation_traces(sam.c.frames) == []
+    for person in (fran, ann, sam, olga):
+        await person.leave()

@@ -125,7 +125,13 @@ async def test_a_private_word_is_refused_outside_the_rules(live: Live) -> None:
     assert refused["code"] == "member_not_found"
     forger = await Client.connect(live.url)
     forged = await forger.request("join", room=ROOM, name="Fake", facilitator="forged.token")
-    assert forged["type"] == "error"
+    assert forged["code"] == "invalid_token"
+    assert fran.token is not None
+    tampered = fran.token[:-4] + ("AAAA" if not fran.token.endswith("AAAA") else "BBBB")
+    forged = await forger.request("resume", token=tampered, seq=0, epoch="x")
+    assert forged["code"] == "invalid_token"
+    refused = await forger.request("word.open", member=ann.member["id"])
+    assert refused["code"] == "not_joined"  # a forged token seats nobody
     olly = await Client.connect(live.url)
     await olly.join(ROOM, role="observer")
     refused = await olly.request("word.open", member=ann.member["id"])
