@@ -61,19 +61,13 @@ class ConversationHandlers:
     async def _crisis(self, seat: Seat, command: CrisisRequest) -> dict[str, Any]:
         clock = self.service.clock
         resources = self.lines.resolve(command.locale, seat.room, today(clock.now()))
-        member = Party(member_key(seat.member_id), await self._name(seat))
         try:
+            member = Party(member_key(seat.member_id), await self._name(seat))
             conversation, told, on_call = await self.talk.request_crisis(seat.room.slug, member)
         except BackendUnavailable:
             log.warning("room %s: crisis conversation not opened: backend away", seat.room.slug)
-            return {"conversation": None, "status": "nobody_on_call", "on_call": 0,
-                    "resources": resources}  # fmt: skip
-        return {
-            "conversation": conversation.id,
-            "status": str(told),
-            "on_call": on_call,
-            "resources": resources,
-        }
+            return _crisis_ack(None, "nobody_on_call", 0, resources)
+        return _crisis_ack(conversation.id, str(told), on_call, resources)
 
     async def _word(self, seat: Seat, command: WordOpen) -> dict[str, Any]:
         _, state = await self.service.meetings.load(seat.room, fresh=True)
@@ -191,3 +185,15 @@ class ConversationHandlers:
         """After `alert.take`: a taken CRISIS alert makes the taker the other party."""
         if alert.kind is AlertKind.CRISIS:
             await self.talk.answered(alert, Party(staff_key(staff), staff))
+
+
+def _crisis_ack(
+    conversation: str | None, told: str, on_call: int, resources: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The `crisis.request` ack (docs/protocol.md §3.7): the resources always."""
+    return {
+        "conversation": conversation,
+        "status": told,
+        "on_call": on_call,
+        "resources": resources,
+    }

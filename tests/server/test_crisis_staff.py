@@ -12,6 +12,7 @@ import pytest
 from rooms.clock import ManualClock
 from tests.support.client import Client
 from tests.support.live import Live, live_server, node_settings
+from tests.support.redis_server import RedisServer
 
 ADMIN = {"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"}
 ROOM = "night-owls"  # self-led: no facilitator seated
@@ -195,3 +196,20 @@ async def test_what_the_member_wrote_while_waiting_reaches_the_taker(live: Live)
     assert len([f for f in river.frames if f.get("text") == "is anyone there"]) == 1
     for client in (ana, river):
         await client.close()
+
+
+async def test_the_resources_come_even_when_redis_is_away(redis: RedisServer) -> None:
+    """Redis stops after the member joined: the crisis ack still carries the resources."""
+    settings = node_settings(redis_url=redis.url, crisis_line_number="988")
+    async with live_server(settings) as node:
+        river = await Client.connect(node.url)
+        await river.join(ROOM, "River")
+        redis.stop()
+        try:
+            asked = await river.ok("crisis.request")
+        finally:
+            redis.start()
+        assert asked["conversation"] is None
+        assert asked["status"] == "nobody_on_call"
+        assert asked["resources"][0]["link"] == "tel:988"
+        await river.close()
