@@ -27,7 +27,7 @@ from typing import Any, Final, Protocol
 
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable, Denied
-from rooms.oncall import Alert, OnCallState, Outcome
+from rooms.oncall import Alert, OnCallState, Outcome, alert_view
 from rooms.service import RoomsService
 from server.codes import CloseCode, ServerCode
 from server.commands import ConversationEnd, ConversationSay, Ping
@@ -38,7 +38,7 @@ from server.facilitators import Facilitators, StaffRevoked
 from server.session import Session, Step, error_frame
 from server.staff_commands import AlertRelease, AlertResolve, AlertTake, OncallSet, StaffWatch
 from server.staff_rooms import RoomsWatch
-from server.staff_views import alert_view, live_alert_by_room
+from server.staff_views import live_alert_by_room
 from server.tokens import StaffClaims, Tokens
 
 __all__ = ["SEEN_EVERY_SECONDS", "Console", "Desk", "StaffChannel", "staff_frame"]
@@ -207,8 +207,11 @@ class StaffChannel:
         try:
             desk = self._desk()
             account = await self.facilitators.console(cmd.staff)
+            await desk.staff_seen(account.name)
             state = await desk.state()
             on_call = await desk.on_call()
+            rooms = await self.rooms.views()
+            talks = await self.conversations.staff_live(account.name) if self.conversations else []
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
@@ -220,8 +223,6 @@ class StaffChannel:
         self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
         if self.conversations is not None:
             self.conversations.staff_attached(account.name, conn)
-        await desk.staff_seen(account.name)
-        rooms = await self.rooms.views()
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
         return {
             "staff": {
@@ -234,9 +235,7 @@ class StaffChannel:
             "rooms": rooms,
             "alerts": [alert_view(alert) for alert in state.alerts],
             "on_call": len(on_call),
-            "conversations": (
-                await self.conversations.staff_live(account.name) if self.conversations else []
-            ),
+            "conversations": talks,
         }
 
     def _open(self, desk: Desk) -> None:

@@ -251,11 +251,14 @@ async def test_the_queue_and_the_view_consoles_get(
             "kind": "report",
             "room": "dusk",
             "status": "taken",
-            "created_at": first.created_at,
-            "opened_at": first.opened_at,
+            "created_at": int(first.created_at * 1000),
+            "opened_at": int(first.opened_at * 1000),
+            "closed_at": None,
             "count": 1,
             "taker": "Robin",
             "outcome": None,
+            "reason": None,
             "action": "review_report",
+            "outcomes": ["action_taken", "no_action"],
         }
         assert "rep_secret_id" not in str(view)
