@@ -218,7 +218,10 @@ def create_app(
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
         staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        staff.conversations = handlers.conversations  # the staff side of the crisis lane
         endpoint = Endpoint(handlers, settings, staff)
+        service.talk.use_desk(oncall.desk)
+        await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
         bus = open_audio_bus(settings.redis_url or "memory://")
         media = MediaEndpoint(service, tokens, bus, settings)

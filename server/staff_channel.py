@@ -30,8 +30,9 @@ from rooms.errors import BackendUnavailable, Denied
 from rooms.oncall import Alert, OnCallState, Outcome, alert_view
 from rooms.service import RoomsService
 from server.codes import CloseCode, ServerCode
-from server.commands import Ping
+from server.commands import ConversationEnd, ConversationSay, Ping
 from server.connection import Connection
+from server.conversation_handlers import ConversationHandlers
 from server.errors import ProtocolError
 from server.facilitators import Facilitators, StaffRevoked
 from server.session import Session, Step, error_frame
@@ -113,6 +114,8 @@ class StaffChannel:
         self._on_call = -1
         self.rooms = RoomsWatch(service, clock, self._alert_rooms)
         self._background: set[asyncio.Task[None]] = set()
+        self.conversations: ConversationHandlers | None = None
+        """The crisis lane's staff side (server/conversation_handlers.py), set by the app."""
 
     def _alert_rooms(self) -> dict[str, str]:
         return live_alert_by_room(self._alerts.values())
@@ -136,6 +139,9 @@ class StaffChannel:
             conn.send({"type": "pong", "id": cid})
             return
         conn.send({"type": "ack", "id": cid, **reply})
+        console = self.consoles.get(conn.conn_id)
+        if isinstance(command, StaffWatch) and console and self.conversations is not None:
+            await self.conversations.staff_resumed(console.staff, conn)  # after the ack
 
     async def _run(self, session: Session, conn: Connection, command: object) -> dict[str, Any]:
         if isinstance(command, StaffWatch):
@@ -146,6 +152,8 @@ class StaffChannel:
             await self._heartbeat(console)
             return {}
         await self._check(console)
+        if isinstance(command, (ConversationSay, ConversationEnd)):
+            return await self._talk().run_staff(console.staff, command)
         desk = self._desk()
         if isinstance(command, OncallSet):
             await desk.set_on_call(console.staff, command.on)
@@ -153,6 +161,7 @@ class StaffChannel:
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
             alert = await desk.take(command.alert, console.staff)
+            await self._talk().taken(alert, console.staff)  # a crisis: they are the other party
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
@@ -161,6 +170,11 @@ class StaffChannel:
             raise ProtocolError(ServerCode.WRONG_CHANNEL, "Not a staff command.")
         self._seen(alert)
         return {"alert": alert_view(alert)}
+
+    def _talk(self) -> ConversationHandlers:
+        if self.conversations is None:
+            raise BackendUnavailable("no conversations on this node")
+        return self.conversations
 
     def _desk(self) -> Desk:
         if self.desk is None:
@@ -197,6 +211,7 @@ class StaffChannel:
             state = await desk.state()
             on_call = await desk.on_call()
             rooms = await self.rooms.views()
+            talks = await self.conversations.staff_live(account.name) if self.conversations else []
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
@@ -206,6 +221,8 @@ class StaffChannel:
         if not self.consoles:
             self._open(desk)
         self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
+        if self.conversations is not None:
+            self.conversations.staff_attached(account.name, conn)
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
         return {
             "staff": {
@@ -218,6 +235,7 @@ class StaffChannel:
             "rooms": rooms,
             "alerts": [alert_view(alert) for alert in state.alerts],
             "on_call": len(on_call),
+            "conversations": talks,
         }
 
     def _open(self, desk: Desk) -> None:
@@ -230,6 +248,8 @@ class StaffChannel:
         console = self.consoles.pop(conn_id, None)
         if console is None:
             return
+        if self.conversations is not None:
+            self.conversations.staff_detached(console.staff, console.conn)
         if not self.consoles:
             for unwatch in self._unwatch:
                 unwatch()

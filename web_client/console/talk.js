@@ -1,4 +1,4 @@
-// The console's private conversations (the crisis lane, docs/protocol.md §3.7, §9): one card
+// The console's private conversations (the crisis lane, docs/protocol.md §3.7, §10): one card
 // per conversation this staff member is in, with its messages, a composer and "End". Hidden
 // while there is none. What the other person writes is announced politely by console/app.js.
 // Messages live in the page's state only, never in storage.
