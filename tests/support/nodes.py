@@ -91,7 +91,10 @@ class NodeProcess:
     def http(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> NodeProcess:
+    def start(self, timeout: float = 60.0) -> NodeProcess:
+        """Start the node and wait until `/readyz` answers. The bound is generous: a node imports
+        the store, migrates and starts its desk, which took 14-20 s on a 2-core machine under
+        load; on an idle one it takes about a second."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHARECIRCLE_")}
         env.pop("REDIS_URL", None)
         env.update({f"SHARECIRCLE_{k.upper()}": v for k, v in self.settings.items()})
