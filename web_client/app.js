@@ -8,6 +8,7 @@ import { createStore } from "./store.js";
 import { initialState, reduce } from "./reducer.js";
 import { runEffects } from "./effects.js";
 import { deadlineLive } from "./selectors.js";
+import { configResources } from "./conversations.js";
 import { bindSession } from "./bridge.js";
 import { t, errorText, translatePage, setLocale, pickLocale, currentLocale, LOCALES } from "./i18n.js";
 import { fireAlert } from "./alerts.js";
@@ -27,6 +28,7 @@ import * as welcome from "./regions/welcome.js";
 import * as part from "./regions/part.js";
 import * as bars from "./regions/bars.js";
 import * as alerts from "./regions/alerts.js";
+import * as crisis from "./regions/crisis.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
 const ARMED_MS = 6000; // how long a two-press button waits for its second press
@@ -60,6 +62,8 @@ function readInvite() {
 
 const ctx = {
   store,
+  /** Dispatch a local action stamped with the server's time (what it records happened then). */
+  dispatch: (action) => store.dispatch({ ...action, now: session.serverNow() }),
   invite: () => invite,
   /** Send a command; on refusal say why in `status` (calmly, inline). Resolves with the ack or null. */
   async act(type, fields, status, onError) {
@@ -125,22 +129,14 @@ function tickWhileNeeded(previous, next) {
 
 // -- page chrome --------------------------------------------------------------------------------------
 
+/** The server's crisis resources (/api/config); the crisis line shows them on every screen. */
 async function loadConfig() {
   try {
     const response = await fetch("/api/config", { cache: "no-store" });
     if (!response.ok) return;
-    const config = await response.json();
-    if (config.crisis_text) setText($("crisis-text"), config.crisis_text);
-    const number = (config.crisis_number || "").trim();
-    const link = $("crisis-number");
-    if (number) {
-      setText(link, number);
-      link.href = `tel:${number.replace(/[^0-9+*#]/g, "")}`;
-      link.setAttribute("aria-label", t("crisis.number", { number }));
-    }
-    link.hidden = !number;
+    store.dispatch({ type: "config", crisis: configResources(await response.json()) });
   } catch {
-    // The default crisis text is already in the page.
+    // "Talk to someone now" still opens; the room's own resources come with the join.
   }
 }
 
@@ -206,6 +202,7 @@ function mountRegions() {
     part.mount(document),
     bars.mount(document, ctx),
     alerts.mount($("alerts"), ctx),
+    crisis.mount(document, ctx),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
   store.subscribe(render);

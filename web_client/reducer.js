@@ -1,8 +1,11 @@
 // The page's state and the pure function that changes it: reduce(state, action) -> state.
-// Actions are protocol happenings (snapshot, resumed, event, conn, terminal, lobby) and local
-// ones (tick, note, slow, select, sending, arm/disarm, screen, leave). Room events are applied the same whether
+// Actions are protocol happenings (snapshot, resumed, event, conn, terminal, lobby, conversation)
+// and local ones (tick, note, slow, select, sending, arm/disarm, screen, leave, and the private
+// conversations' own: conversations.js). Room events are applied the same whether
 // replayed or live; whether anything is *said* about them is effects.js's business.
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
+
+import { CONVERSATION_ACTIONS, emptyConversations, initialConversations } from "./conversations.js";
 
 export const REACTIONS = ["heart", "thanks", "hug", "strength", "same"];
 const MAX_LOG = 200;
@@ -16,6 +19,7 @@ export function initialState() {
     now: 0, // the server's clock (ms) at the last action that knew it
     hello: null,
     noteCount: 0,
+    ...initialConversations(),
     ...emptyRoom(),
   };
 }
@@ -40,6 +44,7 @@ function emptyRoom() {
     sending: false, // a post is on its way
     armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
     welcome: false, // the "how this room works" card shows
+    ...emptyConversations(), // this seat's private conversations (conversations.js)
   };
 }
 
@@ -70,6 +75,7 @@ const ACTIONS = {
   disarm: (state, a) => (state.armed === a.key ? { ...state, armed: null } : state),
   welcome: (state, a) => ({ ...state, welcome: Boolean(a.on) }),
   event: (state, a) => (EVENTS[a.frame.event]?.(state, a.frame) ?? state),
+  ...CONVERSATION_ACTIONS,
 };
 
 /** Seatings that show the welcome card: a new arrival, not a return (resume, resync). */
@@ -101,6 +107,8 @@ function loadSnapshot(state, { ack, reason }) {
     selected: reason === "resync" ? state.selected : null,
     modlog: reason === "resync" ? state.modlog : [],
     welcome: WELCOMED.has(reason) ? true : state.welcome,
+    // A resync is the same seat: its private conversations live on apart from the room's history.
+    ...(reason === "resync" ? { conversations: state.conversations, lane: state.lane } : {}),
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
