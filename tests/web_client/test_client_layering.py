@@ -12,7 +12,15 @@ from tests.web_client.jsscan import CLIENT, imports, sources, strip_comments
 
 PROTOCOL = CLIENT / "protocol"
 STORE = [
-    CLIENT / name for name in ("store.js", "reducer.js", "selectors.js", "effects.js", "bridge.js")
+    CLIENT / name
+    for name in (
+        "store.js",
+        "reducer.js",
+        "selectors.js",
+        "conversations.js",
+        "effects.js",
+        "bridge.js",
+    )
 ]
 VIEWS = [CLIENT / "regions", CLIENT / "dom.js", CLIENT / "announce.js", CLIENT / "app.js"]
 DOM_NAMES = re.compile(
