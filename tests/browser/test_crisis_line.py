@@ -1,4 +1,4 @@
-""""Talk to someone now" and the crisis line on a 360 px phone (issue 14): in view on every
+"""The "Talk to someone now" button and the crisis line on a 360 px phone (issue 14): in view on every
 screen, whatever the room's state and however far the page and the timeline scroll, together
 with the sharer's and the facilitators' pinned bars; the line is a `tel:` link; tapping the
 button shows the resources at once; axe-core finds nothing on the new screens.
@@ -61,7 +61,8 @@ def crisis_line(tab: Tab) -> Any:
 
 def inside(box: dict[str, float] | None, why: str) -> None:
     assert box is not None, why
-    assert box["x"] >= 0 and box["y"] >= 0, (why, box)
+    assert box["x"] >= 0, (why, box)
+    assert box["y"] >= 0, (why, box)
     assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (why, box)
     assert box["y"] + box["height"] <= PHONE["height"] + 0.5, (why, box)
 
@@ -79,7 +80,8 @@ def expect_all_in_view(tab: Tab, state: str, *others: Any) -> None:
             inside(box, f"{state}: {script}")
         for i, a in enumerate(boxes):
             for b in boxes[i + 1 :]:
-                assert a is not None and b is not None
+                assert a is not None
+                assert b is not None
                 apart = (
                     a["y"] + a["height"] <= b["y"] + 0.5
                     or b["y"] + b["height"] <= a["y"] + 0.5
