@@ -69,7 +69,7 @@ export default {
   "announce.conversation.ended": "The private conversation has ended.",
   "report.thanks.on_call": "Thank you. No facilitator is here right now; the on-call team has your report.",
   "report.thanks.kept": "Thank you. No facilitator is here and nobody is on call right now; your report is kept for staff to see when one signs in.",
-  "report.thanks.queued": "Thank you. No facilitator is here right now; your report is in the on-call queue for staff.",
+  "report.thanks.queued": "Thank you. No facilitator is here right now, so your report went to the on-call queue: staff on call see it now, and if nobody is on call it is kept until one signs in.",
   "report.thanks.sent": "Thank you. Your report was sent.",
   "lobby.facilitator_here": "Facilitator here",
   "lobby.on_call": "Someone on call",

@@ -69,7 +69,7 @@ export default {
   "announce.conversation.ended": "La conversación privada ha terminado.",
   "report.thanks.on_call": "Gracias. Ahora no hay ningún facilitador en la sala; el equipo de guardia tiene tu aviso.",
   "report.thanks.kept": "Gracias. No hay ningún facilitador en la sala ni nadie de guardia ahora mismo; tu aviso se guarda para que el equipo lo vea cuando alguien entre.",
-  "report.thanks.queued": "Gracias. Ahora no hay ningún facilitador en la sala; tu aviso está en la cola de guardia del equipo.",
+  "report.thanks.queued": "Gracias. Ahora no hay ningún facilitador en la sala, así que tu aviso ha ido a la cola de guardia: quien esté de guardia lo ve ahora y, si no hay nadie, se guarda hasta que alguien del equipo entre.",
   "report.thanks.sent": "Gracias. Tu aviso se ha enviado.",
   "lobby.facilitator_here": "Con facilitador",
   "lobby.on_call": "Alguien de guardia",
