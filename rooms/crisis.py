@@ -36,8 +36,10 @@ __all__ = [
     "Source",
     "parse_resources",
     "region_of",
+    "resource_to_mapping",
     "resources_for",
     "tel_uri",
+    "views",
     "warnings",
 ]
 
@@ -353,3 +355,32 @@ def _as_list(value: object) -> list[object]:
     if not isinstance(value, list):
         raise CrisisConfigError("languages must be a list")
     return value
+
+
+def resource_to_mapping(entry: CrisisResource) -> dict[str, object]:
+    """Plain data (JSON, TOML) that `parse_resources` reads back to an equal entry."""
+    return {
+        "label": entry.label,
+        "channel": str(entry.channel),
+        "number": entry.number,
+        "keyword": entry.keyword,
+        "hours": entry.hours,
+        "languages": list(entry.languages),
+        "url": entry.url,
+        "verified_on": None if entry.verified_on is None else entry.verified_on.isoformat(),
+    }
+
+
+def views(resolution: Resolution) -> list[dict[str, str]]:
+    """What a client shows, emergency first: `{label, number, channel, link, hours}` with
+    `link` a `tel:` (digits only), `sms:` or https link (docs/protocol.md, "Crisis resources")."""
+    return [
+        {
+            "label": found.resource.label,
+            "number": found.resource.number,
+            "channel": str(found.resource.channel),
+            "link": found.href,
+            "hours": found.resource.hours,
+        }
+        for found in resolution.entries
+    ]

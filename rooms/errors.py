@@ -37,6 +37,10 @@ class RoomsCode(StrEnum):
     MESSAGE_NOT_FOUND = "message_not_found"
     BUSY = "busy"
     UNAVAILABLE = "unavailable"
+    MEMBER_NOT_FOUND = "member_not_found"
+    """A private word names nobody seated in this room (rooms/conversations.py Rule 1)."""
+    CONVERSATION_NOT_FOUND = "conversation_not_found"
+    """No such conversation, it ended, or the sender is not one of its two parties."""
 
 
 DeniedCode = fx.Refusal | RoomsCode

@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 import facilitation as fx
 from facilitation.shipped import SHIPPED_FORMATS
+from rooms.crisis import CrisisConfigError, CrisisResource, parse_resources, resource_to_mapping
 
 __all__ = ["Access", "RoomConfig", "RoomConfigError", "format_from_config", "format_to_config"]
 
@@ -43,6 +44,9 @@ class RoomConfig:
     given inline (`[rooms.format]`), checked by `Format.from_mapping`; None: plain rounds."""
     language: str = "en"
     """The language the room meets in, shown in the directory (`en`, `es`)."""
+    crisis: tuple[CrisisResource, ...] = ()
+    """The room's own crisis entries (`[[rooms.crisis]]` tables, rooms/crisis.py); empty: the
+    locale's and the server's defaults."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
@@ -78,8 +82,16 @@ class RoomConfig:
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise RoomConfigError(f"{key}: true or false")
+        crisis = data.get("crisis") or []
+        if not isinstance(crisis, list) or not all(isinstance(c, Mapping) for c in crisis):
+            raise RoomConfigError("crisis: a list of crisis entries")
+        try:
+            resources = parse_resources(crisis, where="crisis")
+        except CrisisConfigError as exc:
+            raise RoomConfigError(str(exc)) from None
         return cls(
             slug=slug,
+            crisis=resources,
             name=name,
             description=description,
             access=access,
@@ -92,7 +104,11 @@ class RoomConfig:
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain data that `from_mapping` reads back to an equal room (a shipped format by key)."""
-        return {**asdict(self), "format": format_to_config(self.format)}
+        return {
+            **asdict(self),
+            "format": format_to_config(self.format),
+            "crisis": [resource_to_mapping(entry) for entry in self.crisis],
+        }
 
 
 def format_from_config(value: object) -> fx.Format | None:

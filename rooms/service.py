@@ -10,7 +10,8 @@ It builds the parts and wires them together; each job lives in its own module:
   removal and ban;
 - the meeting store (rooms/meeting.py): every state change, by compare-and-set;
 - the hub (rooms/hub.py): fan-out; and `LiveRooms` (rooms/live.py): per-room state;
-- safety (rooms/safety.py): bans, removals, reports and the moderation log in the store.
+- safety (rooms/safety.py): bans, removals, reports and the moderation log in the store;
+- talk (rooms/talk.py): private conversations (the crisis lane, a private word).
 
 Identity and role always come from the caller's `Seat`, which the server builds from its own
 session, never from a frame. The service also reacts to room events for every node (the hub
@@ -48,6 +49,7 @@ from rooms.safety import Safety, SafetyRecords
 from rooms.seat import Seat, Subscriber
 from rooms.seating import JoinResult, ResumeResult, Seating
 from rooms.sessions import Sessions
+from rooms.talk import Talk
 from rooms.timers import RoomTimer
 
 __all__ = [
@@ -129,12 +131,20 @@ class RoomsService:
             resume_max_bytes=s.resume_max_bytes,
         )
         self.sessions = Sessions(backend, clock, lifetime=s.session_lifetime)
+        self.talk = Talk(
+            backend,
+            clock,
+            lifetime=s.session_lifetime,
+            seat_hold=s.rules.seat_hold_seconds,
+            max_text_chars=s.max_text_chars,
+        )
         self._stopping: set[asyncio.Task[None]] = set()
         self.hub.hooks.append(self._on_event)
         self.hub.on_room_open.append(self._room_opened)
         self.hub.on_room_close.append(self._room_closed)
 
     async def aclose(self) -> None:
+        await self.talk.aclose()
         await self.hub.aclose()
 
     # -- seating ---------------------------------------------------------------------------------

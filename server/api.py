@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from rooms.errors import BackendUnavailable, RoomNotFound
 from rooms.model import RoomConfig, RoomConfigError
+from server.crisis_lines import CrisisLines, today
 from server.tokens import FACILITATOR_INVITE_MAX_AGE, ROOM_INVITE_MAX_AGE
 
 __all__ = [
@@ -52,9 +53,16 @@ async def list_rooms(request: Request) -> Response:
 
 
 async def client_config(request: Request) -> Response:
-    settings = _state(request).settings
+    node = _state(request)
+    settings = node.settings
+    day = today(node.service.clock.now())
     return JSONResponse(
-        {"crisis_text": settings.crisis_line_text, "crisis_number": settings.crisis_line_number}
+        {
+            "crisis_text": settings.crisis_line_text,
+            "crisis_number": settings.crisis_line_number,
+            # rooms/crisis.py: never empty, emergency first, each with its tel:/sms:/https link
+            "crisis": CrisisLines.from_settings(settings).resolve(None, None, day),
+        }
     )
 
 

@@ -181,6 +181,7 @@ def create_app(
         )
         facilitators = Facilitators(st, tokens, node_clock)
         endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings)
+        await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
         app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
         sweeper = asyncio.create_task(

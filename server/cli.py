@@ -28,6 +28,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -39,6 +40,7 @@ from server import storage
 from server.admin_token import ensure_admin_token, token_for_cli
 from server.cli_store import add_store_commands
 from server.credentials import new_secret, write_private
+from server.crisis_lines import CrisisLines, today
 from server.settings import Settings, SettingsError
 
 __all__ = ["main"]
@@ -76,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    _warn_about_crisis_lines(settings)
     backend = "redis" if settings.redis_url else "in-memory"
     print(
         f"sharecircle: serving http://{settings.host}:{settings.port}/ ({backend} backend, "
@@ -84,6 +87,13 @@ def _serve(args: argparse.Namespace) -> int:
     )
     run(settings)
     return 0
+
+
+def _warn_about_crisis_lines(settings: Settings) -> None:
+    """No crisis number set, or entries nobody verified for a year: say so at start-up."""
+    lines = CrisisLines.from_settings(settings)
+    for warning in lines.warnings(settings.rooms, today(time.time())):
+        print(f"sharecircle: warning: {warning}", file=sys.stderr, flush=True)
 
 
 def _check_store(settings: Settings) -> str:

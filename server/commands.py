@@ -22,14 +22,20 @@ from facilitation import rules
 from server.wire import MAX_INT, CommandSpec, Field
 
 __all__ = [
+    "CONVERSATION_COMMANDS",
     "SESSION_SPECS",
     "SPECS",
+    "ConversationEnd",
+    "ConversationSay",
+    "CrisisCancel",
+    "CrisisRequest",
     "Join",
     "Leave",
     "Ping",
     "Post",
     "React",
     "Resume",
+    "WordOpen",
     "engine_spec",
 ]
 
@@ -79,6 +85,49 @@ class React:
     """False takes a reaction back."""
 
 
+@dataclass(frozen=True, slots=True)
+class CrisisRequest:
+    """ "Talk to someone now" (docs/protocol.md §3.5)."""
+
+    locale: str | None = None
+    """The member's locale (`en-GB`), for their region's crisis entries."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisCancel:
+    """ "I'm OK for now": withdraws the alert and ends the conversation."""
+
+    conversation: str
+
+
+@dataclass(frozen=True, slots=True)
+class WordOpen:
+    """A facilitator's private word with a member seated in their room."""
+
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSay:
+    conversation: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEnd:
+    conversation: str
+
+
+CONVERSATION_COMMANDS: Final = (
+    CrisisRequest,
+    CrisisCancel,
+    WordOpen,
+    ConversationSay,
+    ConversationEnd,
+)
+"""Commands about private conversations (server/conversation_handlers.py)."""
+
+
 def _spec(name: str, build: Callable[..., object], *fields: Field) -> tuple[str, CommandSpec]:
     return name, CommandSpec(name, fields, build)
 
@@ -121,6 +170,17 @@ SESSION_SPECS: Final = dict(
             Field("reaction", "str", choices=REACTIONS),
             Field("on", "bool", required=False, default=True),
         ),
+        # private conversations (§3.5); a conversation id is `cv_` and 16 URL-safe characters
+        _spec("crisis.request", CrisisRequest, Field("locale", "str", required=False, hi=35)),
+        _spec("crisis.cancel", CrisisCancel, Field("conversation", "str", lo=1, hi=64)),
+        _spec("word.open", WordOpen, Field("member", "str", lo=1, hi=64)),
+        _spec(
+            "conversation.say",
+            ConversationSay,
+            Field("conversation", "str", lo=1, hi=64),
+            Field("text", "str", lo=1, hi=8000),
+        ),
+        _spec("conversation.end", ConversationEnd, Field("conversation", "str", lo=1, hi=64)),
     ]
 )
 """Commands the server handles itself, before or beside the meeting."""

@@ -27,7 +27,7 @@ from starlette.websockets import WebSocket
 
 from server import metrics
 from server.codes import CloseCode, ServerCode
-from server.commands import Join, Ping, Post, Resume
+from server.commands import ConversationSay, Join, Ping, Post, Resume
 from server.connection import DIRECT_SEND, Close, Connection
 from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
@@ -229,6 +229,7 @@ class Endpoint:
         seated, session.seat = session.seat, None
         if seated is None:
             return
+        self.handlers.conversations.closed(seated, link.conn)
         try:
             await self.handlers.service.disconnected(seated)
         except Exception as exc:
@@ -291,7 +292,7 @@ class Endpoint:
         """None when the command may run now, else the milliseconds until its bucket has room."""
         if isinstance(command, (Ping, Join, Resume)):
             return None
-        if isinstance(command, Post):
+        if isinstance(command, (Post, ConversationSay)):  # a private message counts as a post
             return await link.rates.post()
         return await link.rates.command()
 

@@ -24,8 +24,10 @@ from rooms.seating import JoinResult
 from rooms.service import RoomsService
 from rooms.sessions import SessionRecord, SessionRevoked
 from server.codes import CloseCode, ServerCode
-from server.commands import Join, Leave, Ping, Post, React, Resume
+from server.commands import CONVERSATION_COMMANDS, Join, Leave, Ping, Post, React, Resume
 from server.connection import Connection
+from server.conversation_handlers import ConversationHandlers
+from server.crisis_lines import CrisisLines, today
 from server.errors import ProtocolError
 from server.facilitators import FacilitatorRevoked, Facilitators, needs_powers
 from server.join_guard import join_guard
@@ -68,6 +70,9 @@ class Handlers:
         self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
         self.joins = join_guard(settings)
         """Joins per client address on this node: throttles, lobby places, raid sources."""
+        self.crisis_lines = CrisisLines.from_settings(settings)
+        self.conversations = ConversationHandlers(service, self.crisis_lines)
+        """Private conversations: the crisis lane and a facilitator's private word."""
 
     async def dispatch(
         self, session: Session, conn: Connection, peer: Peer, cid: str | int, command: object
@@ -89,6 +94,8 @@ class Handlers:
             return
         if isinstance(command, (Join, Resume)) and conn.pending is not None:
             conn.start_delivery()  # the ack first, then missed and buffered events in order
+        if isinstance(command, Resume) and session.seat is not None:
+            await self.conversations.resumed(session.seat, conn)
 
     async def _run(
         self, session: Session, conn: Connection, peer: Peer, command: object
@@ -101,12 +108,15 @@ class Handlers:
         assert seat is not None  # the session table runs room commands only when seated
         if session.basis is not None and not isinstance(command, Leave):  # leaving always works
             await self._check_basis(session, seat, command)
+        if isinstance(command, CONVERSATION_COMMANDS):
+            return await self.conversations.run(seat, command)
         if isinstance(command, Post):
             return {"seq": await self.service.post(seat, command.text)}
         if isinstance(command, React):
             given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
             return {"seq": given}
         if isinstance(command, Leave):
+            await self.conversations.left(seat, conn)
             await self.service.leave(seat)
             session.seat = None
             session.step(Step.LEFT)
@@ -211,7 +221,7 @@ class Handlers:
             await self.service.abandon(result.seat)  # away, then released, like a lost socket
             raise
         self._seat(session, conn, result.seat, result.cursor)
-        return {"token": token, **_snapshot(result)}
+        return {"token": token, **self._snapshot(result)}
 
     async def _join_counted(
         self,
@@ -254,7 +264,7 @@ class Handlers:
         """The room's lobby is on: wait, seeing nothing, until a facilitator decides."""
         session.lobby_seat = result.seat
         session.step(Step.PARKED)
-        return {"lobby": True, "ticket": result.ticket, "room": _snapshot(result)["room"]}
+        return {"lobby": True, "ticket": result.ticket, "room": self._snapshot(result)["room"]}
 
     async def admit(self, session: Session, conn: Connection, seq: int) -> None:
         """A facilitator let the waiting person in with the event at `seq`: seat them."""
@@ -274,7 +284,7 @@ class Handlers:
         except BackendUnavailable:
             conn.lost_state()
             return
-        conn.send({"type": "admitted", "token": token, **_snapshot(snapshot)})
+        conn.send({"type": "admitted", "token": token, **self._snapshot(snapshot)})
         conn.start_delivery()
 
     async def _resume(
@@ -299,8 +309,9 @@ class Handlers:
             await self.service.sessions.reseated(record, seat.joined_seq)
         self._seat(session, conn, seat, result.cursor, result.missed)
         reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
+        reply["conversations"] = await self.conversations.live(seat)
         if result.snapshot is not None:
-            reply.update(_snapshot(result.snapshot))
+            reply.update(self._snapshot(result.snapshot))
             reply["reason"] = result.reason
         else:
             reply["missed"] = len(result.missed)
@@ -336,8 +347,8 @@ class Handlers:
                 "This session already has the most connections allowed.",
             )
 
-    @staticmethod
     def _seat(
+        self,
         session: Session,
         conn: Connection,
         seat: Seat,
@@ -347,6 +358,12 @@ class Handlers:
         session.seat = seat
         session.step(Step.SEATED)
         conn.prepare_delivery(cursor, backlog or [])
+        self.conversations.seated(seat, conn)
+
+    def _snapshot(self, result: JoinResult) -> dict[str, Any]:
+        """The room as a join, admission or resync shows it, with the room's crisis entries."""
+        day = today(self.service.clock.now())
+        return _room_snapshot(result, self.crisis_lines.resolve(None, result.seat.room, day))
 
     async def _open_session(self, seat: Seat, basis: str | None = None) -> str:
         """A new server-side session for a person just seated, and its token (ids only, and
@@ -364,7 +381,7 @@ class Handlers:
         return self.tokens.session(claims)
 
 
-def _snapshot(result: JoinResult) -> dict[str, Any]:
+def _room_snapshot(result: JoinResult, crisis: list[dict[str, str]]) -> dict[str, Any]:
     room = result.seat.room
     return {
         "member": result.member,
@@ -375,6 +392,7 @@ def _snapshot(result: JoinResult) -> dict[str, Any]:
             "access": room.access,
             "self_led": room.self_led,
             "language": room.language,
+            "crisis": crisis,
         },
         "members": result.members,
         "observers": result.observers,

@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from facilitation.shipped import SHIPPED_FORMATS
+from rooms.crisis import CrisisConfigError, tel_uri
 from rooms.model import RoomConfig
 from server.credentials import read_secret_file
 from server.settings_sources import (
@@ -261,7 +262,22 @@ class Settings(BaseSettings):
         "emergency or crisis number.",
         "Crisis line shown on every screen of the browser client.",
     )
-    crisis_line_number: str = _s("", "The local crisis number shown with that text.")
+    crisis_line_number: str = _s(
+        "",
+        "The server's default crisis number (digits, spaces, `+ - ( ) . /`), shown as a `tel:` "
+        "link with `crisis_line_label`; rooms may set their own (`[[rooms.crisis]]`). Unset: "
+        "the locale's entries if `crisis_regions` is on, else an international directory of "
+        "helplines, and `sharecircle serve` warns at start-up.",
+    )
+    crisis_line_label: str = _s(
+        "Crisis line", "What the default crisis number is called where it is shown."
+    )
+    crisis_line_hours: str = _s("24/7", "When the default crisis number answers.")
+    crisis_regions: bool = _s(
+        False,
+        "Offer each member the crisis entries of their locale's region (rooms/crisis.py "
+        "`EXAMPLES`: unverified examples; check every entry before turning this on).",
+    )
     raid_joins: int = _s(10, "New identities within the raid window that trigger raid mode.")
     raid_window_seconds: int = _s(30, "The raid detection window.")
     ban_network_marks: bool = _s(
@@ -290,6 +306,17 @@ class Settings(BaseSettings):
         "environment); four defaults if none.",
         shown="see below",
     )
+
+    @field_validator("crisis_line_number")
+    @classmethod
+    def _dialable(cls, value: str) -> str:
+        """A number a phone can dial (it becomes a `tel:` link), or empty."""
+        if value.strip():
+            try:
+                tel_uri(value)
+            except CrisisConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value.strip()
 
     @model_validator(mode="before")
     @classmethod

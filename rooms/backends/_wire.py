@@ -9,17 +9,18 @@ binary type and writes strings as msgpack `str`; so the reader unpacks with `raw
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import msgpack
 
-from rooms.backends.base import Envelope
+from rooms.backends.base import ConversationEvent, Envelope, Gap
 from rooms.errors import BackendError
 
 __all__ = [
     "check_blob",
     "check_name",
     "check_payloads",
+    "conversation_events",
     "new_epoch",
     "pack_envelope",
     "seconds_to_ms",
@@ -84,3 +85,15 @@ def unpack_envelope(data: bytes) -> Envelope:
         return Envelope(seq=seq, epoch=epoch.decode("ascii"), ts_ms=ts_ms, payload=payload)
     except Exception as exc:
         raise BackendError(f"undecodable envelope ({type(exc).__name__})") from None
+
+
+async def conversation_events(
+    inbox: AsyncIterator[Envelope | Gap],
+) -> AsyncIterator[ConversationEvent | Gap]:
+    """The conversation bus as conversation events: on the bus an envelope's `epoch` field
+    carries the conversation id (both backends pack it so), and its seq is the conversation's."""
+    async for item in inbox:
+        if isinstance(item, Gap):
+            yield item
+        else:
+            yield ConversationEvent(item.epoch, item.seq, item.ts_ms, item.payload)

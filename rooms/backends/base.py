@@ -19,6 +19,11 @@ What a backend keeps, per room:
 - **room configs**, so a room an admin creates on one node exists on all of them;
 - **sessions**: one small record per session with a time-to-live, so a session revoked on one node
   (leave, removal, ban) is revoked on all of them (rooms/sessions.py).
+
+And, beside the rooms, **private conversations** (rooms/talk.py): small records with a
+time-to-live, and per conversation a sequence and a window of events, each event kept only for
+the replay window and everything deleted at once by `drop_conversation`. Their events travel on
+one cluster-wide conversation bus, never on a room's stream.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Protocol
 
 __all__ = [
     "Backend",
+    "ConversationEvent",
     "Envelope",
     "Gap",
     "Position",
@@ -85,6 +91,17 @@ class Versioned:
 
     version: int
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEvent:
+    """One event of a private conversation: its own seq (1, 2, ... per conversation), the
+    backend's time, and an opaque payload. It is never part of any room's history."""
+
+    conversation: str
+    seq: int
+    ts_ms: int
+    payload: bytes
 
 
 class Backend(Protocol):
@@ -185,6 +202,40 @@ class Backend(Protocol):
 
     async def load_rooms(self) -> dict[str, bytes]:
         """Every stored room configuration, by slug."""
+        ...
+
+    async def put_conversation(self, key: str, record: bytes, ttl: float) -> None:
+        """Create or replace a conversation record (or index) that disappears after `ttl`."""
+        ...
+
+    async def get_conversation(self, key: str) -> bytes | None:
+        """The conversation record, or None if it was never made, expired or was dropped."""
+        ...
+
+    async def append_conversation(
+        self, conversation: str, payload: bytes, ttl: float
+    ) -> int | None:
+        """Give `payload` the conversation's next seq, keep it for the replay window, and send it
+        on the conversation bus, atomically. `ttl` bounds how long the seq counter lives.
+
+        Returns the seq, or None when the conversation has no record (it ended): nothing is
+        kept or sent then.
+        """
+        ...
+
+    async def replay_conversation(self, conversation: str, after: int) -> list[ConversationEvent]:
+        """The conversation's events after seq `after` that are still in the window, in order."""
+        ...
+
+    async def drop_conversation(self, conversation: str) -> None:
+        """Delete the record, the seq counter and every kept event of a conversation at once."""
+        ...
+
+    def subscribe_conversations(
+        self,
+    ) -> AbstractAsyncContextManager[AsyncIterator[ConversationEvent | Gap]]:
+        """Receive every conversation event appended on any node, until the context exits; a
+        `Gap` when some may have been missed (catch up with `replay_conversation`)."""
         ...
 
     async def ping(self) -> None:

@@ -22,12 +22,21 @@ from rooms.backends._wire import (
     check_blob,
     check_name,
     check_payloads,
+    conversation_events,
     new_epoch,
     pack_envelope,
     seconds_to_ms,
     unpack_envelope,
 )
-from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
+from rooms.backends.base import (
+    Backend,
+    ConversationEvent,
+    Envelope,
+    Gap,
+    Position,
+    Resync,
+    Versioned,
+)
 from rooms.clock import Clock, SystemClock
 from rooms.errors import BackendUnavailable
 
@@ -62,6 +71,17 @@ class _Store:
     )  # key -> (expiry ms, record)
     configs: dict[str, bytes] = field(default_factory=dict)
     sweep_at_ms: int = 0
+    talk: _Talk = field(default_factory=lambda: _Talk())
+
+
+@dataclass(slots=True)
+class _Talk:
+    """Private conversations: records, counters, kept events, and the bus's subscribers."""
+
+    records: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # key -> (expiry, rec)
+    seqs: dict[str, tuple[int, int]] = field(default_factory=dict)  # conversation -> (expiry, seq)
+    events: dict[str, deque[ConversationEvent]] = field(default_factory=dict)
+    inboxes: set[Inbox] = field(default_factory=set)
 
 
 class MemoryBackend:
@@ -219,6 +239,73 @@ class MemoryBackend:
         self._check_open()
         return dict(self._store.configs)
 
+    # -- private conversations -------------------------------------------------------------
+
+    async def put_conversation(self, key: str, record: bytes, ttl: float) -> None:
+        self._check_open()
+        expiry = self._now_ms() + seconds_to_ms(ttl)
+        self._talk().records[check_name(key, "key")] = (expiry, check_blob(record, "record"))
+
+    async def get_conversation(self, key: str) -> bytes | None:
+        found = self._talk().records.get(check_name(key, "key"))
+        if found is None or found[0] <= self._now_ms():
+            return None
+        return found[1]
+
+    async def append_conversation(
+        self, conversation: str, payload: bytes, ttl: float
+    ) -> int | None:
+        talk = self._talk()
+        (payload,) = check_payloads([payload])
+        if await self.get_conversation(check_name(conversation, "conversation")) is None:
+            return None
+        now = self._now_ms()
+        _, last = talk.seqs.get(conversation, (0, 0))
+        talk.seqs[conversation] = (now + seconds_to_ms(ttl), last + 1)
+        event = ConversationEvent(conversation, last + 1, now, payload)
+        kept = talk.events.setdefault(conversation, deque())
+        kept.append(event)
+        self._trim_talk(kept, now)
+        wire = pack_envelope(event.seq, conversation, now, payload)
+        for inbox in list(talk.inboxes):
+            inbox.put(unpack_envelope(wire))
+        return event.seq
+
+    async def replay_conversation(self, conversation: str, after: int) -> list[ConversationEvent]:
+        kept = self._talk().events.get(check_name(conversation, "conversation"))
+        if not kept:
+            return []
+        self._trim_talk(kept, self._now_ms())
+        return [event for event in kept if event.seq > after]
+
+    async def drop_conversation(self, conversation: str) -> None:
+        talk = self._talk()
+        for table in (talk.records, talk.seqs, talk.events):
+            table.pop(check_name(conversation, "conversation"), None)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_conversations(
+        self,
+    ) -> AsyncIterator[AsyncIterator[ConversationEvent | Gap]]:
+        talk = self._talk()
+        inbox = Inbox(self._queue_size)
+        talk.inboxes.add(inbox)
+        try:
+            yield conversation_events(inbox)
+        finally:
+            talk.inboxes.discard(inbox)
+            inbox.close()
+
+    def _talk(self) -> _Talk:
+        self._check_open()
+        self._sweep()
+        return self._store.talk
+
+    def _trim_talk(self, kept: deque[ConversationEvent], now: int) -> None:
+        cutoff = now - self._window_ms
+        while kept and (kept[0].ts_ms < cutoff or len(kept) > self._max_events):
+            kept.popleft()
+
     async def ping(self) -> None:
         self._check_open()
 
@@ -290,6 +377,15 @@ class MemoryBackend:
             del store.claims[key]
         for key in [k for k, (expiry, _) in store.sessions.items() if expiry <= now]:
             del store.sessions[key]
+        talk = store.talk
+        for key in [k for k, (expiry, _) in talk.records.items() if expiry <= now]:
+            del talk.records[key]
+        for key in [k for k, (expiry, _) in talk.seqs.items() if expiry <= now]:
+            del talk.seqs[key]
+        for key, kept in list(talk.events.items()):
+            self._trim_talk(kept, now)
+            if not kept:
+                del talk.events[key]
 
 
 _: type[Backend] = MemoryBackend

@@ -27,8 +27,24 @@ from rooms.backends import _redis_topology as topology
 from rooms.backends._redis_errors import mapped_errors, reply_bytes
 from rooms.backends._redis_keys import KeyLayout
 from rooms.backends._redis_pubsub import ListenerOptions, PubSubListener
-from rooms.backends._wire import check_blob, check_name, check_payloads, new_epoch, seconds_to_ms
-from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
+from rooms.backends._redis_talk import BUS, RedisConversations
+from rooms.backends._wire import (
+    check_blob,
+    check_name,
+    check_payloads,
+    conversation_events,
+    new_epoch,
+    seconds_to_ms,
+)
+from rooms.backends.base import (
+    Backend,
+    ConversationEvent,
+    Envelope,
+    Gap,
+    Position,
+    Resync,
+    Versioned,
+)
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable
 
@@ -116,6 +132,13 @@ class RedisBackend:
         self._cluster = isinstance(client, RedisCluster)
         self._scripts: dict[str, tuple[str, str]] = {}  # source -> (text to run, its SHA1)
         self._closed = False
+        self._talk = RedisConversations(
+            self._keys,
+            self._script,
+            self._now_arg,
+            window_ms=self._window_ms,
+            max_events=window_max_events,
+        )
         self._listener = PubSubListener(
             topology.router_for(client),
             self._keys.channel,
@@ -319,6 +342,33 @@ class RedisBackend:
         with mapped_errors():
             stored = await self._redis.hgetall(self._keys.rooms)
         return {reply_bytes(slug).decode(): reply_bytes(config) for slug, config in stored.items()}
+
+    # -- private conversations (_redis_talk.py) ---------------------------------------------
+
+    async def put_conversation(self, key: str, record: bytes, ttl: float) -> None:
+        await self._talk.put(key, record, ttl)
+
+    async def get_conversation(self, key: str) -> bytes | None:
+        return await self._talk.get(key)
+
+    async def append_conversation(
+        self, conversation: str, payload: bytes, ttl: float
+    ) -> int | None:
+        return await self._talk.append(conversation, payload, ttl)
+
+    async def replay_conversation(self, conversation: str, after: int) -> list[ConversationEvent]:
+        return await self._talk.replay(conversation, after)
+
+    async def drop_conversation(self, conversation: str) -> None:
+        await self._talk.drop(conversation)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_conversations(
+        self,
+    ) -> AsyncIterator[AsyncIterator[ConversationEvent | Gap]]:
+        self._check_open()
+        async with self._listener.subscribe(BUS) as inbox:
+            yield conversation_events(inbox)
 
     async def ping(self) -> None:
         """On a cluster, every master must answer (each one serves some rooms)."""

@@ -80,6 +80,8 @@ async def stored_bytes(factory: BackendFactory, backend: Backend) -> bytes:
             blobs += [info for _, info in room.presence.values()]
             if room.state is not None:
                 blobs.append(room.state.data)
+        blobs += [record for _, record in store.talk.records.values()]
+        blobs += [event.payload for kept in store.talk.events.values() for event in kept]
         return b"\n".join(blobs)
     admin = factory.admin()
     try:

@@ -1,0 +1,418 @@
+"""Private conversations on a node: the I/O around rooms/conversations.py.
+
+What is where (docs/privacy.md, "Private conversations"):
+
+- the record (kind, room, the two parties' keys and display names, the alert id) and each
+  party's index of live conversations are backend records with a time-to-live (the session
+  lifetime), never on disk;
+- the events (status changes, messages, the end) get the conversation's own seq, are kept in the
+  backend only for the replay window, and reach every node on the conversation bus; each node
+  hands them to its local connections of the parties the event names, and to nobody else;
+- ending a conversation drops the record and every kept event at once.
+
+Who is local: the server attaches each seated room connection under its member key and each
+staff connection under its staff key (`attach`), and detaches it when it closes. A party away
+for longer than the seat hold ends their conversations (`away`); a clean leave ends them at once.
+
+The crisis lane talks to the alert desk (rooms/alerts.py) through `CrisisDesk`: a request raises
+a CRISIS alert whose subject is the conversation id; taking it makes the taker the other party
+(`answered`); a release (or a console drop) puts the member back to `waiting`, a resolve ends
+the conversation. The member's resources never wait for any of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, Protocol
+
+import msgpack
+
+import facilitation as fx
+from rooms.backends.base import Backend, ConversationEvent, Gap
+from rooms.clock import Clock
+from rooms.conversations import (
+    Conversation,
+    Ended,
+    Kind,
+    Party,
+    Sent,
+    Status,
+    frames_for,
+    status,
+)
+from rooms.errors import Denied, RoomsCode
+from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.text import TextRejected, clean_text
+
+__all__ = ["CrisisDesk", "Outlet", "Talk"]
+
+log = logging.getLogger(__name__)
+
+BUS_RETRY_SECONDS = (0.1, 5.0)
+"""Backoff range of the bus listener after a failure (it never gives up while the node runs)."""
+
+
+class Outlet(Protocol):
+    """A local connection as conversations see it: an id, and a non-blocking send."""
+
+    @property
+    def conn_id(self) -> str: ...
+
+    def send(self, frame: Mapping[str, Any]) -> None: ...
+
+
+class CrisisDesk(Protocol):
+    """What the crisis lane needs of the alert desk (rooms/alerts.py `AlertDesk`)."""
+
+    async def raise_alert(self, kind: AlertKind, room: str, subject: str = "") -> Alert: ...
+
+    async def withdraw(self, alert_id: str, reason: CancelReason) -> None: ...
+
+    async def on_call(self) -> frozenset[str]: ...
+
+    def watch(self, callback: Callable[[Alert], None]) -> Callable[[], None]: ...
+
+
+def _not_found() -> Denied:
+    return Denied(RoomsCode.CONVERSATION_NOT_FOUND, "That conversation has ended.")
+
+
+class Talk:
+    """This node's side of every private conversation."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        clock: Clock,
+        *,
+        lifetime: float,
+        seat_hold: float,
+        max_text_chars: int,
+    ) -> None:
+        self.backend = backend
+        self.clock = clock
+        self.lifetime = lifetime
+        self.seat_hold = seat_hold
+        self.max_text_chars = max_text_chars
+        self.desk: CrisisDesk | None = None
+        self._local: dict[str, dict[str, Outlet]] = {}  # party key -> conn id -> outlet
+        self._last: dict[tuple[str, str], int] = {}  # (conn id, conversation) -> last seq sent
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._bus: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._unwatch: Callable[[], None] | None = None
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def use_desk(self, desk: CrisisDesk) -> None:
+        """Raise crisis alerts on `desk` and follow its alerts (releases, resolves)."""
+        self.desk = desk
+        self._unwatch = desk.watch(self._on_alert)
+
+    async def start(self, ready_within: float = 5.0) -> None:
+        """Listen on the conversation bus; returns once subscribed (or after `ready_within`)."""
+        self._bus = asyncio.create_task(self._listen(), name="conversations")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ready_within):
+                await self._ready.wait()
+
+    async def aclose(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+        tasks = [*self._tasks, *([self._bus] if self._bus else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- local parties -------------------------------------------------------------------------
+
+    def attach(self, key: str, outlet: Outlet) -> None:
+        self._local.setdefault(key, {})[outlet.conn_id] = outlet
+
+    def detach(self, key: str, outlet: Outlet) -> None:
+        outlets = self._local.get(key, {})
+        outlets.pop(outlet.conn_id, None)
+        if not outlets:
+            self._local.pop(key, None)
+        for pair in [p for p in self._last if p[0] == outlet.conn_id]:
+            del self._last[pair]
+
+    def away(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
+        """A party's connection here closed without a goodbye: after the seat hold, unless
+        they are back (here or on another node), their conversations end."""
+        if key not in self._local:
+            self._spawn(self._gone_later(key, still_here))
+
+    async def _gone_later(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
+        if not await self.live(key):
+            return
+        await self.clock.sleep_until(self.clock.now() + self.seat_hold)
+        if key in self._local or await still_here():
+            return
+        await self.end_all(key, Ended.GONE)
+
+    # -- opening -------------------------------------------------------------------------------
+
+    async def request_crisis(self, room: str, member: Party) -> tuple[Conversation, Status, int]:
+        """Open (or find) this person's crisis conversation and raise its alert; returns it,
+        the member's status and the number of staff on call."""
+        found = [c for c in await self.live(member.key) if c.kind is Kind.CRISIS]
+        conversation = found[0] if found else await self._new_crisis(room, member)
+        on_call = await self._on_call()
+        told = status(conversation, on_call)
+        if not found:
+            fields = {"kind": str(Kind.CRISIS), "status": str(told), "on_call": on_call}
+            await self._send(conversation, Sent("conversation.status", (member.key,), fields))
+        return conversation, told, on_call
+
+    async def _new_crisis(self, room: str, member: Party) -> Conversation:
+        conversation = Conversation(_new_id(), Kind.CRISIS, room, member, None)
+        await self._save(conversation)
+        await self._index(member.key, conversation.id, add=True)
+        if self.desk is None:
+            return conversation
+        try:
+            alert = await self.desk.raise_alert(AlertKind.CRISIS, room, subject=conversation.id)
+        except Exception as exc:  # the member's resources and status never wait for the desk
+            log.warning("room %s: crisis alert not raised: %s", room, type(exc).__name__)
+            return conversation
+        conversation = Conversation(
+            conversation.id, Kind.CRISIS, room, member, conversation.other, alert.id
+        )
+        await self._save(conversation)
+        return conversation
+
+    async def open_word(self, room: str, facilitator: Party, member: Party) -> Conversation:
+        """A facilitator's private word with a member of their room (checked by the caller,
+        rooms/conversations.py `word_refusal`)."""
+        conversation = Conversation(_new_id(), Kind.WORD, room, member, facilitator)
+        await self._save(conversation)
+        for key in conversation.keys:
+            await self._index(key, conversation.id, add=True)
+        opened = {"kind": str(Kind.WORD), "room": room, "with": facilitator.name}
+        await self._send(conversation, Sent("conversation.opened", (member.key,), opened))
+        return conversation
+
+    async def answered(self, alert: Alert, staff: Party) -> Conversation | None:
+        """A staff member took the CRISIS alert: they are the other party from now on."""
+        conversation = await self.find(alert.subject)
+        if conversation is None:
+            return None
+        conversation = conversation.answered_by(staff)
+        await self._save(conversation)
+        await self._index(staff.key, conversation.id, add=True)
+        member = conversation.member
+        told = {"status": str(Status.ANSWERED), "by": staff.name}
+        await self._send(conversation, Sent("conversation.status", (member.key,), told))
+        opened = {"kind": str(Kind.CRISIS), "room": conversation.room, "with": member.name}
+        await self._send(conversation, Sent("conversation.opened", (staff.key,), opened))
+        return conversation
+
+    # -- speaking and ending ---------------------------------------------------------------------
+
+    async def say(self, key: str, conversation_id: str, raw_text: str) -> int:
+        """A party's message; returns its seq in the conversation."""
+        try:
+            text = clean_text(raw_text, max_chars=self.max_text_chars)
+        except TextRejected as exc:
+            raise Denied(fx.Refusal.BAD_REQUEST, str(exc)) from None
+        conversation = await self.find(conversation_id)
+        sender = conversation.party(key) if conversation is not None else None
+        if conversation is None or sender is None:
+            raise _not_found()
+        fields = {"name": sender.name, "text": text}
+        sent = Sent("conversation.message", conversation.keys, fields, sender=key)
+        seq = await self._send(conversation, sent)
+        if seq is None:
+            raise _not_found()
+        return seq
+
+    async def end(self, key: str, conversation_id: str, reason: Ended | None = None) -> None:
+        """A party ends it (`reason` None: by whom it says); both sides get `ended`."""
+        conversation = await self.find(conversation_id)
+        if conversation is None or conversation.party(key) is None:
+            raise _not_found()
+        if reason is None:
+            reason = Ended.BY_MEMBER if key == conversation.member.key else Ended.BY_OTHER
+        await self._close(conversation, reason)
+
+    async def end_all(self, key: str, reason: Ended) -> None:
+        """Every live conversation of this party ends (they left, or are gone)."""
+        for conversation in await self.live(key):
+            await self._close(conversation, reason)
+
+    async def _close(self, conversation: Conversation, reason: Ended) -> None:
+        if conversation.kind is Kind.CRISIS and conversation.other is None:
+            await self._withdraw(conversation, reason)
+        ended = Sent("conversation.ended", conversation.keys, {"reason": str(reason)})
+        await self._send(conversation, ended)
+        await self.backend.drop_conversation(conversation.id)
+        for key in conversation.keys:
+            await self._index(key, conversation.id, add=False)
+
+    async def _withdraw(self, conversation: Conversation, reason: Ended) -> None:
+        if self.desk is None or conversation.alert is None:
+            return
+        why = CancelReason.MEMBER_GONE if reason is Ended.GONE else CancelReason.MEMBER_OK
+        try:
+            await self.desk.withdraw(conversation.alert, why)
+        except Exception as exc:
+            log.warning(
+                "room %s: crisis alert not withdrawn: %s", conversation.room, type(exc).__name__
+            )
+
+    # -- the desk's alerts -----------------------------------------------------------------------
+
+    def _on_alert(self, alert: Alert) -> None:
+        """Desk watcher (every node): a released crisis waits again; a resolved one ends."""
+        if alert.kind is not AlertKind.CRISIS:
+            return
+        if alert.status is AlertStatus.OPEN:
+            self._spawn(self._reopened(alert))
+        elif alert.status is AlertStatus.RESOLVED:
+            self._spawn(self._resolved(alert))
+
+    async def _reopened(self, alert: Alert) -> None:
+        conversation = await self.find(alert.subject)
+        if conversation is None or conversation.other is None:
+            return
+        if not await self.backend.claim(f"cv-reopen:{alert.id}:{alert.opened_at}", 60.0):
+            return  # another node tells the member
+        staff = conversation.other
+        conversation = conversation.answered_by(None)
+        await self._save(conversation)
+        await self._index(staff.key, conversation.id, add=False)
+        on_call = await self._on_call()
+        told = {"status": str(status(conversation, on_call)), "on_call": on_call}
+        await self._send(
+            conversation, Sent("conversation.status", (conversation.member.key,), told)
+        )
+        await self._send(
+            conversation, Sent("conversation.ended", (staff.key,), {"reason": "released"})
+        )
+
+    async def _resolved(self, alert: Alert) -> None:
+        conversation = await self.find(alert.subject)
+        if conversation is not None and await self.backend.claim(f"cv-end:{alert.id}", 60.0):
+            await self._close(conversation, Ended.RESOLVED)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    async def find(self, conversation_id: str) -> Conversation | None:
+        if not conversation_id.startswith("cv_"):
+            return None
+        data = await self.backend.get_conversation(conversation_id)
+        return None if data is None else Conversation.from_bytes(data)
+
+    async def live(self, key: str) -> list[Conversation]:
+        """This party's live conversations (the index drops what has ended)."""
+        found = []
+        for conversation_id in await self._ids(key):
+            conversation = await self.find(conversation_id)
+            if conversation is not None and conversation.party(key) is not None:
+                found.append(conversation)
+        return found
+
+    async def replay_to(self, key: str, outlet: Outlet) -> list[Conversation]:
+        """After a resume: the events of this party's live conversations still in the window
+        that this connection has not had, to this connection only."""
+        conversations = await self.live(key)
+        for conversation in conversations:
+            after = self._last.get((outlet.conn_id, conversation.id), 0)
+            for event in await self.backend.replay_conversation(conversation.id, after):
+                self._hand(outlet, key, event)
+        return conversations
+
+    # -- internals -------------------------------------------------------------------------------
+
+    async def _on_call(self) -> int:
+        if self.desk is None:
+            return 0
+        try:
+            return len(await self.desk.on_call())
+        except Exception as exc:
+            log.warning("on-call count unavailable: %s", type(exc).__name__)
+            return 0
+
+    async def _save(self, conversation: Conversation) -> None:
+        await self.backend.put_conversation(conversation.id, conversation.to_bytes(), self.lifetime)
+
+    async def _ids(self, key: str) -> list[str]:
+        data = await self.backend.get_conversation(f"idx:{key}")
+        return [] if data is None else [str(i) for i in msgpack.unpackb(data)]
+
+    async def _index(self, key: str, conversation_id: str, *, add: bool) -> None:
+        ids = [i for i in await self._ids(key) if i != conversation_id]
+        if add:
+            ids.append(conversation_id)
+        if ids:
+            await self.backend.put_conversation(f"idx:{key}", msgpack.packb(ids), self.lifetime)
+        else:
+            await self.backend.drop_conversation(f"idx:{key}")
+
+    async def _send(self, conversation: Conversation, sent: Sent) -> int | None:
+        return await self.backend.append_conversation(
+            conversation.id, sent.to_bytes(), self.lifetime
+        )
+
+    async def _listen(self) -> None:
+        """The bus, for as long as the node runs: deliver, and catch up after a gap."""
+        failures = 0
+        while True:
+            try:
+                async with self.backend.subscribe_conversations() as bus:
+                    self._ready.set()
+                    failures = 0
+                    async for item in bus:
+                        if isinstance(item, Gap):
+                            await self._catch_up()
+                        else:
+                            self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # log ids only, back off, listen again
+                log.warning("conversation bus: %s", type(exc).__name__)
+            failures += 1
+            low, high = BUS_RETRY_SECONDS
+            await asyncio.sleep(min(high, low * 2**failures))
+
+    async def _catch_up(self) -> None:
+        for key, outlets in list(self._local.items()):
+            for outlet in list(outlets.values()):
+                await self.replay_to(key, outlet)
+
+    def _deliver(self, event: ConversationEvent) -> None:
+        sent = Sent.from_bytes(event.payload)
+        for key in sent.to:
+            for outlet in list(self._local.get(key, {}).values()):
+                self._hand(outlet, key, event, sent)
+
+    def _hand(
+        self, outlet: Outlet, key: str, event: ConversationEvent, sent: Sent | None = None
+    ) -> None:
+        sent = sent or Sent.from_bytes(event.payload)
+        pair = (outlet.conn_id, event.conversation)
+        if key not in sent.to or event.seq <= self._last.get(pair, 0):
+            return
+        self._last[pair] = event.seq
+        outlet.send(frames_for(sent, event.conversation, event.seq, event.ts_ms, key))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("conversation task failed: %s", type(task.exception()).__name__)
+
+
+def _new_id() -> str:
+    return "cv_" + secrets.token_urlsafe(12)
