@@ -11,10 +11,14 @@
 //   lane           null | {status, code}  a crisis request in flight ("asking") or refused
 //                                         ("unavailable"), before the server gave it an id
 // Conversation: {id, kind: "crisis"|"word", status, with, onCall, mine, resources, at, messages,
-//   unread}; status is waiting | nobody_on_call | answered (crisis) or open (word), then ended.
+//   unread, seen, reason}; status is waiting | nobody_on_call | answered (crisis) or open (word),
+//   then ended (with the server's `reason`). `mine`: I opened it (my crisis request, or my word
+//   as the facilitator). `seen`: the conversation seqs applied, so a frame sent again on a
+//   resume changes nothing (docs/protocol.md §3.7).
 // A message: {seq, from: "me"|"them", name, text, ts}, each seq once, in seq order.
 
 const MAX_MESSAGES = 200;
+const MAX_SEEN = 400;
 const LIVE = new Set(["waiting", "nobody_on_call", "answered", "open"]);
 const CRISIS_STATUSES = new Set(["waiting", "nobody_on_call", "answered", "ended"]);
 /** How long a wait lasts before the lane says plainly that nobody has joined yet (SAFETY-NET §3). */
@@ -72,7 +76,7 @@ const upsert = (state, id, fields, base = {}) => {
     conversations[at] = { ...conversations[at], ...fields };
     return { ...state, conversations };
   }
-  const fresh = { id, kind: "word", status: "open", with: "", onCall: null, mine: false, resources: [], at: state.now, messages: [], unread: 0, ...base, ...fields };
+  const fresh = { id, kind: "word", status: "open", with: "", onCall: null, mine: false, resources: [], at: state.now, messages: [], unread: 0, seen: [], reason: null, ...base, ...fields };
   return { ...state, conversations: [...state.conversations, fresh] };
 };
 
@@ -90,8 +94,10 @@ export const CONVERSATION_ACTIONS = {
     return c && sheet.open && c.unread ? upsert(next, c.id, { unread: 0 }) : next;
   },
   "crisis.asking": (state) => ({ ...state, lane: { status: "asking", code: null }, sheet: { open: true, focus: "crisis" } }),
-  "crisis.refused": (state, a) => ({ ...state, lane: { status: "unavailable", code: a.code ?? null } }),
+  "crisis.refused": (state, a) => ({ ...state, lane: { status: "unavailable", code: a.code ?? null, resources: [] } }),
   "crisis.opened"(state, { ack, now }) {
+    // The resources come even when the server could not open the conversation (no backend).
+    if (!ack.conversation) return { ...state, lane: { status: "unavailable", code: null, resources: cleanResources(ack.resources) } };
     const status = CRISIS_STATUSES.has(ack.status) ? ack.status : "waiting";
     const old = find(state, ack.conversation);
     const next = upsert({ ...state, lane: null }, ack.conversation, {
@@ -111,8 +117,34 @@ export const CONVERSATION_ACTIONS = {
     const focus = state.sheet.focus === a.id ? null : state.sheet.focus;
     return { ...state, conversations, sheet: { ...state.sheet, focus } };
   },
-  conversation: (state, a) => CONVERSATION_EVENTS[a.frame?.event]?.(state, a.frame) ?? state,
+  conversation(state, { frame: f }) {
+    const apply = CONVERSATION_EVENTS[f?.event];
+    if (!apply || !f.conversation) return state;
+    const c = find(state, f.conversation);
+    if (typeof f.seq === "number" && c?.seen.includes(f.seq)) return state; // already applied
+    const next = apply(state, f);
+    return typeof f.seq === "number" && next !== state ? upsert(next, f.conversation, { seen: [...find(next, f.conversation).seen, f.seq].slice(-MAX_SEEN) }) : next;
+  },
 };
+
+/**
+ * The conversations a join or resume ack says are still open for me (`conversations`,
+ * docs/protocol.md §3.2): known ones kept as they are, others taken up; their frames follow.
+ */
+export function withOpenConversations(state, ack, facilitator) {
+  let next = state;
+  for (const item of Array.isArray(ack?.conversations) ? ack.conversations : []) {
+    if (!item?.conversation || find(next, item.conversation)) continue;
+    const crisis = item.kind === "crisis";
+    next = upsert(next, item.conversation, {
+      kind: crisis ? "crisis" : "word",
+      with: item.with ?? "",
+      status: crisis ? (item.with ? "answered" : "waiting") : "open",
+      mine: crisis || Boolean(facilitator),
+    });
+  }
+  return next;
+}
 
 /** Conversation frames (`{"type": "conversation", "event": ...}`), never room events. */
 export const CONVERSATION_EVENTS = {
@@ -139,7 +171,7 @@ export const CONVERSATION_EVENTS = {
     const unread = (c?.unread ?? 0) + (message.from === "them" && !(c && showing(state, c)) ? 1 : 0);
     return upsert(state, f.conversation, { messages, unread });
   },
-  "conversation.ended": (state, f) => upsert(state, f.conversation, { status: "ended" }),
+  "conversation.ended": (state, f) => upsert(state, f.conversation, { status: "ended", reason: f.reason ?? null }),
 };
 
 // -- derived facts ---------------------------------------------------------------------------
@@ -166,6 +198,7 @@ export function sheetIsLane(state) {
 export function crisisResources(state) {
   const lane = crisisConversation(state)?.resources ?? [];
   if (lane.length) return lane;
+  if (state.lane?.resources?.length) return state.lane.resources;
   const room = cleanResources(state.room?.crisis);
   return room.length ? room : state.crisis.config;
 }
@@ -218,6 +251,19 @@ export const laneCounting = (state) => {
   const c = crisisConversation(state);
   return Boolean(c && (c.status === "waiting" || c.status === "nobody_on_call"));
 };
+
+/**
+ * Who ended a conversation, from my side: "me", "them", "gone" (a party left the room) or null
+ * (still open, or not said). The member's side of the lane and of a word is the member's.
+ */
+export function endedBy(c) {
+  if (c?.status !== "ended" || !c.reason) return null;
+  if (c.reason === "gone") return "gone";
+  const memberSide = c.kind === "crisis" || !c.mine;
+  if (c.reason === "member") return memberSide ? "me" : "them";
+  if (c.reason === "other" || c.reason === "resolved") return memberSide ? "them" : "me";
+  return null;
+}
 
 /** Whether I can write in a conversation now, or why not ("ended", "waiting", "reconnecting"). */
 export function sayBlock(state, c) {

@@ -5,7 +5,7 @@
 // replayed or live; whether anything is *said* about them is effects.js's business.
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
 
-import { CONVERSATION_ACTIONS, emptyConversations, initialConversations } from "./conversations.js";
+import { CONVERSATION_ACTIONS, emptyConversations, initialConversations, withOpenConversations } from "./conversations.js";
 
 export const REACTIONS = ["heart", "thanks", "hug", "strength", "same"];
 const MAX_LOG = 200;
@@ -61,7 +61,8 @@ const ACTIONS = {
   returning: (state, a) => ({ ...state, ...emptyRoom(), screen: "room", returning: a.room }),
   snapshot: loadSnapshot,
   resumed(state, a) {
-    return a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
+    const next = a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
+    return withOpenConversations(next, a.ack, a.ack.member?.role === "facilitator");
   },
   lobby: (state, a) => ({ ...state, screen: "notice", notice: { kind: "waiting", params: { room: a.ack.room?.name ?? "" } } }),
   terminal: (state, a) => ({ ...state, ...emptyRoom(), screen: "notice", notice: { kind: a.kind, params: {} } }),
@@ -112,7 +113,7 @@ function loadSnapshot(state, { ack, reason }) {
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
-  return next;
+  return withOpenConversations(next, ack, ack.member?.role === "facilitator");
 }
 
 function withMember(state, member) {

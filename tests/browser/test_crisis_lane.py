@@ -11,6 +11,7 @@ open; axe-core finds nothing on the new screens."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from tests.browser.catalog import text
 from tests.browser.conftest import CRISIS_NUMBER, TIMEOUT_MS, Room, Tab, admin_post
@@ -126,8 +128,8 @@ def staff_token(node: NodeProcess, name: str) -> str:
 class Raw:
     """A WebSocket speaking docs/protocol.md as any client could; every frame it gets is kept."""
 
-    def __init__(self, node: NodeProcess) -> None:
-        self.ws: ClientConnection = connect(node.url, subprotocols=["sharecircle.v1.json"])
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
         self.frames: list[dict[str, Any]] = []
         json.loads(self.ws.recv(timeout=WAIT_S))  # hello
 
@@ -143,32 +145,27 @@ class Raw:
     def wait(self, matches: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The first frame (kept or new) that matches, within the tests' bound."""
         deadline = time.monotonic() + WAIT_S
-        for frame in self.frames:
-            if matches(frame):
-                self.frames.remove(frame)
-                return frame
+        for kept in self.frames:
+            if matches(kept):
+                self.frames.remove(kept)
+                return kept
         while (left := deadline - time.monotonic()) > 0:
-            frame = json.loads(self.ws.recv(timeout=left))
+            frame: dict[str, Any] = json.loads(self.ws.recv(timeout=left))
             if matches(frame):
                 return frame
             self.frames.append(frame)
         raise AssertionError("no such frame in time")
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 @pytest.fixture
 def raw() -> Iterator[Callable[[NodeProcess], Raw]]:
-    made: list[Raw] = []
+    with contextlib.ExitStack() as stack:
 
-    def make(node: NodeProcess) -> Raw:
-        made.append(Raw(node))
-        return made[-1]
+        def make(node: NodeProcess) -> Raw:
+            protocols = [Subprotocol("sharecircle.v1.json")]
+            return Raw(stack.enter_context(connect(node.url, subprotocols=protocols)))
 
-    yield make
-    for client in made:
-        client.close()
+        yield make
 
 
 def on_call_staff(raw: Callable[[NodeProcess], Raw], node: NodeProcess, name: str) -> Raw:

@@ -179,3 +179,45 @@ test("the protocol client passes conversation frames on to the seated page only"
   assert.deepEqual(got, ["conversation.opened"]);
   session.dispose();
 });
+
+test("no conversation in the ack (the server's backend is away): the resources still show, honestly 'unavailable'", () => {
+  const s = run(seat(), connected, { type: "crisis.asking" }, opened({ conversation: null, status: null, resources: [SAMARITANS] }));
+  assert.equal(conv.laneStatus(s).status, "unavailable");
+  assert.deepEqual(conv.crisisResources(s).map((r) => r.label), ["Samaritans"]);
+  assert.equal(s.conversations.length, 0);
+});
+
+test("every conversation frame applies once by its seq, status frames too", () => {
+  const answered = (seq) => frame("conversation.status", { conversation: "cv_1", seq, status: "answered", by: "Ana" });
+  const waiting = (seq) => frame("conversation.status", { conversation: "cv_1", seq, status: "waiting", on_call: 1 });
+  const s = run(seat(), connected, opened(), answered(2), waiting(3), answered(2));
+  assert.equal(conv.laneStatus(s).status, "waiting", "a replayed 'answered' does not undo a later 'waiting'");
+  assert.deepEqual(conv.crisisConversation(s).seen, [2, 3]);
+});
+
+test("a resume's ack brings back the conversations still open; their frames follow", () => {
+  const ack = { ...joinAck(ME), conversations: [
+    { conversation: "cv_1", kind: "crisis", with: "Ana" },
+    { conversation: "cv_w", kind: "word", with: "Host" },
+    { conversation: "cv_2", kind: "crisis", with: null },
+  ] };
+  const s = run({ type: "snapshot", reason: "resync", ack });
+  assert.deepEqual(s.conversations.map((c) => [c.id, c.kind, c.status, c.with, c.mine]), [
+    ["cv_1", "crisis", "answered", "Ana", true],
+    ["cv_w", "word", "open", "Host", false],
+    ["cv_2", "crisis", "waiting", "", true],
+  ]);
+  const again = reduce(run(seat(), connected, say(1, "me", "hi", "cv_w")), { type: "resumed", ack: { ...ack, conversations: [{ conversation: "cv_w", kind: "word", with: "Host" }] } });
+  assert.equal(again.conversations[0].messages.length, 1, "a known conversation is kept as it is");
+});
+
+test("who ended it, from my side", () => {
+  const ended = (fields) => conv.endedBy({ status: "ended", ...fields });
+  assert.equal(ended({ kind: "crisis", reason: "member" }), "me");
+  assert.equal(ended({ kind: "crisis", reason: "resolved" }), "them");
+  assert.equal(ended({ kind: "word", mine: true, reason: "member" }), "them");
+  assert.equal(ended({ kind: "word", mine: true, reason: "other" }), "me");
+  assert.equal(ended({ kind: "word", mine: false, reason: "other" }), "them");
+  assert.equal(ended({ kind: "word", reason: "gone" }), "gone");
+  assert.equal(conv.endedBy({ status: "open", reason: null }), null);
+});

@@ -6,7 +6,7 @@
 
 import { h, fill, setText, keyedList } from "../dom.js";
 import { t, timeOfDay } from "../i18n.js";
-import { sayBlock } from "../conversations.js";
+import { endedBy, sayBlock } from "../conversations.js";
 
 const NEAR_BOTTOM_PX = 60;
 
@@ -111,7 +111,7 @@ function endLabel(c) {
 
 function update(v, state, c) {
   const block = sayBlock(state, c);
-  const shape = [c.status, c.with, c.messages, c.mine, block, state.myId].map((x) => (typeof x === "object" ? x : String(x)));
+  const shape = [c.status, c.reason, c.with, c.messages, c.mine, block, state.myId].map((x) => (typeof x === "object" ? x : String(x)));
   if (v.drawn && shape.every((x, i) => x === v.drawn[i])) return;
   v.drawn = shape;
   setText(v.who, privacyText(c));
@@ -120,7 +120,8 @@ function update(v, state, c) {
   setText(v.send, t("conv.send"));
   v.text.disabled = Boolean(block) && block !== "reconnecting";
   v.send.disabled = Boolean(block);
-  setText(v.why, block ? t(`conv.why.${block}`) : "");
+  const by = endedBy(c);
+  setText(v.why, !block ? "" : by ? t(`conv.ended.${by}`, { name: c.with || t("conv.someone") }) : t(`conv.why.${block}`));
   v.why.hidden = !block;
   setText(v.end, endLabel(c));
   v.list.setAttribute("aria-label", t("conv.messages", { name: c.with || t("conv.someone") }));

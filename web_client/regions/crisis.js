@@ -93,7 +93,9 @@ async function askForHelp(ctx) {
   }
   ctx.store.dispatch({ type: "crisis.asking" });
   let code = null;
-  const ack = await ctx.act("crisis.request", {}, null, (err) => {
+  // The browser's language picks the member's region's numbers, where the operator has them.
+  const locale = String(globalThis.navigator?.language ?? "").slice(0, 35);
+  const ack = await ctx.act("crisis.request", locale ? { locale } : {}, null, (err) => {
     code = err?.code ?? "unknown";
   });
   if (ack) ctx.dispatch({ type: "crisis.opened", ack });
