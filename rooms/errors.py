@@ -6,8 +6,9 @@ RoomsError
 └── BackendError              the backend misbehaved (a bug or an unexpected reply)
     └── BackendUnavailable    the backend cannot be reached right now; retry later
 
-A refusal has exactly one form above the engine: `Denied`, whose code is either the engine's
-`Refusal` (passed through unchanged) or a `RoomsCode` for what only this layer checks. The
+A refusal has exactly one form above the engine: `Denied`, whose code is the engine's
+`Refusal` (passed through unchanged), a `RoomsCode` for what only this layer checks, or the
+on-call machine's `OnCallRefusal` (rooms/alerts.py `AlertDenied`). The
 server maps `Denied` to an error frame in one place and builds its `ErrorCode` from both enums.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import facilitation as fx
+from rooms.oncall.errors import OnCallRefusal
 
 __all__ = [
     "BackendError",
@@ -43,8 +45,8 @@ class RoomsCode(StrEnum):
     """No such conversation, it ended, or the sender is not one of its two parties."""
 
 
-DeniedCode = fx.Refusal | RoomsCode
-"""Every code a `Denied` may carry."""
+DeniedCode = fx.Refusal | RoomsCode | OnCallRefusal
+"""Every code a `Denied` may carry (`OnCallRefusal`: the alert desk's, rooms/alerts.py)."""
 
 
 class RoomsError(Exception):

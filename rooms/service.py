@@ -334,6 +334,7 @@ class RoomsService:
                     "observers": await self.presence.count_observers(room.slug),
                     "mode": view["mode"],
                     "round": view["round"] is not None,
+                    "facilitator_present": state.facilitator_present(),
                 }
             )
         return out

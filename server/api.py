@@ -33,17 +33,20 @@ def _state(request: Request) -> Any:
     return request.app.state.node
 
 
-_LIVE_FIELDS = ("members", "observers", "mode", "round", "part")
+_LIVE_FIELDS = ("members", "observers", "mode", "round", "part", "facilitator_present")
 """What a room's card says about the meeting now; for closed rooms, only the admin sees it."""
 
 
 async def list_rooms(request: Request) -> Response:
     """The rooms. A closed room's live fields are null unless the admin token is sent: who is
     in a private group, and when it meets, is not for anyone who can reach the node."""
+    node = _state(request)
     try:
-        rooms = await _state(request).service.summaries()
+        rooms = await node.service.summaries()
+        on_call = node.oncall is not None and bool(await node.oncall.desk.on_call())
     except BackendUnavailable:
         return JSONResponse({"error": "unavailable"}, status_code=503)
+    rooms = [{**room, "on_call": on_call} for room in rooms]  # someone on call, server-wide
     if not authorized(request):
         rooms = [
             {**room, **dict.fromkeys(_LIVE_FIELDS)} if room["access"] == "closed" else room

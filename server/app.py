@@ -34,6 +34,7 @@ from server.facilitators import Facilitators
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
+from server.oncall_setup import OnCall
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
@@ -60,6 +61,8 @@ class Node:
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
+    oncall: OnCall | None = None
+    """The pager, the alert desk and the alert sources (server/oncall_setup.py)."""
 
 
 class SharecircleApp(Starlette):
@@ -180,10 +183,16 @@ def create_app(
             session_lifetime=settings.session_lifetime_seconds,
         )
         facilitators = Facilitators(st, tokens, node_clock)
-        endpoint = Endpoint(Handlers(service, tokens, settings, facilitators), settings)
+        oncall = await OnCall.open(
+            settings, store=st, backend=be, service=service, clock=node_clock
+        )
+        service.talk.use_desk(oncall.desk)  # crisis requests raise alerts on the desk
+        handlers = Handlers(service, tokens, settings, facilitators)
+        handlers.route_report = oncall.sources.route_report
+        endpoint = Endpoint(handlers, settings)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st)
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, oncall=oncall)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )
@@ -192,6 +201,7 @@ def create_app(
         finally:
             endpoint.drain()
             sweeper.cancel()
+            await oncall.aclose()
             await service.aclose()
             if backend is None:
                 await be.aclose()

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,8 @@ class Handlers:
         self.crisis_lines = CrisisLines.from_settings(settings)
         self.conversations = ConversationHandlers(service, self.crisis_lines)
         """Private conversations: the crisis lane and a facilitator's private word."""
+        self.route_report: Callable[[str, int, str], Awaitable[str]] | None = None
+        """Where a filed report went (`AlertSources.route_report`): the ack's `routed`."""
 
     async def dispatch(
         self, session: Session, conn: Connection, peer: Peer, cid: str | int, command: object
@@ -122,7 +125,10 @@ class Handlers:
             session.step(Step.LEFT)
             return {}
         seq = await self.service.command(seat, command)  # type: ignore[arg-type]
-        return {} if seq is None else {"seq": seq}
+        reply: dict[str, Any] = {} if seq is None else {"seq": seq}
+        if isinstance(command, fx.Report) and self.route_report is not None:
+            reply["routed"] = await self.route_report(seat.room.slug, command.mid, seat.member_id)
+        return reply
 
     async def _enter(
         self, session: Session, conn: Connection, peer: Peer, command: Join | Resume

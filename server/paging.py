@@ -185,6 +185,12 @@ class Pager:
         elif isinstance(effect, StandDown):
             self._stand_down(effect.alert)
 
+    def settle(self, alert_id: str) -> None:
+        """Stop retrying this alert's pending `alert.unclaimed` deliveries (it was taken or
+        closed, possibly on another node); sends nothing."""
+        for key in [k for k in self._unclaimed if k[0] == alert_id]:
+            self._unclaimed.pop(key).cancel()
+
     async def test(self, name: str) -> EndpointStatus:
         """Send one `endpoint.test` event to endpoint `name`, once, and report the answer.
 
@@ -243,9 +249,11 @@ class Pager:
         }.get(str(alert.status))
         if kind is None:
             return
-        for key in [k for k in self._unclaimed if k[0] == alert.id]:
-            self._unclaimed.pop(key).cancel()
-        paged = self._paged.get(alert.id, set())
+        self.settle(alert.id)
+        # Another node may have sent the pages (the alert desk carries out each effect on the
+        # node whose compare-and-set won): then stand every endpoint down.
+        everyone = {e.name for e in self.settings.endpoints} if alert.pages > 0 else set()
+        paged = self._paged.get(alert.id) or everyone
         if alert.status.closed:
             self._paged.pop(alert.id, None)
         event = self._event(alert, kind, 0, 0)

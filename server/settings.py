@@ -28,6 +28,7 @@ from server.credentials import read_secret_file
 from server.settings_sources import (
     FILE_VALUES,
     CommaList,
+    PagingEndpoints,
     Rooms,
     Secret,
     SettingsError,
@@ -278,6 +279,24 @@ class Settings(BaseSettings):
         "Offer each member the crisis entries of their locale's region (rooms/crisis.py "
         "`EXAMPLES`: unverified examples; check every entry before turning this on).",
     )
+    paging_endpoints: PagingEndpoints = _s(
+        (),
+        "Where on-call pages go: `[[paging.endpoint]]` tables in the file (docs/operations.md, "
+        '"Paging webhooks"), a JSON list of them in the environment. None: consoles only.',
+        secret=True,
+        shown="none",
+    )
+    paging_allow_private: bool = _s(
+        False,
+        "Let paging endpoints be private, loopback or link-local addresses, and plain `http://` "
+        "(a receiver on the same host or LAN; tests).",
+    )
+    paging_timeout_seconds: float = _s(10.0, "How long one paging attempt may take.")
+    staff_console_url: Unset = _s(
+        None,
+        "Base URL of the staff console that pages link to (`…/alerts/<id>`). Unset: "
+        "`public_origin` + `/staff`, or no link when that is unset too.",
+    )
     raid_joins: int = _s(10, "New identities within the raid window that trigger raid mode.")
     raid_window_seconds: int = _s(30, "The raid detection window.")
     ban_network_marks: bool = _s(
@@ -411,6 +430,15 @@ class Settings(BaseSettings):
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):
             raise SettingsError("rooms: two rooms share a slug")
+        from server.oncall_setup import paging_settings
+        from server.paging_settings import PagingConfigError
+
+        try:
+            paging_settings(self)
+        except PagingConfigError as exc:
+            raise SettingsError(f"paging_endpoints: {exc}") from None
+        if self.paging_timeout_seconds <= 0:
+            raise SettingsError("paging_timeout_seconds: more than 0")
         from server.origins import OriginPolicy
 
         try:

@@ -3,7 +3,8 @@
 server/settings.py declares every setting (`Settings`); this module holds the machinery around
 those declarations:
 
-- the value types a setting may have (`Unset`, `Secret`, `CommaList`, `Rooms`), with the
+- the value types a setting may have (`Unset`, `Secret`, `CommaList`, `Rooms`,
+  `PagingEndpoints`), with the
   validators that turn what a source gives (an environment string, a TOML value) into it;
 - the sources: the TOML file's values (`toml_values`), visible to `Settings` through
   `FILE_VALUES` while `Settings.load` runs, and their priority (`sources_by_priority`);
@@ -36,11 +37,15 @@ from pydantic_settings import (
 )
 
 from rooms.model import RoomConfig, RoomConfigError
+from rooms.oncall import PageLevel
 from server.credentials import problem
+from server.paging_formats import Receiver
+from server.paging_settings import Endpoint
 
 __all__ = [
     "FILE_VALUES",
     "CommaList",
+    "PagingEndpoints",
     "Rooms",
     "Secret",
     "SettingsError",
@@ -78,6 +83,46 @@ def _room_tables(value: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
+_LEVELS = {"on_call": PageLevel.ON_CALL, "all_staff": PageLevel.ALL_STAFF}
+_ENDPOINT_KEYS = frozenset({"name", "url", "receiver", "secrets", "token", "min_level"})
+
+
+def _endpoint_tables(value: Any) -> Any:
+    """`[[paging.endpoint]]` tables (or a JSON list) → `Endpoint`, each checked by itself.
+    Errors name the endpoint, never its URL, token or secret."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("a list of endpoint tables")
+    out = []
+    for table in value:
+        if isinstance(table, Endpoint):
+            out.append(table)
+            continue
+        if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+            raise ValueError("each endpoint is a table with a `name`")
+        name = table["name"]
+        unknown = set(table) - _ENDPOINT_KEYS
+        if unknown:
+            raise ValueError(f"endpoint {name!r}: unknown key {sorted(unknown)[0]}")
+        try:
+            out.append(
+                Endpoint(
+                    name=name,
+                    url=str(table.get("url", "")),
+                    receiver=Receiver(table.get("receiver", "generic")),
+                    secrets=tuple(str(s) for s in table.get("secrets", ())),
+                    token=str(table.get("token", "")),
+                    min_level=_LEVELS[table.get("min_level", "on_call")],
+                )
+            )
+        except KeyError:
+            raise ValueError(f"endpoint {name!r}: min_level is on_call or all_staff") from None
+        except (TypeError, ValueError) as exc:  # PagingConfigError is a ValueError
+            if "receiver" in str(exc) or "Receiver" in str(exc):
+                raise ValueError(f"endpoint {name!r}: unknown receiver") from None
+            raise ValueError(str(exc)) from None
+    return tuple(out)
+
+
 def _real_secret(value: str | None, info: ValidationInfo) -> str | None:
     """A secret that is no placeholder and holds 32 bytes of key material (server/credentials)."""
     why = None if value is None else problem(value)
@@ -94,6 +139,8 @@ Secret = Annotated[str | None, BeforeValidator(blank_is_unset), AfterValidator(_
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
 """A list; comma-separated in the environment."""
 Rooms = Annotated[tuple[InstanceOf[RoomConfig], ...], BeforeValidator(_room_tables)]
+PagingEndpoints = Annotated[tuple[InstanceOf[Endpoint], ...], BeforeValidator(_endpoint_tables)]
+"""Paging endpoints: `[[paging.endpoint]]` tables in the file, a JSON list in the environment."""
 
 FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("settings_file", default=None)
 """While `Settings.load` runs: the TOML file's values. Otherwise None, and only the values
@@ -128,18 +175,26 @@ def named_error(exc: ValidationError, fields: dict[str, FieldInfo]) -> SettingsE
 
 
 def toml_values(path: Path) -> dict[str, Any]:
-    """The `[server]` table's keys, and `rooms` from the `[[rooms]]` tables."""
+    """The `[server]` table's keys, `rooms` from the `[[rooms]]` tables and `paging_endpoints`
+    from the `[[paging.endpoint]]` tables."""
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"config file {path}: {exc}") from None
-    unknown = set(data) - {"server", "rooms"}
+    unknown = set(data) - {"server", "rooms", "paging"}
     if unknown:
         raise SettingsError(f"unknown table in config file: {sorted(unknown)[0]}")
     server = data.get("server", {})
     if not isinstance(server, dict):
         raise SettingsError("config file: `server` must be a table")
-    return {**server, **({"rooms": data["rooms"]} if "rooms" in data else {})}
+    paging = data.get("paging", {})
+    if not isinstance(paging, dict) or set(paging) - {"endpoint"}:
+        raise SettingsError("config file: `paging` holds only `[[paging.endpoint]]` tables")
+    return {
+        **server,
+        **({"rooms": data["rooms"]} if "rooms" in data else {}),
+        **({"paging_endpoints": paging["endpoint"]} if "endpoint" in paging else {}),
+    }
 
 
 def _env_names(name: str, field: FieldInfo) -> list[str]:

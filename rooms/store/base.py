@@ -14,7 +14,10 @@ restart of every node (docs/storage.md):
 - **open reports**, the one place message text is written down: the reported message and the
   reporter's reason, until a facilitator closes the report or the report retention passes;
 - **the moderation log**: who did what to whom and when, by member ids and staff names, with no
-  text at all (there is no parameter that could carry any).
+  text at all (there is no parameter that could carry any);
+- **the on-call state** (rooms/alerts.py): the alerts waiting for staff, as one opaque JSON text
+  swapped by compare-and-set, so an alert survives a restart and a deadline fires once across
+  nodes. It never holds message text or display names.
 
 Time comes from the injected clock (`rooms.clock.Clock`), so retention is tested without sleeping.
 `tests/rooms/test_store_conformance.py` runs the same tests on SQLite and PostgreSQL. Every method
@@ -38,6 +41,7 @@ __all__ = [
     "ModerationEntry",
     "NewReport",
     "NewStaff",
+    "OnCallRecord",
     "ReportRecord",
     "Retention",
     "StaffAccount",
@@ -175,6 +179,15 @@ class ModerationEntry:
     target: str | None
     at: float
     until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallRecord:
+    """The stored on-call state: its version (0: never written) and its JSON text."""
+
+    version: int
+    state: str
+    """`rooms.oncall.codec.state_to_json` output ("" when never written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +332,18 @@ class Store(Protocol):
         self, room: str | None = None, *, limit: int = 100
     ) -> list[ModerationEntry]:
         """The latest entries (of one room, or all), newest first."""
+        ...
+
+    # -- on-call state -------------------------------------------------------------------------
+
+    async def load_oncall(self) -> OnCallRecord:
+        """The on-call state and its version (`OnCallRecord(0, "")` if it was never written)."""
+        ...
+
+    async def swap_oncall(self, expected_version: int, state: str) -> bool:
+        """Compare-and-set: store `state` as version `expected_version + 1` if the stored
+        version is `expected_version`; False (nothing written) if another node got there first.
+        """
         ...
 
     # -- retention -----------------------------------------------------------------------------

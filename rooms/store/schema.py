@@ -15,6 +15,7 @@ __all__ = [
     "invites",
     "metadata",
     "moderation_log",
+    "oncall_state",
     "reports",
     "rooms",
     "staff",
@@ -117,4 +118,16 @@ moderation_log = sa.Table(
     sa.Column("target", sa.String(64), nullable=True),
     sa.Column("at", sa.Double, nullable=False, index=True),
     sa.Column("until", sa.Double, nullable=True),
+)
+
+oncall_state = sa.Table(
+    "oncall_state",
+    metadata,
+    # One row ("alerts"): the on-call state as JSON (rooms/oncall/codec.py), swapped whole by
+    # compare-and-set on `version`. It holds alert ids, kinds, rooms, opaque subjects (a member
+    # id, a report id), staff names and times: never message text or display names.
+    sa.Column("name", sa.String(16), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
 )

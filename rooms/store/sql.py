@@ -2,7 +2,8 @@
 
 Both dialects run the same statements; where they differ (RETURNING, VACUUM), SQLAlchemy or a
 branch on `dialect` says so. The parts live in mixins by section (`_people.py`: staff and invites;
-`_safety.py`: bans, reports, the moderation log); rooms, retention and the lifecycle are here.
+`_safety.py`: bans, reports, the moderation log; `_oncall.py`: the on-call state); rooms,
+retention and the lifecycle are here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rooms.clock import Clock
 from rooms.model import RoomConfig
+from rooms.store._oncall import OnCallMixin
 from rooms.store._people import PeopleMixin
 from rooms.store._safety import SafetyMixin
 from rooms.store.base import Retention, Store, SweepResult
@@ -48,7 +50,7 @@ def _room_from_row(row: sa.Row[Any]) -> RoomConfig:
     return RoomConfig.from_mapping(config)
 
 
-class SqlStore(PeopleMixin, SafetyMixin):
+class SqlStore(PeopleMixin, SafetyMixin, OnCallMixin):
     """The `Store` on a SQLAlchemy async engine (see `rooms.store.open_store`)."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock, retention: Retention) -> None:

@@ -1,0 +1,177 @@
+"""What raises and withdraws alerts from the rooms: reports, raids and unwatched lobbies.
+
+The rules (docs/safety-net.md, "Where alerts come from"):
+
+- **Report** with no facilitator seated (present, not away) in the room: a `report` alert
+  whose subject is the stored report's opaque id (`route_report`, called by the server after
+  the report was filed and committed). With a facilitator seated, the facilitators have it.
+- **Raid**: the engine's `raid.alert` in a room with no facilitator seated raises a `raid`
+  alert; `raid.settled` (or `raid_settled(room)`, for the engine's raid work to call) withdraws
+  it as `settled`.
+- **Lobby**: newcomers waiting in a lobby with no facilitator seated raise a `lobby` alert; it is
+  withdrawn `settled` when the lobby empties.
+- **A facilitator seated** in the room withdraws its `raid` and `lobby` alerts (`settled`).
+
+The hub hands every node every event of the rooms it serves; one node acts on each event
+(`Backend.claim` on the room, epoch and seq), the others skip it. Which alerts are live comes
+from the desk's watchers (every node sees every change), so most events cost nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+import facilitation as fx
+from rooms.alerts import AlertDenied, AlertDesk
+from rooms.errors import BackendUnavailable, RoomsError
+from rooms.hub import LocalRoom
+from rooms.oncall import Alert, AlertKind, CancelReason
+from rooms.outbound import OutboundEvent
+from rooms.service import RoomsService
+from rooms.store.base import ReportRecord
+from rooms.store.errors import StoreError
+
+__all__ = ["RAID_SETTLED", "WATCHED", "AlertSources", "ReportRecords"]
+
+log = logging.getLogger(__name__)
+
+RAID_SETTLED = "raid.settled"
+"""The engine's "the burst passed" event (issue 14 §F); matched by name until it exists."""
+WATCHED = frozenset(
+    {
+        fx.MemberJoined.NAME,
+        fx.MemberUpdated.NAME,
+        fx.MemberAway.NAME,
+        fx.MemberBack.NAME,
+        fx.MemberLeft.NAME,
+        fx.LobbyWaiting.NAME,
+        fx.LobbyAdmitted.NAME,
+        fx.LobbyDenied.NAME,
+        fx.RoomReset.NAME,
+        fx.RaidAlert.NAME,
+        RAID_SETTLED,
+    }
+)
+"""Events that may change whether a room needs an alert."""
+CLAIM_SECONDS = 600.0
+"""How long the "this node handles that event" claim lasts (longer than any delivery lag)."""
+
+
+class ReportRecords(Protocol):
+    """The part of the store report routing needs."""
+
+    async def open_reports(self, room: str | None = None) -> list[ReportRecord]: ...
+
+
+class AlertSources:
+    """Turns room events and reports into alerts; `attach` hooks it into the rooms service."""
+
+    def __init__(self, desk: AlertDesk, service: RoomsService, reports: ReportRecords) -> None:
+        self.desk = desk
+        self.service = service
+        self.reports = reports
+        self._live: dict[tuple[AlertKind, str], str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def attach(self) -> None:
+        """Learn the live alerts, follow their changes, and watch the rooms' events."""
+        self.desk.watch(self._saw_alert)
+        for alert in (await self.desk.state()).alerts:
+            self._saw_alert(alert)
+        self.service.hub.hooks.append(self._on_event)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def live(self, kind: AlertKind, room: str) -> str | None:
+        """The id of the room's live alert of this kind (raid, lobby), if any."""
+        return self._live.get((kind, room))
+
+    # -- reports ----------------------------------------------------------------------------------
+
+    async def route_report(self, room: str, mid: int, from_member: str) -> str:
+        """Where a report just filed went: `"facilitators"` (one is seated) or `"on_call"` (an
+        alert was raised, its subject the stored report's id)."""
+        config = await self.service.catalog.get(room)
+        _, state = await self.service.meetings.load(config, fresh=True)
+        if state.facilitator_present():
+            return "facilitators"
+        try:
+            filed = [
+                r
+                for r in await self.reports.open_reports(room)
+                if r.report.mid == mid and r.report.from_member == from_member
+            ]
+            if filed:
+                await self.desk.raise_alert(AlertKind.REPORT, room, filed[-1].id)
+            else:
+                log.warning("report alert not raised: the report is gone (room %s)", room)
+        except (BackendUnavailable, StoreError, AlertDenied) as exc:
+            # The report itself is stored; the on-call queue misses it until it is filed again.
+            log.warning("report alert not raised (room %s): %s", room, type(exc).__name__)
+        return "on_call"
+
+    # -- raids ------------------------------------------------------------------------------------
+
+    async def raid_settled(self, room: str) -> None:
+        """The raid burst in `room` passed: withdraw its raid alert (`settled`)."""
+        await self._withdraw(AlertKind.RAID, room)
+
+    # -- room events ------------------------------------------------------------------------------
+
+    def _saw_alert(self, alert: Alert) -> None:
+        if alert.kind not in (AlertKind.RAID, AlertKind.LOBBY):
+            return
+        key = (alert.kind, alert.room)
+        if not alert.status.closed:
+            self._live[key] = alert.id
+        elif self._live.get(key) == alert.id:
+            del self._live[key]
+
+    def _on_event(self, local: LocalRoom, event: OutboundEvent) -> None:
+        if event.event in WATCHED:
+            epoch = str(event.frame.get("epoch", ""))
+            self._spawn(self._handle(local.slug, event.event, f"{epoch}:{event.seq}"))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, room: str, name: str, position: str) -> None:
+        try:
+            if not await self.service.backend.claim(f"oncall-src:{room}:{position}", CLAIM_SECONDS):
+                return  # another node handles this event
+            await self._check(room, name)
+        except (RoomsError, StoreError) as exc:
+            log.warning("alert source (room %s, %s): %s", room, name, type(exc).__name__)
+
+    async def _check(self, room: str, name: str) -> None:
+        config = await self.service.catalog.get(room)
+        _, state = await self.service.meetings.load(config, fresh=True)
+        if name == RAID_SETTLED:
+            await self._withdraw(AlertKind.RAID, room)
+        if state.facilitator_present():
+            await self._withdraw(AlertKind.RAID, room)
+            await self._withdraw(AlertKind.LOBBY, room)
+            return
+        if name == fx.RaidAlert.NAME:
+            self._saw_alert(await self.desk.raise_alert(AlertKind.RAID, room))
+        if state.waiting and self.live(AlertKind.LOBBY, room) is None:
+            self._saw_alert(await self.desk.raise_alert(AlertKind.LOBBY, room))
+        elif not state.waiting:
+            await self._withdraw(AlertKind.LOBBY, room)
+
+    async def _withdraw(self, kind: AlertKind, room: str) -> None:
+        alert_id = self.live(kind, room)
+        if alert_id is None:
+            return
+        self._live.pop((kind, room), None)
+        with contextlib.suppress(AlertDenied):  # already closed (another node, or staff)
+            await self.desk.withdraw(alert_id, CancelReason.SETTLED)

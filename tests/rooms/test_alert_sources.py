@@ -1,0 +1,95 @@
+"""Alert sources on a rooms service (memory backend, SQLite store, manual clock): a raid with
+nobody facilitating raises a raid alert, newcomers held in that lobby a lobby alert; the raid
+work's "settled" withdraws the raid alert, and a facilitator's arrival the lobby alert."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from rooms.alert_sources import AlertSources
+from rooms.alerts import AlertDesk
+from rooms.backends.memory import MemoryBackend
+from rooms.catalog import Catalog
+from rooms.clock import ManualClock
+from rooms.meeting import RoomRules
+from rooms.model import RoomConfig
+from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.service import RoomsService, ServiceSettings
+from tests.rooms.service_harness import Recorder
+from tests.support.stores import migrated_store
+
+ROOM = RoomConfig(slug="front-door", name="Front door")
+
+
+@pytest.fixture
+async def rig(
+    tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[tuple[RoomsService, AlertSources]]:
+    backend = MemoryBackend(clock=clock)
+    store = await migrated_store(f"sqlite:///{tmp_path / 'sc.db'}", clock)
+    rules = RoomRules(raid_joins=3, raid_window_seconds=30)
+    service = RoomsService(
+        backend,
+        Catalog(backend, (ROOM,)),  # type: ignore[arg-type]
+        clock,
+        ServiceSettings(presence_interval=3600, rules=rules),
+        store=store,
+    )
+    desk = AlertDesk(store, backend, clock)
+    sources = AlertSources(desk, service, store)
+    await desk.start()
+    await sources.attach()
+    try:
+        yield service, sources
+    finally:
+        await sources.aclose()
+        await desk.aclose()
+        await service.aclose()
+        await backend.aclose()
+        await store.aclose()
+
+
+async def join(service: RoomsService, name: str, *, facilitator: bool = False) -> None:
+    await service.join(
+        Recorder(), ROOM.slug, name=name, observer=False, facilitator=facilitator, marks=frozenset()
+    )
+
+
+async def alert_of(sources: AlertSources, kind: AlertKind) -> Alert:
+    async with asyncio.timeout(5):
+        while True:
+            found = [a for a in (await sources.desk.state()).alerts if a.kind is kind]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.01)
+
+
+async def closed(sources: AlertSources, alert_id: str) -> Alert:
+    async with asyncio.timeout(5):
+        while True:
+            found = (await sources.desk.state()).find(alert_id)
+            if found is not None and found.status.closed:
+                return found
+            await asyncio.sleep(0.01)
+
+
+async def test_a_raid_and_its_lobby_with_nobody_facilitating(
+    rig: tuple[RoomsService, AlertSources],
+) -> None:
+    service, sources = rig
+    for name in ("Ann", "Ben", "Cat"):  # the third new identity in the window is a raid
+        await join(service, name)
+    raid = await alert_of(sources, AlertKind.RAID)
+    assert (raid.room, raid.status) == (ROOM.slug, AlertStatus.OPEN)
+    await join(service, "Dan")  # the raid turned the lobby on: Dan waits, nobody watches
+    lobby = await alert_of(sources, AlertKind.LOBBY)
+    assert lobby.status is AlertStatus.OPEN
+    await sources.raid_settled(ROOM.slug)  # the raid work calls this when the burst passed
+    assert (await closed(sources, raid.id)).cancel_reason is CancelReason.SETTLED
+    await join(service, "Fran", facilitator=True)
+    assert (await closed(sources, lobby.id)).cancel_reason is CancelReason.SETTLED
+    assert sources.live(AlertKind.LOBBY, ROOM.slug) is None
