@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from rooms.alerts import AlertDesk
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
@@ -38,6 +41,7 @@ from server.oncall_setup import OnCall
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
 from server.staff_api import SignIns
+from server.staff_channel import StaffChannel
 from server.tokens import Tokens
 
 __all__ = ["CLIENT_DIR", "CSP", "Node", "create_app"]
@@ -59,6 +63,8 @@ class Node:
     admin_token: str
     store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
+    desk: AlertDesk
+    """The on-call alert desk (rooms/alerts.py): alerts, takers, the on-call roster."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
     oncall: OnCall | None = None
@@ -133,7 +139,13 @@ def _service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
+async def staff_console(request: Request) -> Response:
+    """The staff console (web_client/staff.html), served like the member client."""
+    return FileResponse(CLIENT_DIR / "staff.html")
+
+
 ROUTES = [
+    Route("/staff", staff_console),
     Route("/api/rooms", api.list_rooms),
     Route("/api/config", api.client_config),
     Route("/healthz", api.healthz),
@@ -189,10 +201,13 @@ def create_app(
         service.talk.use_desk(oncall.desk)  # crisis requests raise alerts on the desk
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
-        endpoint = Endpoint(handlers, settings)
+        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        endpoint = Endpoint(handlers, settings, staff)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, oncall=oncall)
+        app.state.node = Node(
+            settings, be, service, tokens, endpoint, admin, st, oncall.desk, oncall=oncall
+        )
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )

@@ -11,6 +11,7 @@ from typing import cast
 
 import facilitation as fx
 from rooms.errors import DeniedCode, RoomsCode
+from rooms.oncall import OnCallRefusal
 
 __all__ = ["CloseCode", "ErrorCode", "ServerCode", "WireCode", "is_resumable"]
 
@@ -34,6 +35,7 @@ class CloseCode(IntEnum):
     SESSION_INVALID = 4502
     NOT_ADMITTED = 4503
     REVOKED = 4504
+    UNAUTHORIZED = 4505
 
 
 def is_resumable(code: int) -> bool:
@@ -51,15 +53,18 @@ class ServerCode(StrEnum):
     INVALID_TOKEN = "invalid_token"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     RATE_LIMITED = "rate_limited"
+    WRONG_CHANNEL = "wrong_channel"
     INTERNAL = "internal"
 
 
-WireCode = ServerCode | DeniedCode
-"""Any code an error frame may carry: the server's own, the rooms layer's or the engine's."""
+WireCode = ServerCode | DeniedCode | OnCallRefusal
+"""Any code an error frame may carry: the server's own, the rooms layer's, the engine's or the
+on-call machine's (staff channel)."""
 
 
 def _all_codes(*sources: type[StrEnum]) -> type[StrEnum]:
-    members = [(code.name, code.value) for source in sources for code in source]
+    # Named by value: two layers may reuse a member name (BUSY) for different codes.
+    members = [(code.value.upper(), code.value) for source in sources for code in source]
     values = [value for _, value in members]
     duplicated = sorted({v for v in values if values.count(v) > 1})
     if duplicated:  # two layers must never give one code two meanings
@@ -67,9 +72,10 @@ def _all_codes(*sources: type[StrEnum]) -> type[StrEnum]:
     return cast("type[StrEnum]", StrEnum("ErrorCode", members))
 
 
-ErrorCode = _all_codes(fx.Refusal, RoomsCode, ServerCode)
+ErrorCode = _all_codes(fx.Refusal, RoomsCode, OnCallRefusal, ServerCode)
 """Every stable code of error frames (docs/protocol.md §5), built from the three layers' enums.
 
-The engine's `Refusal` and the rooms layer's `RoomsCode` go onto the wire as they are; this
+The engine's `Refusal`, the rooms layer's `RoomsCode` and the on-call machine's `OnCallRefusal`
+(staff channel) go onto the wire as they are; this
 union is the one table the docs are checked against, so it cannot drift from them.
 """

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import facilitation as fx
 from facilitation import rules
+from server.staff_commands import STAFF_SPECS
 from server.wire import MAX_INT, CommandSpec, Field
 
 __all__ = [
@@ -253,5 +254,9 @@ def _engine_specs(kinds: Iterable[type[fx.Command]]) -> dict[str, CommandSpec]:
     return {kind.WIRE: engine_spec(kind) for kind in kinds if kind.WIRE is not None}
 
 
-SPECS: Final[dict[str, CommandSpec]] = {**SESSION_SPECS, **_engine_specs(rules.ALL_COMMANDS)}
-"""Every command a client may send, by its `type`."""
+SPECS: Final[dict[str, CommandSpec]] = {
+    **SESSION_SPECS,
+    **_engine_specs(rules.ALL_COMMANDS),
+    **STAFF_SPECS,
+}
+"""Every command a client may send, by its `type` (the staff channel's are server/staff_commands.py)."""

@@ -33,8 +33,10 @@ from server.errors import ProtocolError
 from server.handlers import Handlers, Peer
 from server.origins import OriginPolicy, deny
 from server.rates import ConnectionRates, Rate
-from server.session import CloseWith, Reply, Session, Step, error_frame
+from server.session import CloseWith, Phase, Reply, Session, Step, error_frame
 from server.settings import Settings
+from server.staff_channel import StaffChannel
+from server.staff_commands import StaffWatch
 from server.wire import SUBPROTOCOLS, Wire
 
 __all__ = ["RECONNECT_AFTER_MS", "Endpoint", "Link"]
@@ -79,9 +81,13 @@ class Link:
 class Endpoint:
     """Accepts and serves WebSocket connections for one node."""
 
-    def __init__(self, handlers: Handlers, settings: Settings) -> None:
+    def __init__(
+        self, handlers: Handlers, settings: Settings, staff: StaffChannel | None = None
+    ) -> None:
         self.handlers = handlers
         self.settings = settings
+        self.staff = staff
+        """The staff channel (server/staff_channel.py); None: `staff.watch` is `unavailable`."""
         self.connections: dict[str, Link] = {}
         self.unready = False
         """A drain was announced: `/readyz` answers 503 while everyone is still served."""
@@ -216,6 +222,15 @@ class Endpoint:
         for task in list(link.tasks or ()):
             task.cancel()
         session = link.session
+        if self.staff is not None:
+            try:
+                await self.staff.goodbye(link.conn.conn_id)
+            except Exception as exc:
+                log.warning(
+                    "connection %s: console goodbye failed: %s",
+                    link.conn.conn_id,
+                    type(exc).__name__,
+                )
         waiting, session.lobby_seat = session.lobby_seat, None
         self.handlers.joins.release_place(link.conn.conn_id)
         if waiting is not None:
@@ -285,12 +300,23 @@ class Endpoint:
             )
             conn.send(error_frame(intent.cid, limited))
             return
+        if link.session.phase is Phase.WATCHING or isinstance(intent.command, StaffWatch):
+            await self._staff_dispatch(link, intent.cid, intent.command)
+            return
         await self.handlers.dispatch(link.session, conn, link.peer, intent.cid, intent.command)
+
+    async def _staff_dispatch(self, link: Link, cid: str | int, command: object) -> None:
+        """A staff console's command (protocol.md §9), or its `staff.watch`."""
+        if self.staff is None:
+            absent = ProtocolError(ServerCode.WRONG_CHANNEL, "This node has no staff channel.")
+            link.conn.send(error_frame(cid, absent))
+            return
+        await self.staff.dispatch(link.session, link.conn, cid, command)
 
     @staticmethod
     async def _rate_wait(link: Link, command: object) -> int | None:
         """None when the command may run now, else the milliseconds until its bucket has room."""
-        if isinstance(command, (Ping, Join, Resume)):
+        if isinstance(command, (Ping, Join, Resume, StaffWatch)):
             return None
         if isinstance(command, (Post, ConversationSay)):  # a private message counts as a post
             return await link.rates.post()

@@ -35,7 +35,14 @@ from server.codes import ServerCode
 from server.errors import ProtocolError
 from server.tokens import StaffClaims, TokenError, Tokens
 
-__all__ = ["INVITE_BASIS", "STAFF_BASIS", "FacilitatorRevoked", "Facilitators", "needs_powers"]
+__all__ = [
+    "INVITE_BASIS",
+    "STAFF_BASIS",
+    "FacilitatorRevoked",
+    "Facilitators",
+    "StaffRevoked",
+    "needs_powers",
+]
 
 STAFF_BASIS: Final = "s:"
 INVITE_BASIS: Final = "i:"
@@ -47,6 +54,14 @@ class FacilitatorRevoked(ProtocolError):
 
     def __init__(self) -> None:
         super().__init__(ServerCode.INVALID_TOKEN, "Your facilitator access was revoked.")
+
+
+class StaffRevoked(ProtocolError):
+    """The account behind a staff console was revoked (or re-made): the command is refused with
+    `invalid_token` and the console closes with 4504 `revoked` (docs/protocol.md §9)."""
+
+    def __init__(self) -> None:
+        super().__init__(ServerCode.INVALID_TOKEN, "Your staff account was revoked.")
 
 
 def needs_powers(command: object) -> bool:
@@ -109,6 +124,34 @@ class Facilitators:
             raise _invalid("That staff account may not facilitate this room.")
         return basis
 
+    async def console(self, token: str) -> StaffAccount:
+        """The active account behind a staff token, for the staff console (any room).
+
+        Raises:
+            ProtocolError: `invalid_token` (forged, expired, not a staff token at all, or the
+                account is revoked or was re-made since the sign-in).
+            StoreUnavailable.
+        """
+        try:
+            claims = self.tokens.check_staff(token)
+        except TokenError:
+            raise _invalid(
+                "That staff sign-in is not valid or has expired; sign in again."
+            ) from None
+        account = await self.store.staff_account(claims.name)
+        if account is None or not _active(account, claims.created_at):
+            raise _invalid("That staff account is not active; sign in again.")
+        return account
+
+    async def still_staff(self, name: str, created_at: float) -> bool:
+        """Whether a console's account is still active (Rule 2: read at every staff command).
+
+        Raises:
+            StoreUnavailable.
+        """
+        account = await self.store.staff_account(name)
+        return account is not None and _active(account, created_at)
+
     async def holds(self, basis: str, room: RoomConfig) -> bool:
         """Whether a seated facilitator's basis is still good (Rule 2).
 
@@ -132,3 +175,7 @@ class Facilitators:
         if account is None or not account.may_facilitate(room.slug):
             return False
         return created_at is None or account.created_at == created_at
+
+
+def _active(account: StaffAccount, created_at: float) -> bool:
+    return account.revoked_at is None and account.created_at == created_at

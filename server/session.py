@@ -8,9 +8,13 @@ Rule 3: only undecodable frames count towards the bad-frame budget that ends in 
 fields is answered with `bad_request`, every time, and changes nothing.
 
     hello ──join/resume──▶ joining ──seated──▶ seated ──left──▶ closing
-      ▲                      │  ▲                 │
+      ▲  └─staff.watch─────▶ │  ▲ └──watching──▶ watching   (a staff console, protocol.md §9)
       └──────refused─────────┘  └──admitted── lobby ◀──parked── (joining)
     any phase ──drain──▶ draining ──close──▶ closing;  any phase ──close──▶ closing
+
+Rule 4: a connection is either a member's (join/resume) or a staff console's (staff.watch), for
+its whole life: room commands on a console, and staff commands anywhere else, get
+`wrong_channel`.
 
 The driver (server/endpoint.py) feeds frames in with `receive`, and what happened with `step`;
 it gets back intents: a reply to queue, a command to run, or a close to send.
@@ -30,6 +34,7 @@ from rooms.seat import Seat
 from server.codes import CloseCode, ServerCode, WireCode
 from server.commands import SPECS, Join, Leave, Ping, Resume
 from server.errors import BadFrame, CloseConnection, ProtocolError
+from server.staff_commands import STAFF_COMMANDS, StaffWatch
 from server.wire import Wire, command_id, parse_command
 
 __all__ = [
@@ -56,6 +61,8 @@ class Phase(StrEnum):
     """Waiting for a facilitator; sees nothing of the room."""
     SEATED = "seated"
     """In the room: events flow and commands run."""
+    WATCHING = "watching"
+    """A staff console: staff events flow and staff commands run (server/staff_channel.py)."""
     DRAINING = "draining"
     """The node is draining: the client was told to reconnect elsewhere."""
     CLOSING = "closing"
@@ -70,6 +77,7 @@ class Step(StrEnum):
     PARKED = "parked"  # the join waits in the lobby
     REFUSED = "refused"  # the join or resume was refused
     ADMITTED = "admitted"  # a facilitator let the waiting person in
+    WATCHING = "watching"  # a staff.watch was accepted
     LEFT = "left"
     DRAIN = "drain"
     CLOSE = "close"
@@ -82,9 +90,11 @@ class Kind(StrEnum):
     ENTER = "enter"  # join, resume
     LEAVE = "leave"
     ROOM = "room"  # everything said inside a room
+    WATCH = "watch"  # staff.watch: opens the staff channel
+    STAFF = "staff"  # what a staff console says (server/staff_commands.py)
 
 
-_LIVE: Final = (Phase.HELLO, Phase.JOINING, Phase.LOBBY, Phase.SEATED)
+_LIVE: Final = (Phase.HELLO, Phase.JOINING, Phase.LOBBY, Phase.SEATED, Phase.WATCHING)
 
 TRANSITIONS: Final[dict[tuple[Phase, Step], Phase]] = {
     (Phase.HELLO, Step.ENTER): Phase.JOINING,
@@ -92,6 +102,7 @@ TRANSITIONS: Final[dict[tuple[Phase, Step], Phase]] = {
     (Phase.JOINING, Step.PARKED): Phase.LOBBY,
     (Phase.JOINING, Step.REFUSED): Phase.HELLO,
     (Phase.LOBBY, Step.ADMITTED): Phase.JOINING,
+    (Phase.JOINING, Step.WATCHING): Phase.WATCHING,
     (Phase.SEATED, Step.LEFT): Phase.CLOSING,
     **{(phase, Step.DRAIN): Phase.DRAINING for phase in _LIVE},
     **{(phase, Step.CLOSE): Phase.CLOSING for phase in (*_LIVE, Phase.DRAINING)},
@@ -99,14 +110,16 @@ TRANSITIONS: Final[dict[tuple[Phase, Step], Phase]] = {
 """Every phase change there is; a step not listed here is a bug in the driver."""
 
 ACCEPTS: Final[dict[Phase, frozenset[Kind]]] = {
-    Phase.HELLO: frozenset({Kind.PING, Kind.ENTER}),
+    Phase.HELLO: frozenset({Kind.PING, Kind.ENTER, Kind.WATCH}),
     Phase.JOINING: frozenset({Kind.PING}),
     Phase.LOBBY: frozenset({Kind.PING}),
     Phase.SEATED: frozenset({Kind.PING, Kind.LEAVE, Kind.ROOM}),
+    Phase.WATCHING: frozenset({Kind.PING, Kind.STAFF}),
     Phase.DRAINING: frozenset({Kind.PING}),
     Phase.CLOSING: frozenset(),
 }
-"""Which commands each phase runs; the rest get `not_joined` or `already_joined`."""
+"""Which commands each phase runs; the rest get `not_joined`, `already_joined` or
+`wrong_channel` (Rule 4)."""
 
 
 def kind_of(command: object) -> Kind:
@@ -114,6 +127,10 @@ def kind_of(command: object) -> Kind:
         return Kind.PING
     if isinstance(command, (Join, Resume)):
         return Kind.ENTER
+    if isinstance(command, StaffWatch):
+        return Kind.WATCH
+    if isinstance(command, STAFF_COMMANDS):
+        return Kind.STAFF
     if isinstance(command, Leave):
         return Kind.LEAVE
     return Kind.ROOM
@@ -244,8 +261,19 @@ class Session:
         return Run(cid, command)
 
     def _not_now(self, kind: Kind) -> ProtocolError:
-        if kind is Kind.ENTER and self.phase is not Phase.HELLO:
-            return ProtocolError(ServerCode.ALREADY_JOINED, "This connection is already in a room.")
+        if self.phase is Phase.WATCHING and kind is not Kind.WATCH:  # Rule 4
+            return ProtocolError(
+                ServerCode.WRONG_CHANNEL,
+                "This connection is a staff console; open another connection to join a room.",
+            )
+        if kind is Kind.STAFF:
+            return ProtocolError(
+                ServerCode.WRONG_CHANNEL, "Staff commands need a staff console (staff.watch)."
+            )
+        if kind in (Kind.ENTER, Kind.WATCH) and self.phase is not Phase.HELLO:
+            return ProtocolError(
+                ServerCode.ALREADY_JOINED, "This connection is already in a room or a console."
+            )
         return ProtocolError(fx.Refusal.NOT_JOINED, "Join a room (or resume) first.")
 
 

@@ -23,7 +23,8 @@ class OnCallRefusal(StrEnum):
     ALERT_CLOSED = "alert_closed"
     NOT_TAKER = "not_taker"
     WRONG_OUTCOME = "wrong_outcome"
-    BUSY = "busy"
+    BUSY = "in_conversation"
+    """(Not `busy`: that wire code already means "the room was changing; try again".)"""
     ID_IN_USE = "id_in_use"
     NO_SUBJECT = "no_subject"
 

@@ -16,7 +16,13 @@ def test_the_generated_section_is_up_to_date() -> None:
 
 def test_the_generated_section_names_every_kind_action_and_refusal() -> None:
     text = doc_table.render()
-    for needle in ("`crisis`", "`lobby`", "1 min: page on-call", "`take_conversation`", "`busy`"):
+    for needle in (
+        "`crisis`",
+        "`lobby`",
+        "1 min: page on-call",
+        "`take_conversation`",
+        "`in_conversation`",
+    ):
         assert needle in text
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import facilitation as fx
 from rooms.errors import RoomsCode
+from rooms.oncall import OnCallRefusal
 from server.codes import ErrorCode, ServerCode
 from server.rates import ConnectionRates, Rate
 
 
-def test_error_codes_are_the_union_of_the_three_layers() -> None:
-    layers = [{c.value for c in enum} for enum in (fx.Refusal, RoomsCode, ServerCode)]
+def test_error_codes_are_the_union_of_the_four_layers() -> None:
+    enums = (fx.Refusal, RoomsCode, OnCallRefusal, ServerCode)
+    layers = [{c.value for c in enum} for enum in enums]
     assert {c.value for c in ErrorCode} == set().union(*layers)
     assert sum(len(values) for values in layers) == len(ErrorCode)  # no code in two layers
 

@@ -27,7 +27,9 @@ export function mount(root, ctx) {
 }
 
 function start(lobby, ctx) {
-  showInvite(lobby, ctx.invite());
+  const invite = ctx.invite();
+  showInvite(lobby, invite);
+  if (invite?.staff && invite.name && !lobby.name.value) lobby.name.value = invite.name; // from the staff console
   refresh(lobby, ctx);
   clearInterval(lobby.timer);
   lobby.timer = setInterval(() => refresh(lobby, ctx), REFRESH_MS);
@@ -52,7 +54,7 @@ async function refresh(lobby, ctx) {
 }
 
 function canJoin(room, invite) {
-  return room.access === "open" || (invite?.room === room.slug && Boolean(invite.invite));
+  return room.access === "open" || (invite?.room === room.slug && Boolean(invite.invite || invite.staff));
 }
 
 function render(lobby, ctx) {
@@ -111,7 +113,8 @@ function syncForm(lobby) {
 }
 
 function showInvite(lobby, invite) {
-  const text = invite?.facilitator ? t("lobby.invite.facilitator") : invite?.invite ? t("lobby.invite.member") : "";
+  const text = invite?.staff ? t("lobby.invite.staff")
+    : invite?.facilitator ? t("lobby.invite.facilitator") : invite?.invite ? t("lobby.invite.member") : "";
   setText(lobby.note, text);
   lobby.note.hidden = !text;
 }
@@ -136,6 +139,7 @@ async function submit(lobby, ctx) {
   const invite = ctx.invite()?.room === room ? ctx.invite() : null;
   if (invite?.invite) fields.invite = invite.invite;
   if (invite?.facilitator && !asObserver) fields.facilitator = invite.facilitator;
+  if (invite?.staff && !asObserver) fields.staff = invite.staff; // "Join as facilitator" in the staff console
   lobby.submit.disabled = true;
   try {
     await ctx.join(fields);

@@ -1,0 +1,89 @@
+// The staff console's state and the pure function that changes it: reduce(state, action).
+// Actions: the staff channel's happenings (watching: the staff.watch ack; staff: an event frame;
+// alert and oncall: acks of our own commands; conn; ended) and local ones (signin, signout,
+// busy, tick). No DOM here, and nothing is mutated (docs/protocol.md §9 for the frames).
+
+export function initialState() {
+  return {
+    screen: "signin", // signin | console
+    signin: { busy: false, error: null }, // error: a code (invalid_credentials, revoked...)
+    conn: "idle", // idle | connecting | connected | reconnecting | closed
+    me: null, // {name, admin, rooms, onCall}
+    rooms: {}, // slug -> RoomView, in the order the server listed them
+    alerts: {}, // id -> AlertView
+    onCall: 0, // staff on call now
+    busy: {}, // alert id (or "oncall") -> true while our command is on its way
+    errors: {}, // alert id (or "oncall") -> the last refusal's code
+    fresh: [], // ids of alerts that newly need a human (for effects: chime, notification)
+    now: 0,
+  };
+}
+
+export function reduce(state, action) {
+  const next = ACTIONS[action.type]?.(state, action) ?? state;
+  if (typeof action.now === "number" && action.now !== next.now) return { ...next, now: action.now };
+  return next;
+}
+
+const byKey = (list, key) => Object.fromEntries((list ?? []).map((item) => [item[key], item]));
+
+/** An alert that needs a human now and did not before (new, or handed back). */
+function needsHuman(before, after) {
+  return after.status === "open" && (!before || before.status !== "open");
+}
+
+function withAlert(state, view) {
+  const before = state.alerts[view.id];
+  const fresh = needsHuman(before, view) ? [view.id] : [];
+  return { ...state, alerts: { ...state.alerts, [view.id]: view }, fresh };
+}
+
+const ACTIONS = {
+  tick: (state) => state,
+  signin: (state, a) => ({ ...state, signin: { busy: a.busy ?? false, error: a.error ?? null } }),
+  conn: (state, a) => ({ ...state, conn: a.state, fresh: [] }),
+  watching(state, a) {
+    const ack = a.ack;
+    return {
+      ...state,
+      screen: "console",
+      signin: { busy: false, error: null },
+      me: { name: ack.staff.name, admin: Boolean(ack.staff.admin), rooms: ack.staff.rooms ?? [], onCall: Boolean(ack.staff.on_call) },
+      rooms: byKey(ack.rooms, "slug"),
+      alerts: byKey(ack.alerts, "id"),
+      onCall: ack.on_call ?? 0,
+      busy: {},
+      errors: {},
+      fresh: [], // what was waiting already is in the queue; only what comes next chimes
+    };
+  },
+  staff(state, a) {
+    const frame = a.frame;
+    if (frame.event === "staff.rooms") {
+      return { ...state, rooms: { ...state.rooms, ...byKey(frame.rooms, "slug") }, fresh: [] };
+    }
+    if (frame.event === "alert" && frame.alert) return withAlert(state, frame.alert);
+    if (frame.event === "oncall") return { ...state, onCall: frame.on_call ?? state.onCall, fresh: [] };
+    return state;
+  },
+  busy: (state, a) => ({
+    ...state,
+    busy: { ...state.busy, [a.key]: a.on },
+    errors: a.on ? { ...state.errors, [a.key]: null } : state.errors,
+    fresh: [],
+  }),
+  refused: (state, a) => ({ ...state, busy: { ...state.busy, [a.key]: false }, errors: { ...state.errors, [a.key]: a.code }, fresh: [] }),
+  alert(state, a) {
+    const next = withAlert(state, a.alert);
+    return { ...next, busy: { ...next.busy, [a.alert.id]: false }, fresh: [] };
+  },
+  oncall: (state, a) => ({
+    ...state,
+    me: state.me ? { ...state.me, onCall: Boolean(a.ack.staff?.on_call) } : state.me,
+    onCall: a.ack.on_call ?? state.onCall,
+    busy: { ...state.busy, oncall: false },
+    fresh: [],
+  }),
+  ended: (state, a) => ({ ...initialState(), signin: { busy: false, error: a.reason }, now: state.now }),
+  signout: (state) => ({ ...initialState(), now: state.now }),
+};
