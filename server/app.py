@@ -201,7 +201,9 @@ def create_app(
         service.talk.use_desk(oncall.desk)  # crisis requests raise alerts on the desk
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
-        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        staff = StaffChannel(
+            oncall.desk, facilitators, tokens, service, node_clock, handlers.conversations
+        )
         endpoint = Endpoint(handlers, settings, staff)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)

@@ -32,7 +32,7 @@ import facilitation as fx
 from rooms.errors import BackendUnavailable, Denied, RoomsCode
 from rooms.seat import Seat
 from server.codes import CloseCode, ServerCode, WireCode
-from server.commands import SPECS, Join, Leave, Ping, Resume
+from server.commands import SPECS, ConversationEnd, ConversationSay, Join, Leave, Ping, Resume
 from server.errors import BadFrame, CloseConnection, ProtocolError
 from server.staff_commands import STAFF_COMMANDS, StaffWatch
 from server.wire import Wire, command_id, parse_command
@@ -92,6 +92,7 @@ class Kind(StrEnum):
     ROOM = "room"  # everything said inside a room
     WATCH = "watch"  # staff.watch: opens the staff channel
     STAFF = "staff"  # what a staff console says (server/staff_commands.py)
+    TALK = "talk"  # conversation.say/end: a private conversation, from a room or a console
 
 
 _LIVE: Final = (Phase.HELLO, Phase.JOINING, Phase.LOBBY, Phase.SEATED, Phase.WATCHING)
@@ -113,8 +114,8 @@ ACCEPTS: Final[dict[Phase, frozenset[Kind]]] = {
     Phase.HELLO: frozenset({Kind.PING, Kind.ENTER, Kind.WATCH}),
     Phase.JOINING: frozenset({Kind.PING}),
     Phase.LOBBY: frozenset({Kind.PING}),
-    Phase.SEATED: frozenset({Kind.PING, Kind.LEAVE, Kind.ROOM}),
-    Phase.WATCHING: frozenset({Kind.PING, Kind.STAFF}),
+    Phase.SEATED: frozenset({Kind.PING, Kind.LEAVE, Kind.ROOM, Kind.TALK}),
+    Phase.WATCHING: frozenset({Kind.PING, Kind.STAFF, Kind.TALK}),
     Phase.DRAINING: frozenset({Kind.PING}),
     Phase.CLOSING: frozenset(),
 }
@@ -133,6 +134,8 @@ def kind_of(command: object) -> Kind:
         return Kind.STAFF
     if isinstance(command, Leave):
         return Kind.LEAVE
+    if isinstance(command, (ConversationSay, ConversationEnd)):
+        return Kind.TALK
     return Kind.ROOM
 
 

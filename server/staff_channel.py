@@ -12,6 +12,9 @@ of heartbeats (one primary-key read); once revoked: `invalid_token`, close 4504 
 Rule 3: the alert desk (rooms/alerts.py) decides; refusals come back with the on-call machine's
 codes (`already_taken`, `not_taker`, `wrong_outcome`...). Alerts reach every console on every
 node through the desk's `watch`, which carries changes made on any node.
+Rule 5: a staff member who takes a CRISIS alert becomes the other party of its conversation
+(server/conversation_handlers.py `taken`); `conversation.say` and `conversation.end` on a console
+speak as its staff account, and a console's frames of those conversations reach it.
 Rule 4: pings show the staff member is there (`staff_seen`, on-call kept alive) at most every
 `SEEN_EVERY_SECONDS`; when their last console on this node closes, `staff_dropped` hands back
 what they held.
@@ -30,7 +33,7 @@ from rooms.errors import BackendUnavailable, Denied
 from rooms.oncall import Alert, OnCallState, Outcome
 from rooms.service import RoomsService
 from server.codes import CloseCode, ServerCode
-from server.commands import Ping
+from server.commands import ConversationEnd, ConversationSay, Ping
 from server.connection import Connection
 from server.errors import ProtocolError
 from server.facilitators import Facilitators, StaffRevoked
@@ -73,6 +76,18 @@ class Desk(Protocol):
     async def on_call(self) -> frozenset[str]: ...
 
 
+class Conversations(Protocol):
+    """What the staff channel needs of the private conversations (server/conversation_handlers.py)."""
+
+    def staff_attached(self, staff: str, outlet: Connection) -> None: ...
+
+    def staff_detached(self, staff: str, outlet: Connection) -> None: ...
+
+    async def run_staff(self, staff: str, command: object) -> dict[str, Any]: ...
+
+    async def taken(self, alert: Alert, staff: str) -> None: ...
+
+
 @dataclass(eq=False, slots=True)
 class Console:
     """One open staff console on this node."""
@@ -100,8 +115,11 @@ class StaffChannel:
         tokens: Tokens,
         service: RoomsService,
         clock: Clock,
+        conversations: Conversations | None = None,
     ) -> None:
         self.desk = desk
+        self.conversations = conversations
+        """Rule 5; None on a node without private conversations."""
         """None on a node without an alert desk: `staff.watch` answers `unavailable`."""
         self.facilitators = facilitators
         self.tokens = tokens
@@ -146,6 +164,10 @@ class StaffChannel:
             await self._heartbeat(console)
             return {}
         await self._check(console)
+        if isinstance(command, (ConversationSay, ConversationEnd)):
+            if self.conversations is None:
+                raise BackendUnavailable("no private conversations on this node")
+            return await self.conversations.run_staff(console.staff, command)
         desk = self._desk()
         if isinstance(command, OncallSet):
             await desk.set_on_call(console.staff, command.on)
@@ -153,6 +175,8 @@ class StaffChannel:
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
             alert = await desk.take(command.alert, console.staff)
+            if self.conversations is not None:
+                await self.conversations.taken(alert, console.staff)  # Rule 5
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
@@ -204,6 +228,8 @@ class StaffChannel:
         if not self.consoles:
             self._open(desk)
         self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
+        if self.conversations is not None:
+            self.conversations.staff_attached(account.name, conn)
         await desk.staff_seen(account.name)
         rooms = await self.rooms.views()
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
@@ -230,6 +256,8 @@ class StaffChannel:
         console = self.consoles.pop(conn_id, None)
         if console is None:
             return
+        if self.conversations is not None:
+            self.conversations.staff_detached(console.staff, console.conn)
         if not self.consoles:
             for unwatch in self._unwatch:
                 unwatch()
