@@ -19,6 +19,7 @@ export default {
   "crisis.hours": "Hours: {hours}",
   "lane.title": "Talk to someone now",
   "lane.intro": "You reached out, and that matters. You can contact these services directly, run by people:",
+  "lane.resources": {"one": "Services you can contact ({count})", "other": "Services you can contact ({count})"},
   "lane.hide": "Hide",
   "lane.hide.label": "Hide this panel; a conversation in it goes on",
   "lane.show": "Show conversation",

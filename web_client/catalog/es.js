@@ -19,6 +19,7 @@ export default {
   "crisis.hours": "Horario: {hours}",
   "lane.title": "Hablar con alguien ahora",
   "lane.intro": "Has pedido ayuda, y eso importa. Puedes contactar directamente con estos servicios, atendidos por personas:",
+  "lane.resources": {"one": "Servicios con los que puedes contactar ({count})", "many": "Servicios con los que puedes contactar ({count})", "other": "Servicios con los que puedes contactar ({count})"},
   "lane.hide": "Ocultar",
   "lane.hide.label": "Ocultar este panel; la conversación sigue",
   "lane.show": "Ver la conversación",

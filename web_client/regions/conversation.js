@@ -10,7 +10,11 @@ import { endedBy, sayBlock } from "../conversations.js";
 
 const NEAR_BOTTOM_PX = 60;
 
-/** Views of conversations by id: `draw(root, state, c)` fills `root` with conversation `c`. */
+/**
+ * Views of conversations by id: `draw(root, foot, state, c)` fills `root` with conversation
+ * `c`'s words and `foot` (outside the sheet's scrolling part, so it stays in view) with its
+ * composer and its way out.
+ */
 export function createConversations(ctx) {
   const views = new Map(); // id -> {node, list, text, send, status, why, drawn}
   const view = (c) => {
@@ -18,9 +22,10 @@ export function createConversations(ctx) {
     return views.get(c.id);
   };
   return {
-    draw(root, state, c) {
+    draw(root, foot, state, c) {
       const v = view(c);
       if (root.firstChild !== v.node) fill(root, v.node);
+      if (foot.firstChild !== v.foot) fill(foot, v.foot);
       update(v, state, c);
     },
     /** Forget views of conversations that are gone. */
@@ -67,8 +72,8 @@ function build(ctx, id) {
     }
   });
   v.end.addEventListener("click", () => end(ctx, v));
-  v.node = h("div", { class: "conversation", dataset: { testid: "conversation", conversation: id } },
-    v.who, v.list, form, h("div", { class: "row" }, v.end));
+  v.node = h("div", { class: "conversation", dataset: { testid: "conversation", conversation: id } }, v.who, v.list);
+  v.foot = h("div", { class: "conversation-foot", dataset: { testid: "conversation-foot" } }, form, h("div", { class: "row" }, v.end));
   return v;
 }
 

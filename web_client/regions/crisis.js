@@ -31,8 +31,12 @@ export function mount(doc, ctx) {
     hide: h("button", { type: "button", class: "quiet small", dataset: { key: "lane-hide", testid: "lane-hide" } }),
     switcher: h("div", { class: "row tight lane-switch", role: "group" }),
     body: h("div", { class: "sheet-body" }),
+    foot: h("div", { class: "sheet-foot" }),
     lane: h("div", { class: "lane", dataset: { testid: "lane-view" } }),
     resources: h("ul", { class: "resources", dataset: { testid: "resources" } }),
+    resourcesSummary: h("summary", {}),
+    resourcesBox: h("details", { class: "resources-box", open: true }),
+    wasTalking: false,
     status: h("p", { class: "lane-status", role: "status", dataset: { testid: "lane-status" } }),
     note: h("p", { class: "hint lane-note" }),
     actions: h("div", { class: "row" }),
@@ -40,8 +44,10 @@ export function mount(doc, ctx) {
     conversation: h("div", { class: "lane-conversation" }),
     drawnResources: null,
   };
-  fill(sheet, h("div", { class: "sheet-head" }, r.title, r.hide), r.switcher, r.body);
-  fill(r.lane, h("p", { class: "lane-intro" }, t("lane.intro")), r.resources, r.status, r.note, r.actions, r.actionStatus);
+  fill(sheet, h("div", { class: "sheet-head" }, r.title, r.hide), r.switcher, r.body, r.foot);
+  fill(r.resourcesBox, r.resourcesSummary, h("p", { class: "lane-intro" }, t("lane.intro")), r.resources);
+  fill(r.lane, r.resourcesBox, r.status, r.note);
+  r.laneFoot = h("div", { class: "lane-foot" }, r.actions, r.actionStatus);
 
   const focusSheet = () => queueMicrotask(() => r.title.focus());
   ctx.focusLane = focusSheet;
@@ -121,7 +127,8 @@ function drawSheet(r, state, ctx, conversations) {
   r.hide.setAttribute("aria-label", t("lane.hide.label"));
   drawSwitcher(r.switcher, state, ctx, lane ? "crisis" : c.id);
   if (!lane) {
-    keepFocus(r.body, () => conversations.draw(r.body, state, c));
+    keepFocus(r.body, () => conversations.draw(r.body, r.foot, state, c));
+    r.foot.hidden = false;
     return;
   }
   keepFocus(r.body, () => {
@@ -162,12 +169,23 @@ function drawLane(r, state, ctx, conversations) {
   r.note.hidden = !note;
   const c = crisisConversation(state);
   const talking = c && (c.status === "answered" || (c.status === "ended" && c.messages.length > 0));
-  if (talking) {
-    if (r.conversation.parentNode !== r.lane) r.lane.append(r.conversation);
-    conversations.draw(r.conversation, state, c);
-  } else r.conversation.remove();
-  fill(r.actions, laneActions(s, c, state, ctx, r.actionStatus));
-  r.actions.hidden = talking;
+  // Once someone is here the conversation needs the room: the services fold into one line
+  // (the crisis line stays pinned below), a tap away.
+  r.resourcesBox.open = !talking || r.resourcesBox.open && r.wasTalking;
+  r.wasTalking = Boolean(talking);
+  setText(r.resourcesSummary, t("lane.resources", { count: resources.length }));
+  // The composer, or "I'm OK for now", sits in the sheet's foot: always in view, never scrolled away.
+  keepFocus(r.foot, () => {
+    if (talking) {
+      if (r.conversation.parentNode !== r.lane) r.lane.append(r.conversation);
+      conversations.draw(r.conversation, r.foot, state, c);
+      return;
+    }
+    r.conversation.remove();
+    if (r.foot.firstChild !== r.laneFoot) fill(r.foot, r.laneFoot);
+    fill(r.actions, laneActions(s, c, state, ctx, r.actionStatus));
+  });
+  r.foot.hidden = !talking && !r.actions.firstChild && !r.actionStatus.textContent;
 }
 
 function resource(item) {
