@@ -45,7 +45,7 @@ function build(ctx, id) {
   const v = {
     id,
     who: h("p", { class: "conv-privacy hint", dataset: { testid: "conv-privacy" } }),
-    list: h("ol", { class: "conv-messages", tabindex: "0", dataset: { testid: "conv-messages" } }),
+    list: h("ol", { class: "conv-messages", dataset: { testid: "conv-messages" } }),
     text: h("textarea", { id: textId, rows: "2", class: "conv-text", "aria-describedby": whyId }),
     send: h("button", { type: "submit", class: "primary small", dataset: { key: "conv-send", testid: "conv-send" } }),
     why: h("p", { id: whyId, class: "hint", dataset: { testid: "conv-why" } }),
@@ -55,9 +55,16 @@ function build(ctx, id) {
     pinned: true,
     drawn: null,
   };
-  v.list.addEventListener("scroll", () => {
-    v.pinned = v.list.scrollHeight - v.list.scrollTop - v.list.clientHeight < NEAR_BOTTOM_PX;
-  });
+  // The sheet's body is what scrolls; stay with the newest message unless the reader scrolled up.
+  const scroller = () => v.node.closest(".sheet-body");
+  v.onScroll = () => {
+    const box = scroller();
+    if (box) v.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < NEAR_BOTTOM_PX;
+  };
+  v.toEnd = () => {
+    const box = scroller();
+    if (box) box.scrollTop = box.scrollHeight;
+  };
   const form = h("form", { class: "conv-composer", novalidate: true }, v.label,
     h("div", { class: "conv-row" }, v.text, v.send), v.why, v.status);
   const submit = () => say(ctx, v);
@@ -133,7 +140,13 @@ function update(v, state, c) {
   const stick = v.pinned;
   keyedList(v.list, c.messages, { key: (m) => m.seq, render: (m) => message(m) });
   v.list.hidden = c.messages.length === 0;
-  if (stick) v.list.scrollTop = v.list.scrollHeight;
+  const box = v.node.closest(".sheet-body");
+  if (box && box !== v.box) {
+    v.box?.removeEventListener("scroll", v.onScroll);
+    box.addEventListener("scroll", v.onScroll);
+    v.box = box;
+  }
+  if (stick) v.toEnd();
 }
 
 function message(m) {
