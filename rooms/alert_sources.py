@@ -135,9 +135,20 @@ class AlertSources:
             del self._live[key]
 
     def _on_event(self, local: LocalRoom, event: OutboundEvent) -> None:
-        if event.event in WATCHED:
-            epoch = str(event.frame.get("epoch", ""))
-            self._spawn(self._handle(local.slug, event.event, f"{epoch}:{event.seq}"))
+        if event.event not in WATCHED or self._nothing_to_do(local.slug, event):
+            return
+        epoch = str(event.frame.get("epoch", ""))
+        self._spawn(self._handle(local.slug, event.event, f"{epoch}:{event.seq}"))
+
+    def _nothing_to_do(self, room: str, event: OutboundEvent) -> bool:
+        """Skip, without a backend call, the events of a join storm that change nothing: a
+        member (not a facilitator) joining, one more newcomer in a lobby already alerted."""
+        if event.event == fx.MemberJoined.NAME:
+            member = event.frame.get("member")
+            return not (isinstance(member, dict) and member.get("role") == "facilitator")
+        if event.event == fx.LobbyWaiting.NAME:
+            return self.live(AlertKind.LOBBY, room) is not None
+        return False
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

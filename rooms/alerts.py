@@ -37,6 +37,7 @@ from rooms.oncall import (
     Accepted,
     Alert,
     AlertKind,
+    AlertStatus,
     CancelReason,
     Chime,
     Command,
@@ -46,6 +47,7 @@ from rooms.oncall import (
     OnCallState,
     Outcome,
     Page,
+    QueueItem,
     Raise,
     Refused,
     Release,
@@ -58,6 +60,7 @@ from rooms.oncall import (
     Withdraw,
     decide,
     next_deadline,
+    queue,
 )
 from rooms.oncall.codec import alert_from_mapping, alert_to_mapping, state_from_json, state_to_json
 from rooms.oncall.rules import DEDUP_BY_SUBJECT
@@ -218,6 +221,10 @@ class AlertDesk:
         """The durable on-call state as it is now (read from the store)."""
         return state_from_json((await self.store.load_oncall()).state)
 
+    async def queue(self) -> tuple[QueueItem, ...]:
+        """The open alerts, the longest-waiting first, each with its one action."""
+        return queue(await self.state(), self.clock.now())
+
     def watch(self, callback: Callable[[Alert], None]) -> Callable[[], None]:
         """Call `callback` with every alert change made on any node; returns the unwatch."""
         return _subscribe(self._watchers, callback)
@@ -315,7 +322,7 @@ class AlertDesk:
         except (ValueError, KeyError, TypeError):
             log.warning("alert desk: unreadable change skipped")
             return
-        if alert.status.value != "open" and self.pager is not None:
+        if alert.status is not AlertStatus.OPEN and self.pager is not None:
             self.pager.settle(alert.id)  # another node's take or close ends our page retries
         _call_all(self._chimes if chime else self._watchers, alert)
 

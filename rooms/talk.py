@@ -10,7 +10,7 @@ What is where (docs/privacy.md, "Private conversations"):
   hands them to its local connections of the parties the event names, and to nobody else;
 - ending a conversation drops the record and every kept event at once.
 
-Who is local: the server attaches each seated room connection under its member key and each
+Who is local (rooms/talk_delivery.py, which also listens on the bus): the server attaches each seated room connection under its member key and each
 staff connection under its staff key (`attach`), and detaches it when it closes. A party away
 for longer than the seat hold ends their conversations (`away`); a clean leave ends them at once.
 
@@ -26,13 +26,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 import msgpack
 
 import facilitation as fx
-from rooms.backends.base import Backend, ConversationEvent, Gap
+from rooms.backends.base import Backend
 from rooms.clock import Clock
 from rooms.conversations import (
     Conversation,
@@ -41,28 +41,16 @@ from rooms.conversations import (
     Party,
     Sent,
     Status,
-    frames_for,
     status,
 )
 from rooms.errors import Denied, RoomsCode
 from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.talk_delivery import LocalParties, Outlet
 from rooms.text import TextRejected, clean_text
 
 __all__ = ["CrisisDesk", "Outlet", "Talk"]
 
 log = logging.getLogger(__name__)
-
-BUS_RETRY_SECONDS = (0.1, 5.0)
-"""Backoff range of the bus listener after a failure (it never gives up while the node runs)."""
-
-
-class Outlet(Protocol):
-    """A local connection as conversations see it: an id, and a non-blocking send."""
-
-    @property
-    def conn_id(self) -> str: ...
-
-    def send(self, frame: Mapping[str, Any]) -> None: ...
 
 
 class CrisisDesk(Protocol):
@@ -99,11 +87,8 @@ class Talk:
         self.seat_hold = seat_hold
         self.max_text_chars = max_text_chars
         self.desk: CrisisDesk | None = None
-        self._local: dict[str, dict[str, Outlet]] = {}  # party key -> conn id -> outlet
-        self._last: dict[tuple[str, str], int] = {}  # (conn id, conversation) -> last seq sent
+        self.parties = LocalParties(backend, self._catch_up)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._bus: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
         self._unwatch: Callable[[], None] | None = None
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -113,17 +98,15 @@ class Talk:
         self.desk = desk
         self._unwatch = desk.watch(self._on_alert)
 
-    async def start(self, ready_within: float = 5.0) -> None:
+    async def start(self, ready_within: float = 2.0) -> None:
         """Listen on the conversation bus; returns once subscribed (or after `ready_within`)."""
-        self._bus = asyncio.create_task(self._listen(), name="conversations")
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(ready_within):
-                await self._ready.wait()
+        await self.parties.start(ready_within)
 
     async def aclose(self) -> None:
         if self._unwatch is not None:
             self._unwatch()
-        tasks = [*self._tasks, *([self._bus] if self._bus else [])]
+        await self.parties.aclose()
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -133,27 +116,22 @@ class Talk:
     # -- local parties -------------------------------------------------------------------------
 
     def attach(self, key: str, outlet: Outlet) -> None:
-        self._local.setdefault(key, {})[outlet.conn_id] = outlet
+        self.parties.attach(key, outlet)
 
     def detach(self, key: str, outlet: Outlet) -> None:
-        outlets = self._local.get(key, {})
-        outlets.pop(outlet.conn_id, None)
-        if not outlets:
-            self._local.pop(key, None)
-        for pair in [p for p in self._last if p[0] == outlet.conn_id]:
-            del self._last[pair]
+        self.parties.detach(key, outlet)
 
     def away(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
         """A party's connection here closed without a goodbye: after the seat hold, unless
         they are back (here or on another node), their conversations end."""
-        if key not in self._local:
+        if not self.parties.here(key):
             self._spawn(self._gone_later(key, still_here))
 
     async def _gone_later(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
         if not await self.live(key):
             return
         await self.clock.sleep_until(self.clock.now() + self.seat_hold)
-        if key in self._local or await still_here():
+        if self.parties.here(key) or await still_here():
             return
         await self.end_all(key, Ended.GONE)
 
@@ -191,6 +169,9 @@ class Talk:
     async def open_word(self, room: str, facilitator: Party, member: Party) -> Conversation:
         """A facilitator's private word with a member of their room (checked by the caller,
         rooms/conversations.py `word_refusal`)."""
+        for live in await self.live(facilitator.key):
+            if live.kind is Kind.WORD and live.member.key == member.key:
+                return live  # already talking: the same conversation
         conversation = Conversation(_new_id(), Kind.WORD, room, member, facilitator)
         await self._save(conversation)
         for key in conversation.keys:
@@ -212,7 +193,20 @@ class Talk:
         await self._send(conversation, Sent("conversation.status", (member.key,), told))
         opened = {"kind": str(Kind.CRISIS), "room": conversation.room, "with": member.name}
         await self._send(conversation, Sent("conversation.opened", (staff.key,), opened))
+        await self._hand_over_earlier(conversation, staff)
         return conversation
+
+    async def _hand_over_earlier(self, conversation: Conversation, staff: Party) -> None:
+        """What the member wrote while waiting (still in the window) reaches the taker too,
+        marked `earlier`; the member is not sent it twice."""
+        member = conversation.member.key
+        for event in await self.backend.replay_conversation(conversation.id, 0):
+            sent = Sent.from_bytes(event.payload)
+            if sent.event != "conversation.message" or sent.sender != member:
+                continue
+            fields = {**sent.fields, "earlier": event.ts_ms}
+            copy = Sent("conversation.message", (staff.key,), fields, sender=member)
+            await self._send(conversation, copy)
 
     # -- speaking and ending ---------------------------------------------------------------------
 
@@ -324,9 +318,9 @@ class Talk:
         that this connection has not had, to this connection only."""
         conversations = await self.live(key)
         for conversation in conversations:
-            after = self._last.get((outlet.conn_id, conversation.id), 0)
+            after = self.parties.sent_up_to(outlet, conversation.id)
             for event in await self.backend.replay_conversation(conversation.id, after):
-                self._hand(outlet, key, event)
+                self.parties.hand(outlet, key, event)
         return conversations
 
     # -- internals -------------------------------------------------------------------------------
@@ -361,47 +355,10 @@ class Talk:
             conversation.id, sent.to_bytes(), self.lifetime
         )
 
-    async def _listen(self) -> None:
-        """The bus, for as long as the node runs: deliver, and catch up after a gap."""
-        failures = 0
-        while True:
-            try:
-                async with self.backend.subscribe_conversations() as bus:
-                    self._ready.set()
-                    failures = 0
-                    async for item in bus:
-                        if isinstance(item, Gap):
-                            await self._catch_up()
-                        else:
-                            self._deliver(item)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # log ids only, back off, listen again
-                log.warning("conversation bus: %s", type(exc).__name__)
-            failures += 1
-            low, high = BUS_RETRY_SECONDS
-            await asyncio.sleep(min(high, low * 2**failures))
-
     async def _catch_up(self) -> None:
-        for key, outlets in list(self._local.items()):
-            for outlet in list(outlets.values()):
-                await self.replay_to(key, outlet)
-
-    def _deliver(self, event: ConversationEvent) -> None:
-        sent = Sent.from_bytes(event.payload)
-        for key in sent.to:
-            for outlet in list(self._local.get(key, {}).values()):
-                self._hand(outlet, key, event, sent)
-
-    def _hand(
-        self, outlet: Outlet, key: str, event: ConversationEvent, sent: Sent | None = None
-    ) -> None:
-        sent = sent or Sent.from_bytes(event.payload)
-        pair = (outlet.conn_id, event.conversation)
-        if key not in sent.to or event.seq <= self._last.get(pair, 0):
-            return
-        self._last[pair] = event.seq
-        outlet.send(frames_for(sent, event.conversation, event.seq, event.ts_ms, key))
+        """After a gap on the bus: every local party's missed events, from the window."""
+        for key, outlet in self.parties.outlets():
+            await self.replay_to(key, outlet)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

@@ -23,7 +23,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from rooms.alerts import AlertDesk
 from rooms.backends import open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
@@ -63,8 +62,6 @@ class Node:
     admin_token: str
     store: Store
     """The durable store (rooms, staff, invites, bans, reports, moderation log)."""
-    desk: AlertDesk
-    """The on-call alert desk (rooms/alerts.py): alerts, takers, the on-call roster."""
     sign_ins: SignIns = field(default_factory=SignIns)
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
     oncall: OnCall | None = None
@@ -198,18 +195,15 @@ def create_app(
         oncall = await OnCall.open(
             settings, store=st, backend=be, service=service, clock=node_clock
         )
-        service.talk.use_desk(oncall.desk)  # crisis requests raise alerts on the desk
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
-        staff = StaffChannel(
-            oncall.desk, facilitators, tokens, service, node_clock, handlers.conversations
-        )
+        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
+        staff.conversations = handlers.conversations  # the staff side of the crisis lane
         endpoint = Endpoint(handlers, settings, staff)
+        service.talk.use_desk(oncall.desk)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(
-            settings, be, service, tokens, endpoint, admin, st, oncall.desk, oncall=oncall
-        )
+        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, oncall=oncall)
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )

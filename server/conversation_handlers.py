@@ -61,19 +61,13 @@ class ConversationHandlers:
     async def _crisis(self, seat: Seat, command: CrisisRequest) -> dict[str, Any]:
         clock = self.service.clock
         resources = self.lines.resolve(command.locale, seat.room, today(clock.now()))
-        member = Party(member_key(seat.member_id), await self._name(seat))
         try:
+            member = Party(member_key(seat.member_id), await self._name(seat))
             conversation, told, on_call = await self.talk.request_crisis(seat.room.slug, member)
         except BackendUnavailable:
             log.warning("room %s: crisis conversation not opened: backend away", seat.room.slug)
-            return {"conversation": None, "status": "nobody_on_call", "on_call": 0,
-                    "resources": resources}  # fmt: skip
-        return {
-            "conversation": conversation.id,
-            "status": str(told),
-            "on_call": on_call,
-            "resources": resources,
-        }
+            return _crisis_ack(None, "nobody_on_call", 0, resources)
+        return _crisis_ack(conversation.id, str(told), on_call, resources)
 
     async def _word(self, seat: Seat, command: WordOpen) -> dict[str, Any]:
         _, state = await self.service.meetings.load(seat.room, fresh=True)
@@ -128,7 +122,14 @@ class ConversationHandlers:
 
     async def live(self, seat: Seat) -> list[dict[str, Any]]:
         """The resume ack's `conversations`: what is still open for this person."""
-        key = member_key(seat.member_id)
+        return await self._live(member_key(seat.member_id))
+
+    async def staff_live(self, staff: str) -> list[dict[str, Any]]:
+        """The `staff.watch` ack's `conversations`: the crisis conversations this staff
+        member is in (with the room, so the console can show where)."""
+        return await self._live(staff_key(staff))
+
+    async def _live(self, key: str) -> list[dict[str, Any]]:
         out = []
         for conversation in await self.talk.live(key):
             peer = conversation.peer_of(key)
@@ -137,6 +138,7 @@ class ConversationHandlers:
                     "conversation": conversation.id,
                     "kind": str(conversation.kind),
                     "with": peer.name if peer is not None else None,
+                    **({"room": conversation.room} if key.startswith("s:") else {}),
                 }
             )
         return out
@@ -167,7 +169,11 @@ class ConversationHandlers:
         self.talk.detach(staff_key(staff), outlet)
 
     async def staff_resumed(self, staff: str, outlet: Outlet) -> None:
-        await self.talk.replay_to(staff_key(staff), outlet)
+        """After the `staff.watch` ack: what this console missed of its conversations."""
+        try:
+            await self.talk.replay_to(staff_key(staff), outlet)
+        except BackendUnavailable:
+            log.warning("staff console: conversation replay skipped: backend away")
 
     async def run_staff(self, staff: str, command: object) -> dict[str, Any]:
         """`conversation.say` and `conversation.end` on a staff connection."""
@@ -179,3 +185,15 @@ class ConversationHandlers:
         """After `alert.take`: a taken CRISIS alert makes the taker the other party."""
         if alert.kind is AlertKind.CRISIS:
             await self.talk.answered(alert, Party(staff_key(staff), staff))
+
+
+def _crisis_ack(
+    conversation: str | None, told: str, on_call: int, resources: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The `crisis.request` ack (docs/protocol.md §3.7): the resources always."""
+    return {
+        "conversation": conversation,
+        "status": told,
+        "on_call": on_call,
+        "resources": resources,
+    }

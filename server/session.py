@@ -92,7 +92,7 @@ class Kind(StrEnum):
     ROOM = "room"  # everything said inside a room
     WATCH = "watch"  # staff.watch: opens the staff channel
     STAFF = "staff"  # what a staff console says (server/staff_commands.py)
-    TALK = "talk"  # conversation.say/end: a private conversation, from a room or a console
+    TALK = "talk"  # conversation.say / conversation.end: either party, a room or a console
 
 
 _LIVE: Final = (Phase.HELLO, Phase.JOINING, Phase.LOBBY, Phase.SEATED, Phase.WATCHING)

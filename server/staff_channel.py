@@ -12,9 +12,6 @@ of heartbeats (one primary-key read); once revoked: `invalid_token`, close 4504 
 Rule 3: the alert desk (rooms/alerts.py) decides; refusals come back with the on-call machine's
 codes (`already_taken`, `not_taker`, `wrong_outcome`...). Alerts reach every console on every
 node through the desk's `watch`, which carries changes made on any node.
-Rule 5: a staff member who takes a CRISIS alert becomes the other party of its conversation
-(server/conversation_handlers.py `taken`); `conversation.say` and `conversation.end` on a console
-speak as its staff account, and a console's frames of those conversations reach it.
 Rule 4: pings show the staff member is there (`staff_seen`, on-call kept alive) at most every
 `SEEN_EVERY_SECONDS`; when their last console on this node closes, `staff_dropped` hands back
 what they held.
@@ -30,17 +27,18 @@ from typing import Any, Final, Protocol
 
 from rooms.clock import Clock
 from rooms.errors import BackendUnavailable, Denied
-from rooms.oncall import Alert, OnCallState, Outcome
+from rooms.oncall import Alert, OnCallState, Outcome, alert_view
 from rooms.service import RoomsService
 from server.codes import CloseCode, ServerCode
 from server.commands import ConversationEnd, ConversationSay, Ping
 from server.connection import Connection
+from server.conversation_handlers import ConversationHandlers
 from server.errors import ProtocolError
 from server.facilitators import Facilitators, StaffRevoked
 from server.session import Session, Step, error_frame
 from server.staff_commands import AlertRelease, AlertResolve, AlertTake, OncallSet, StaffWatch
 from server.staff_rooms import RoomsWatch
-from server.staff_views import alert_view, live_alert_by_room
+from server.staff_views import live_alert_by_room
 from server.tokens import StaffClaims, Tokens
 
 __all__ = ["SEEN_EVERY_SECONDS", "Console", "Desk", "StaffChannel", "staff_frame"]
@@ -76,18 +74,6 @@ class Desk(Protocol):
     async def on_call(self) -> frozenset[str]: ...
 
 
-class Conversations(Protocol):
-    """What the staff channel needs of the private conversations (server/conversation_handlers.py)."""
-
-    def staff_attached(self, staff: str, outlet: Connection) -> None: ...
-
-    def staff_detached(self, staff: str, outlet: Connection) -> None: ...
-
-    async def run_staff(self, staff: str, command: object) -> dict[str, Any]: ...
-
-    async def taken(self, alert: Alert, staff: str) -> None: ...
-
-
 @dataclass(eq=False, slots=True)
 class Console:
     """One open staff console on this node."""
@@ -115,11 +101,8 @@ class StaffChannel:
         tokens: Tokens,
         service: RoomsService,
         clock: Clock,
-        conversations: Conversations | None = None,
     ) -> None:
         self.desk = desk
-        self.conversations = conversations
-        """Rule 5; None on a node without private conversations."""
         """None on a node without an alert desk: `staff.watch` answers `unavailable`."""
         self.facilitators = facilitators
         self.tokens = tokens
@@ -131,6 +114,8 @@ class StaffChannel:
         self._on_call = -1
         self.rooms = RoomsWatch(service, clock, self._alert_rooms)
         self._background: set[asyncio.Task[None]] = set()
+        self.conversations: ConversationHandlers | None = None
+        """The crisis lane's staff side (server/conversation_handlers.py), set by the app."""
 
     def _alert_rooms(self) -> dict[str, str]:
         return live_alert_by_room(self._alerts.values())
@@ -154,6 +139,9 @@ class StaffChannel:
             conn.send({"type": "pong", "id": cid})
             return
         conn.send({"type": "ack", "id": cid, **reply})
+        console = self.consoles.get(conn.conn_id)
+        if isinstance(command, StaffWatch) and console and self.conversations is not None:
+            await self.conversations.staff_resumed(console.staff, conn)  # after the ack
 
     async def _run(self, session: Session, conn: Connection, command: object) -> dict[str, Any]:
         if isinstance(command, StaffWatch):
@@ -165,9 +153,7 @@ class StaffChannel:
             return {}
         await self._check(console)
         if isinstance(command, (ConversationSay, ConversationEnd)):
-            if self.conversations is None:
-                raise BackendUnavailable("no private conversations on this node")
-            return await self.conversations.run_staff(console.staff, command)
+            return await self._talk().run_staff(console.staff, command)
         desk = self._desk()
         if isinstance(command, OncallSet):
             await desk.set_on_call(console.staff, command.on)
@@ -175,8 +161,7 @@ class StaffChannel:
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
             alert = await desk.take(command.alert, console.staff)
-            if self.conversations is not None:
-                await self.conversations.taken(alert, console.staff)  # Rule 5
+            await self._talk().taken(alert, console.staff)  # a crisis: they are the other party
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
@@ -185,6 +170,11 @@ class StaffChannel:
             raise ProtocolError(ServerCode.WRONG_CHANNEL, "Not a staff command.")
         self._seen(alert)
         return {"alert": alert_view(alert)}
+
+    def _talk(self) -> ConversationHandlers:
+        if self.conversations is None:
+            raise BackendUnavailable("no conversations on this node")
+        return self.conversations
 
     def _desk(self) -> Desk:
         if self.desk is None:
@@ -217,8 +207,11 @@ class StaffChannel:
         try:
             desk = self._desk()
             account = await self.facilitators.console(cmd.staff)
+            await desk.staff_seen(account.name)
             state = await desk.state()
             on_call = await desk.on_call()
+            rooms = await self.rooms.views()
+            talks = await self.conversations.staff_live(account.name) if self.conversations else []
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
@@ -230,8 +223,6 @@ class StaffChannel:
         self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
         if self.conversations is not None:
             self.conversations.staff_attached(account.name, conn)
-        await desk.staff_seen(account.name)
-        rooms = await self.rooms.views()
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
         return {
             "staff": {
@@ -244,6 +235,7 @@ class StaffChannel:
             "rooms": rooms,
             "alerts": [alert_view(alert) for alert in state.alerts],
             "on_call": len(on_call),
+            "conversations": talks,
         }
 
     def _open(self, desk: Desk) -> None:

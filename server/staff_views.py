@@ -1,4 +1,5 @@
 """What a staff console sees of rooms and alerts (docs/protocol.md §9): pure functions, no I/O.
+An alert's wire form is rooms.oncall's `alert_view`.
 
 Rule 1: a view holds counts, states and opaque ids, never a member's name, a message or a
 report's text. An alert's `subject` (the asking member, the report's id) stays on the server:
@@ -14,32 +15,8 @@ from typing import Any
 import facilitation as fx
 from rooms.model import RoomConfig
 from rooms.oncall import Alert
-from rooms.oncall.rules import OUTCOMES, QUEUE_ACTION
 
-__all__ = ["alert_view", "live_alert_by_room", "phase_of", "room_view"]
-
-
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else int(seconds * 1000)
-
-
-def alert_view(alert: Alert) -> dict[str, Any]:
-    """The wire form of one alert (`AlertView`)."""
-    return {
-        "id": alert.id,
-        "kind": str(alert.kind),
-        "room": alert.room,
-        "status": str(alert.status),
-        "created_at": _ms(alert.created_at),
-        "opened_at": _ms(alert.opened_at),
-        "closed_at": _ms(alert.closed_at),
-        "count": alert.count,
-        "taker": alert.taker,
-        "outcome": None if alert.outcome is None else str(alert.outcome),
-        "reason": None if alert.cancel_reason is None else str(alert.cancel_reason),
-        "action": str(QUEUE_ACTION[alert.kind]),
-        "outcomes": sorted(str(outcome) for outcome in OUTCOMES[alert.kind]),
-    }
+__all__ = ["live_alert_by_room", "phase_of", "room_view"]
 
 
 def phase_of(state: fx.MeetingState, view: dict[str, Any]) -> str:

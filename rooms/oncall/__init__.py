@@ -33,7 +33,7 @@ from rooms.oncall.model import (
     Withdraw,
 )
 from rooms.oncall.rules import QueueAction, Severity
-from rooms.oncall.views import QueueItem, queue
+from rooms.oncall.views import QueueItem, alert_view, queue
 
 __all__ = [
     "MEANING",
@@ -66,6 +66,7 @@ __all__ = [
     "Take",
     "Tick",
     "Withdraw",
+    "alert_view",
     "check_invariants",
     "decide",
     "next_deadline",

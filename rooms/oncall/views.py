@@ -1,13 +1,15 @@
-"""What a staff console shows: the queue of open alerts, oldest first, one action each."""
+"""What a staff console shows: the queue of open alerts, oldest first, one action each, and
+each alert as the staff channel carries it (`alert_view`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rooms.oncall import rules
-from rooms.oncall.model import AlertKind, AlertStatus, OnCallState
+from rooms.oncall.model import Alert, AlertKind, AlertStatus, OnCallState
 
-__all__ = ["QueueItem", "queue"]
+__all__ = ["QueueItem", "alert_view", "queue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +46,29 @@ def queue(state: OnCallState, now: float) -> tuple[QueueItem, ...]:
         )
         for _, _, alert in sorted(open_alerts, key=lambda row: row[:2])
     )
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds * 1000)
+
+
+def alert_view(alert: Alert) -> dict[str, Any]:
+    """The AlertView of the staff channel (docs/protocol.md §9): ids, kind, status, times (ms,
+    like every timestamp on the wire), the taker's staff name and codes, and the outcomes a
+    resolve accepts. Never the subject (a member id, a report id): consoles act on the alert id,
+    and the room gives facilitators a report's details."""
+    return {
+        "id": alert.id,
+        "kind": str(alert.kind),
+        "room": alert.room,
+        "status": str(alert.status),
+        "created_at": _ms(alert.created_at),
+        "opened_at": _ms(alert.opened_at),
+        "closed_at": _ms(alert.closed_at),
+        "count": alert.count,
+        "taker": alert.taker,
+        "outcome": None if alert.outcome is None else str(alert.outcome),
+        "reason": None if alert.cancel_reason is None else str(alert.cancel_reason),
+        "action": str(rules.QUEUE_ACTION[alert.kind]),
+        "outcomes": sorted(str(outcome) for outcome in rules.OUTCOMES[alert.kind]),
+    }

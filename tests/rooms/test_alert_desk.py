@@ -25,6 +25,7 @@ from rooms.oncall import (
     Outcome,
     Page,
     StandDown,
+    alert_view,
 )
 from rooms.store import SqlStore
 from tests.support.backends import BackendFactory
@@ -229,3 +230,35 @@ async def test_the_on_call_roster_lapses_without_a_heartbeat(
         assert await b.on_call() == frozenset({"Robin"})
         clock.advance(20)
         assert await b.on_call() == frozenset()
+
+
+async def test_the_queue_and_the_view_consoles_get(
+    nodes: BackendFactory, store: SqlStore, clock: ManualClock
+) -> None:
+    """Oldest first, one action each; the view never holds the subject."""
+    async with AlertDesk(store, nodes(), clock) as desk:
+        first = await desk.raise_alert(AlertKind.REPORT, "dusk", "rep_secret_id")
+        clock.advance(10)
+        second = await desk.raise_alert(AlertKind.RAID, "dawn")
+        clock.advance(5)
+        assert [(q.alert_id, q.waited_s) for q in await desk.queue()] == [
+            (first.id, 15),
+            (second.id, 5),
+        ]
+        view = alert_view(await desk.take(first.id, "Robin"))
+        assert view == {
+            "id": first.id,
+            "kind": "report",
+            "room": "dusk",
+            "status": "taken",
+            "created_at": int(first.created_at * 1000),
+            "opened_at": int(first.opened_at * 1000),
+            "closed_at": None,
+            "count": 1,
+            "taker": "Robin",
+            "outcome": None,
+            "reason": None,
+            "action": "review_report",
+            "outcomes": ["action_taken", "no_action"],
+        }
+        assert "rep_secret_id" not in str(view)

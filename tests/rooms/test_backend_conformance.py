@@ -499,3 +499,20 @@ async def test_room_configs_are_saved_replaced_and_shared(make_backend: BackendF
 async def test_ping_answers(backend: Backend) -> None:
     """A reachable backend answers ping."""
     await backend.ping()
+
+
+async def test_a_reserved_name_carries_events_and_presence_across_nodes(
+    make_backend: BackendFactory, clock: ManualClock
+) -> None:
+    """The alert desk uses names no room slug can have (`~oncall`, `~oncall-roster`, as in
+    rooms/alerts.py) for its pub/sub channel and its roster; they work like any room's."""
+    one, two = make_backend(), make_backend()
+    async with two.subscribe("~oncall") as stream:
+        await one.publish("~oncall", [b'{"on_call":1}'])
+        (got,) = await receive_events(stream, 1)
+        assert got.payload == b'{"on_call":1}'
+    await one.touch_presence("~oncall-roster", "Robin", b"1", ttl=90)
+    assert await two.presence("~oncall-roster") == {"Robin": b"1"}
+    assert await two.presence("night-owls") == {}
+    clock.advance(91)
+    assert await two.presence("~oncall-roster") == {}

@@ -130,16 +130,18 @@ async def test_a_closed_room_needs_its_invite() -> None:
             "self_led": False,
             "language": "en",
             "format": None,
+            "on_call": False,  # server-wide: nobody on call
         }
         # Who is in a closed room, and when it meets, only the admin sees (docs/privacy.md).
         live_fields = {"members": None, "observers": None, "mode": None, "round": None}
-        live_fields |= {"part": None}
+        live_fields |= {"part": None, "facilitator_present": None}
         assert listed == [card | live_fields]
         as_admin = await live.get(
             "/api/rooms",
             headers={"Authorization": "Bearer test-admin-7Qm2xVr9LkT4pWc8NbZf3HsJd6YgA1uE5oRi0"},
         )
         live_fields = {"members": 1, "observers": 0, "mode": "open", "round": False, "part": None}
+        live_fields |= {"facilitator_present": False}
         assert as_admin.json() == [card | live_fields]
         assert (await live.get("/healthz")).status_code == 200
         assert (await live.get("/readyz")).status_code == 200

@@ -11,6 +11,7 @@ from facilitation import rules
 from facilitation.commands import SERVER_FILLS
 from server.commands import SESSION_SPECS, SPECS, engine_spec
 from server.errors import BadRequest
+from server.staff_commands import STAFF_SPECS
 from server.wire import MAX_INT, Field, parse_command
 
 ENGINE_COMMANDS = [kind for kind in rules.ALL_COMMANDS if kind.WIRE is not None]
@@ -22,8 +23,10 @@ def _field(kind: type[fx.Command], name: str) -> Field:
 
 def test_every_engine_command_with_a_wire_name_has_a_spec() -> None:
     assert {str(kind.WIRE) for kind in ENGINE_COMMANDS} <= set(SPECS)
-    assert set(SPECS) == set(SESSION_SPECS) | {str(kind.WIRE) for kind in ENGINE_COMMANDS}
-    assert not set(SESSION_SPECS) & {str(kind.WIRE) for kind in ENGINE_COMMANDS}
+    engine = {str(kind.WIRE) for kind in ENGINE_COMMANDS}
+    assert set(SPECS) == set(SESSION_SPECS) | engine | set(STAFF_SPECS)
+    assert not set(SESSION_SPECS) & engine
+    assert not set(STAFF_SPECS) & (engine | set(SESSION_SPECS))
 
 
 @pytest.mark.parametrize("kind", ENGINE_COMMANDS, ids=lambda k: str(k.WIRE))

@@ -125,7 +125,13 @@ async def test_a_private_word_is_refused_outside_the_rules(live: Live) -> None:
     assert refused["code"] == "member_not_found"
     forger = await Client.connect(live.url)
     forged = await forger.request("join", room=ROOM, name="Fake", facilitator="forged.token")
-    assert forged["type"] == "error"
+    assert forged["code"] == "invalid_token"
+    assert fran.token is not None
+    tampered = fran.token[:-4] + ("AAAA" if not fran.token.endswith("AAAA") else "BBBB")
+    forged = await forger.request("resume", token=tampered, seq=0, epoch="x")
+    assert forged["code"] == "invalid_token"
+    refused = await forger.request("word.open", member=ann.member["id"])
+    assert refused["code"] == "not_joined"  # a forged token seats nobody
     olly = await Client.connect(live.url)
     await olly.join(ROOM, role="observer")
     refused = await olly.request("word.open", member=ann.member["id"])
@@ -182,3 +188,20 @@ async def test_a_member_away_past_the_seat_hold_ends_it(live: Live, clock: Manua
     ended = await fran.wait_for(lambda f: f.get("event") == "conversation.ended", frames=True)
     assert ended["reason"] == "gone"
     await fran.close()
+
+
+async def test_private_messages_are_rate_limited_as_posts(clock: ManualClock) -> None:
+    """`conversation.say` draws from the same per-connection bucket as `post`."""
+    settings = node_settings(post_rate="2/minute")
+    async with live_server(settings, clock=clock) as live:
+        fran = await joined(live, "Fran", facilitator=await invite(live.http, ROOM, admin=ADMIN))
+        ann = await joined(live, "Ann")
+        assert ann.member is not None
+        cv = (await fran.ok("word.open", member=ann.member["id"]))["conversation"]
+        await fran.ok("post", text="hello room")
+        await fran.ok("conversation.say", conversation=cv, text="one")
+        limited = await fran.request("conversation.say", conversation=cv, text="two")
+        assert limited["code"] == "rate_limited"
+        assert limited["retry_after_ms"] > 0
+        for client in (fran, ann):
+            await client.close()

@@ -13,6 +13,7 @@ from server.session import (
     ACCEPTS,
     TRANSITIONS,
     CloseWith,
+    Kind,
     Phase,
     Reply,
     Run,
@@ -135,3 +136,43 @@ def test_every_phase_has_its_accept_row_and_every_live_phase_can_close() -> None
     for phase in Phase:
         if phase is not Phase.CLOSING:
             assert TRANSITIONS[(phase, Step.CLOSE)] is Phase.CLOSING
+
+
+# -- the staff channel (protocol.md §9, Rule 4) ---------------------------------------------------
+
+
+def test_staff_watch_moves_hello_through_joining_to_watching() -> None:
+    session = _session()
+    intent = session.receive(_frame(type="staff.watch", id=1, staff="tok"), now=0)
+    assert isinstance(intent, Run)
+    assert session.step(Step.ENTER) is Phase.JOINING
+    assert session.step(Step.WATCHING) is Phase.WATCHING
+    assert not session.waits_for_join  # a console has no join deadline
+
+
+def test_a_console_gets_wrong_channel_for_room_commands_and_runs_staff_ones() -> None:
+    session = _session()
+    session.step(Step.ENTER)
+    session.step(Step.WATCHING)
+    for frame in (_frame(type="post", id=2, text="hi"), _frame(type="join", id=3, room="r")):
+        intent = session.receive(frame, now=0)
+        assert isinstance(intent, Reply)
+        assert intent.frame["code"] == "wrong_channel"
+    again = session.receive(_frame(type="staff.watch", id=4, staff="tok"), now=0)
+    assert isinstance(again, Reply)
+    assert again.frame["code"] == "already_joined"
+    take = session.receive(_frame(type="alert.take", id=5, alert="alr_1"), now=0)
+    assert isinstance(take, Run)
+
+
+def test_staff_commands_on_a_members_connection_get_wrong_channel() -> None:
+    for session in (_session(), _seated()):
+        intent = session.receive(_frame(type="oncall.set", id=1, on=True), now=0)
+        assert isinstance(intent, Reply)
+        assert intent.frame["code"] == "wrong_channel"
+
+
+def test_every_live_phase_can_drain_and_close_the_console_included() -> None:
+    assert TRANSITIONS[(Phase.WATCHING, Step.DRAIN)] is Phase.DRAINING
+    assert TRANSITIONS[(Phase.WATCHING, Step.CLOSE)] is Phase.CLOSING
+    assert ACCEPTS[Phase.WATCHING] == frozenset({Kind.PING, Kind.STAFF})

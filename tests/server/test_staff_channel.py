@@ -193,7 +193,7 @@ async def test_an_alert_raised_on_one_node_reaches_a_console_on_the_other(
     a, b = nodes
     ana, _ = await console(a, await sign_in(a, "Ana", admin=True))
     bo, _ = await console(b, await sign_in(b, "Bo", admin=True))
-    alert = await a.node.desk.raise_alert(AlertKind.REPORT, ROOM, "rep_1")
+    alert = await a.node.oncall.desk.raise_alert(AlertKind.REPORT, ROOM, "rep_1")
     seen = await alert_event(bo, alert.id, "open")
     assert seen["kind"] == "report"
     assert seen["room"] == ROOM
@@ -221,7 +221,7 @@ async def test_two_staff_take_at_once_and_exactly_one_wins(nodes: tuple[Live, Li
     a, b = nodes
     ana, _ = await console(a, await sign_in(a, "Ana", admin=True))
     bo, _ = await console(b, await sign_in(b, "Bo", admin=True))
-    alert = await b.node.desk.raise_alert(AlertKind.RAID, ROOM)
+    alert = await b.node.oncall.desk.raise_alert(AlertKind.RAID, ROOM)
     await alert_event(ana, alert.id, "open")
     replies = await asyncio.gather(
         ana.request("alert.take", alert=alert.id), bo.request("alert.take", alert=alert.id)
@@ -241,7 +241,7 @@ async def test_a_closed_console_hands_back_what_its_staff_member_took(
     a, b = nodes
     ana, _ = await console(a, await sign_in(a, "Ana", admin=True))
     bo, _ = await console(b, await sign_in(b, "Bo", admin=True))
-    alert = await a.node.desk.raise_alert(AlertKind.LOBBY, ROOM)
+    alert = await a.node.oncall.desk.raise_alert(AlertKind.LOBBY, ROOM)
     await alert_event(ana, alert.id, "open")
     await ana.ok("alert.take", alert=alert.id)
     await alert_event(bo, alert.id, "taken")

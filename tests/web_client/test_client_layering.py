@@ -20,6 +20,9 @@ STORE = [
         "conversations.js",
         "effects.js",
         "bridge.js",
+        "console/reducer.js",
+        "console/selectors.js",
+        "console/link.js",
     )
 ]
 VIEWS = [CLIENT / "regions", CLIENT / "dom.js", CLIENT / "announce.js", CLIENT / "app.js"]

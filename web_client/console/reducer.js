@@ -20,7 +20,9 @@ export function initialState() {
 }
 
 export function reduce(state, action) {
-  const next = ACTIONS[action.type]?.(state, action) ?? state;
+  // `fresh` speaks of the one action that made it: every other action starts without it.
+  const base = state.fresh.length ? { ...state, fresh: [] } : state;
+  const next = ACTIONS[action.type]?.(base, action) ?? base;
   if (typeof action.now === "number" && action.now !== next.now) return { ...next, now: action.now };
   return next;
 }
@@ -41,7 +43,7 @@ function withAlert(state, view) {
 const ACTIONS = {
   tick: (state) => state,
   signin: (state, a) => ({ ...state, signin: { busy: a.busy ?? false, error: a.error ?? null } }),
-  conn: (state, a) => ({ ...state, conn: a.state, fresh: [] }),
+  conn: (state, a) => ({ ...state, conn: a.state }),
   watching(state, a) {
     const ack = a.ack;
     return {
@@ -54,35 +56,32 @@ const ACTIONS = {
       onCall: ack.on_call ?? 0,
       busy: {},
       errors: {},
-      fresh: [], // what was waiting already is in the queue; only what comes next chimes
     };
   },
   staff(state, a) {
     const frame = a.frame;
     if (frame.event === "staff.rooms") {
-      return { ...state, rooms: { ...state.rooms, ...byKey(frame.rooms, "slug") }, fresh: [] };
+      return { ...state, rooms: { ...state.rooms, ...byKey(frame.rooms, "slug") } };
     }
     if (frame.event === "alert" && frame.alert) return withAlert(state, frame.alert);
-    if (frame.event === "oncall") return { ...state, onCall: frame.on_call ?? state.onCall, fresh: [] };
+    if (frame.event === "oncall") return { ...state, onCall: frame.on_call ?? state.onCall };
     return state;
   },
   busy: (state, a) => ({
     ...state,
     busy: { ...state.busy, [a.key]: a.on },
     errors: a.on ? { ...state.errors, [a.key]: null } : state.errors,
-    fresh: [],
   }),
-  refused: (state, a) => ({ ...state, busy: { ...state.busy, [a.key]: false }, errors: { ...state.errors, [a.key]: a.code }, fresh: [] }),
+  refused: (state, a) => ({ ...state, busy: { ...state.busy, [a.key]: false }, errors: { ...state.errors, [a.key]: a.code } }),
   alert(state, a) {
     const next = withAlert(state, a.alert);
-    return { ...next, busy: { ...next.busy, [a.alert.id]: false }, fresh: [] };
+    return { ...next, busy: { ...next.busy, [a.alert.id]: false }, fresh: [] }; // we did it: no ring
   },
   oncall: (state, a) => ({
     ...state,
     me: state.me ? { ...state.me, onCall: Boolean(a.ack.staff?.on_call) } : state.me,
     onCall: a.ack.on_call ?? state.onCall,
     busy: { ...state.busy, oncall: false },
-    fresh: [],
   }),
   ended: (state, a) => ({ ...initialState(), signin: { busy: false, error: a.reason }, now: state.now }),
   signout: (state) => ({ ...initialState(), now: state.now }),
