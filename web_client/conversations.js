@@ -265,11 +265,16 @@ export function endedBy(c) {
   return null;
 }
 
-/** Whether I can write in a conversation now, or why not ("ended", "waiting", "reconnecting"). */
+/**
+ * Whether I can write in a conversation now, or why not ("ended", "reconnecting"). While the
+ * lane waits the member may write already: whoever takes it reads it (docs/protocol.md §3.7).
+ */
 export function sayBlock(state, c) {
   if (!c) return "ended";
   if (c.status === "ended") return "ended";
-  if (c.status === "waiting" || c.status === "nobody_on_call") return "waiting";
   if (state.conn.state !== "connected") return "reconnecting";
   return null;
 }
+
+/** A crisis conversation nobody has answered yet. */
+export const unanswered = (c) => Boolean(c) && c.kind === "crisis" && (c.status === "waiting" || c.status === "nobody_on_call");

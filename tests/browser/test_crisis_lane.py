@@ -278,8 +278,9 @@ def test_nobody_on_call_is_said_plainly_and_im_ok_for_now_cancels(
     expect(lane(river).get_by_test_id("resource").get_by_role("link").first).to_have_attribute(
         "href", "tel:" + CRISIS_NUMBER.replace(" ", "")
     )
-    expect_all_in_view(river, "nobody on call", lane(river).get_by_test_id("lane-ok"))
-    lane(river).get_by_test_id("lane-ok").click()
+    ok = button(lane(river), "lane.ok")
+    expect_all_in_view(river, "nobody on call", ok)
+    ok.click()
     expect(status).to_have_text(text("lane.status.ended"))
     expect(crisis_line(river)).to_be_visible()
 

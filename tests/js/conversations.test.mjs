@@ -50,7 +50,8 @@ test("asking, then waiting with the number on call, then answered, then ended", 
   assert.deepEqual(conv.laneStatus(s), { status: "waiting", onCall: 2, by: "", waitedMs: 0, stage: 0 });
   assert.deepEqual(conv.crisisResources(s).map((r) => r.channel), ["emergency", "call"], "the lane's own resources win");
   assert.equal(conv.crisisLine(s).label, "Samaritans", "the pinned line is a crisis line to call, not the emergency number");
-  assert.equal(conv.sayBlock(s, conv.crisisConversation(s)), "waiting");
+  assert.equal(conv.sayBlock(s, conv.crisisConversation(s)), null, "the member may write while waiting");
+  assert.equal(conv.unanswered(conv.crisisConversation(s)), true);
   s = reduce(s, frame("conversation.status", { conversation: "cv_1", status: "answered", by: "Ana" }));
   assert.equal(conv.laneStatus(s).status, "answered");
   assert.equal(conv.laneStatus(s).by, "Ana");

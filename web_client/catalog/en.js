@@ -60,7 +60,7 @@ export default {
   "conv.ended.gone": "This conversation ended because one of you left the room.",
   "error.conversation_not_found": "That conversation has ended, or isn't yours.",
   "conv.why.ended": "This conversation has ended.",
-  "conv.why.waiting": "You can write here once someone joins.",
+  "conv.hint.waiting": "Whoever answers will see what you write here. You don't have to write anything.",
   "conv.why.reconnecting": "Reconnecting… you can send once the connection is back.",
   "word.title.mine": "Private word with {name}",
   "word.title.theirs": "Private word from {name}",

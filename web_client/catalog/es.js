@@ -60,7 +60,7 @@ export default {
   "conv.ended.gone": "Esta conversación terminó porque uno de los dos salió de la sala.",
   "error.conversation_not_found": "Esa conversación ha terminado o no es tuya.",
   "conv.why.ended": "Esta conversación ha terminado.",
-  "conv.why.waiting": "Podrás escribir aquí cuando alguien se una.",
+  "conv.hint.waiting": "Quien responda verá lo que escribas aquí. No hace falta que escribas nada.",
   "conv.why.reconnecting": "Reconectando… podrás enviar cuando vuelva la conexión.",
   "word.title.mine": "Conversación privada con {name}",
   "word.title.theirs": "Conversación privada de {name}",

@@ -6,7 +6,7 @@
 
 import { h, fill, setText, keyedList } from "../dom.js";
 import { t, timeOfDay } from "../i18n.js";
-import { endedBy, sayBlock } from "../conversations.js";
+import { endedBy, sayBlock, unanswered } from "../conversations.js";
 
 const NEAR_BOTTOM_PX = 60;
 
@@ -133,8 +133,11 @@ function update(v, state, c) {
   v.text.disabled = Boolean(block) && block !== "reconnecting";
   v.send.disabled = Boolean(block);
   const by = endedBy(c);
-  setText(v.why, !block ? "" : by ? t(`conv.ended.${by}`, { name: c.with || t("conv.someone") }) : t(`conv.why.${block}`));
-  v.why.hidden = !block;
+  const why = block
+    ? by ? t(`conv.ended.${by}`, { name: c.with || t("conv.someone") }) : t(`conv.why.${block}`)
+    : unanswered(c) ? t("conv.hint.waiting") : "";
+  setText(v.why, why);
+  v.why.hidden = !why;
   setText(v.end, endLabel(c));
   v.list.setAttribute("aria-label", t("conv.messages", { name: c.with || t("conv.someone") }));
   const stick = v.pinned;

@@ -36,18 +36,17 @@ export function mount(doc, ctx) {
     resources: h("ul", { class: "resources", dataset: { testid: "resources" } }),
     resourcesSummary: h("summary", {}),
     resourcesBox: h("details", { class: "resources-box", open: true }),
-    wasTalking: false,
+    wasAnswered: false,
     status: h("p", { class: "lane-status", role: "status", dataset: { testid: "lane-status" } }),
     note: h("p", { class: "hint lane-note" }),
     actions: h("div", { class: "row" }),
-    actionStatus: h("p", { class: "inline-error", "aria-live": "polite" }),
     conversation: h("div", { class: "lane-conversation" }),
     drawnResources: null,
   };
   fill(sheet, h("div", { class: "sheet-head" }, r.title, r.hide), r.switcher, r.body, r.foot);
   fill(r.resourcesBox, r.resourcesSummary, h("p", { class: "lane-intro" }, t("lane.intro")), r.resources);
   fill(r.lane, r.resourcesBox, r.status, r.note);
-  r.laneFoot = h("div", { class: "lane-foot" }, r.actions, r.actionStatus);
+  r.laneFoot = h("div", { class: "lane-foot" }, r.actions);
 
   const focusSheet = () => queueMicrotask(() => r.title.focus());
   ctx.focusLane = focusSheet;
@@ -168,11 +167,14 @@ function drawLane(r, state, ctx, conversations) {
   setText(r.note, note);
   r.note.hidden = !note;
   const c = crisisConversation(state);
-  const talking = c && (c.status === "answered" || (c.status === "ended" && c.messages.length > 0));
+  // The conversation shows from the ask on: the member may write while waiting, and its way
+  // out is "I'm OK for now" until someone answers (regions/conversation.js).
+  const talking = c && (isLive(c) || (c.status === "ended" && c.messages.length > 0));
   // Once someone is here the conversation needs the room: the services fold into one line
   // (the crisis line stays pinned below), a tap away.
-  r.resourcesBox.open = !talking || r.resourcesBox.open && r.wasTalking;
-  r.wasTalking = Boolean(talking);
+  const answered = c?.status === "answered";
+  r.resourcesBox.open = !answered || r.resourcesBox.open && r.wasAnswered;
+  r.wasAnswered = answered;
   setText(r.resourcesSummary, t("lane.resources", { count: resources.length }));
   // The composer, or "I'm OK for now", sits in the sheet's foot: always in view, never scrolled away.
   keepFocus(r.foot, () => {
@@ -183,9 +185,9 @@ function drawLane(r, state, ctx, conversations) {
     }
     r.conversation.remove();
     if (r.foot.firstChild !== r.laneFoot) fill(r.foot, r.laneFoot);
-    fill(r.actions, laneActions(s, c, state, ctx, r.actionStatus));
+    fill(r.actions, laneActions(s, state, ctx));
   });
-  r.foot.hidden = !talking && !r.actions.firstChild && !r.actionStatus.textContent;
+  r.foot.hidden = !talking && !r.actions.firstChild;
 }
 
 function resource(item) {
@@ -223,14 +225,7 @@ function noteText(s) {
   return "";
 }
 
-function laneActions(s, c, state, ctx, status) {
-  if (c && (c.status === "waiting" || c.status === "nobody_on_call")) {
-    return h("button", { type: "button", class: "secondary", dataset: { key: "lane-ok", testid: "lane-ok" },
-      onclick: async () => {
-        const ack = await ctx.act("crisis.cancel", { conversation: c.id }, status);
-        if (ack) ctx.store.dispatch({ type: "conversation.closed", id: c.id });
-      } }, t("lane.ok"));
-  }
+function laneActions(s, state, ctx) {
   if (s.status === "unavailable" && canAskForHelp(state)) {
     return h("button", { type: "button", class: "secondary", dataset: { key: "lane-retry", testid: "lane-retry" },
       onclick: () => askForHelp(ctx) }, t("lane.retry"));
