@@ -118,17 +118,21 @@ class Changes:
     def seat(
         self, member: str, name: str, name_key: str, role: Role, marks: frozenset[str]
     ) -> Participant:
-        """Give a newcomer a seat (`member.joined`); in a paused room members listen only."""
+        """Give a newcomer a seat (`member.joined`). Members listen only in a paused room (the
+        unpause lets them speak) and in quiet mode (for `raid_listen_only_seconds`, raid.py)."""
         state = self.state
-        held = state.paused_room and role is Role.MEMBER
+        hold = state.settings.raid_listen_only_seconds
+        quiet = state.quiet is not None and role is Role.MEMBER and hold > 0
+        held = state.paused_room and role is Role.MEMBER and not quiet
         who = Participant(
             member=member,
             name=name,
             name_key=name_key,
             role=role,
             joined_seq=state.next_join_index,
-            listen_only=held,
+            listen_only=held or quiet,
             marks=marks,
+            listen_only_until=self.now + hold if quiet else None,
         )
         pause_held = state.pause_listen_only | {member} if held else state.pause_listen_only
         self.state = replace(

@@ -18,6 +18,8 @@ from facilitation.events import ShareWarning
 from facilitation.lobby import drop_ticket
 from facilitation.part_rules import runs_itself
 from facilitation.parts import planned_end
+from facilitation.raid import lift_listen_only, quiet_end, settle_quiet
+from facilitation.raid_rules import RAID_QUIET_MAX_SECONDS, RAID_QUIET_WINDOWS
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.state import MeetingState
 
@@ -35,6 +37,8 @@ class DeadlineKind(StrEnum):
     BAN_END = "ban end"
     LOBBY_TICKET = "lobby ticket"
     PART_END = "part end"
+    QUIET_LISTEN = "quiet listen-only"
+    QUIET_END = "quiet mode end"
 
 
 DEADLINES: dict[DeadlineKind, tuple[str, str]] = {
@@ -64,6 +68,15 @@ DEADLINES: dict[DeadlineKind, tuple[str, str]] = {
         "part started + its planned minutes (only while the format runs itself and nobody "
         "holds the floor)",
         "`part.started` for the next part (`format.ended` after the last); any round ends",
+    ),
+    DeadlineKind.QUIET_LISTEN: (
+        "a newcomer's `listen_only_until` (seated in quiet mode + `raid_listen_only_seconds`)",
+        "`member.updated`: they may speak (in a paused room, from the unpause)",
+    ),
+    DeadlineKind.QUIET_END: (
+        f"the last raid-counted join + {RAID_QUIET_WINDOWS} × `raid_window_seconds` (at the "
+        f"latest quiet mode's start + {RAID_QUIET_MAX_SECONDS} s)",
+        "`raid.settled`; slow mode goes back unless a facilitator set it meanwhile",
     ),
 }
 """When each deadline falls, and what happens then."""
@@ -102,6 +115,8 @@ def pending(state: MeetingState) -> Iterator[Deadline]:
             )
         if p.muted_until is not None:
             yield Deadline(p.muted_until, DeadlineKind.MUTE_END, p.member)
+        if p.listen_only_until is not None:
+            yield Deadline(p.listen_only_until, DeadlineKind.QUIET_LISTEN, p.member)
     for ban in state.bans:
         yield Deadline(ban.until, DeadlineKind.BAN_END)
     for w in state.waiting:
@@ -109,6 +124,9 @@ def pending(state: MeetingState) -> Iterator[Deadline]:
     part_end = _part_end(state)
     if part_end is not None:
         yield Deadline(part_end, DeadlineKind.PART_END)
+    quiet = quiet_end(state)
+    if quiet is not None:
+        yield Deadline(quiet, DeadlineKind.QUIET_END)
 
 
 def _part_end(state: MeetingState) -> float | None:
@@ -123,9 +141,10 @@ def next_deadline(state: MeetingState) -> float | None:
 
     Returns:
         The earliest of: share warning, share end, speaker grace expiry, seat-hold expiry of
-        away members, mute ends, ban ends, lobby ticket expiry and the planned end of a part
-        of a format that runs itself. (Raid counting needs no
-        wake-up: old joins are forgotten when the next join is counted.)
+        away members, mute ends, ban ends, lobby ticket expiry, the planned end of a part
+        of a format that runs itself, newcomers' quiet-mode listen-only ends and the end of
+        quiet mode. (Raid counting needs no wake-up: old joins are forgotten when the next
+        join is counted.)
     """
     # The same instants as `pending`, without building a Deadline for each: this runs on every
     # command, and after a network blip every away member of a big room has one.
@@ -146,6 +165,9 @@ def next_deadline(state: MeetingState) -> float | None:
     muted = [p.muted_until for p in state.participants if p.muted_until is not None]
     if muted:
         times.append(min(muted))
+    held = [p.listen_only_until for p in state.participants if p.listen_only_until is not None]
+    if held:
+        times.append(min(held))
     if state.bans:
         times.append(min(b.until for b in state.bans))
     if state.waiting:
@@ -153,6 +175,9 @@ def next_deadline(state: MeetingState) -> float | None:
     part_end = _part_end(state)
     if part_end is not None:
         times.append(part_end)
+    quiet = quiet_end(state)
+    if quiet is not None:
+        times.append(quiet)
     return min(times, default=None)
 
 
@@ -191,3 +216,7 @@ def fire(tx: Changes, deadline: Deadline) -> None:
             drop_ticket(tx, deadline.key)
         case DeadlineKind.PART_END:
             pass  # the engine's settle step that follows moves the part on (parts.settle)
+        case DeadlineKind.QUIET_LISTEN:
+            lift_listen_only(tx, deadline.key)
+        case DeadlineKind.QUIET_END:
+            settle_quiet(tx)

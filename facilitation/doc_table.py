@@ -25,6 +25,7 @@ from facilitation import (
     formats,
     join_rules,
     part_rules,
+    raid_rules,
     rules,
     speaking_rules,
     state,
@@ -46,6 +47,7 @@ _STATE_CLASSES = (
     state.Floor,
     state.BanEntry,
     state.Waiting,
+    state.QuietMode,
     state.Milestone,
     state.Turns,
 )
@@ -133,6 +135,26 @@ def _joins() -> list[str]:
     ]
 
 
+def _raids() -> list[str]:
+    def yes(on: bool) -> str:
+        return "yes" if on else "no"
+
+    rows = [
+        [str(watch), yes(r.lobby), yes(r.quiet_mode), f"at least {r.slow_seconds} s"]
+        for watch, r in raid_rules.RAID_RESPONSE.items()
+    ]
+    ends = [[what, when, how] for what, (when, how) in raid_rules.QUIET_MODE_ENDS.items()]
+    head = ["when a raid is detected", "lobby on", "quiet mode (`self_led`)", "slow mode"]
+    return [
+        "### What a raid does (joins from new sources, `raid_joins` in `raid_window_seconds`)",
+        "",
+        *_table(head, rows),
+        "### How quiet mode undoes itself",
+        "",
+        *_table(["what", "when", "how"], ends),
+    ]
+
+
 def _shares() -> list[str]:
     rows = [[kind.__name__, _code(how)] for kind, how in rules.SHARE_END_HOW.items()]
     ends = [
@@ -174,7 +196,8 @@ def _moderation() -> list[str]:
     return [
         "### Actions logged to facilitators (`moderation`)",
         "",
-        ", ".join(names) + "; raid protection logs `lobby.set` and `slow.set` with `by` null.",
+        ", ".join(names) + "; raid protection logs `lobby.set` (not in quiet mode) and `slow.set`"
+        " with `by` null, and quiet mode logs `slow.set` again when it gives slow mode back.",
         "",
     ]
 
@@ -277,6 +300,7 @@ def render() -> str:
         "Facilitators are exempt from slow mode.",
         "",
         *_joins(),
+        *_raids(),
         *_shares(),
         *_deadlines(),
         *_events(),

@@ -43,6 +43,7 @@ __all__ = [
     "Moderation",
     "PartStarted",
     "RaidAlert",
+    "RaidSettled",
     "ReportFiled",
     "RoomReset",
     "RoundEnded",
@@ -290,10 +291,23 @@ class LobbyDenied(Event):
 
 @dataclass(frozen=True, slots=True)
 class RaidAlert(Event):
+    """A raid was detected (raid.py). `self_led`: no facilitator was present, so the room went
+    into quiet mode and the server raises an on-call alert; false: the lobby went on."""
+
     NAME = "raid.alert"
     AUDIENCE = "facilitators"
     joins: int
     window_seconds: float
+    self_led: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RaidSettled(Event):
+    """Quiet mode ended by itself; the server withdraws its on-call alert (`settled`)."""
+
+    NAME = "raid.settled"
+    slow_seconds: int
+    """Slow mode now (given back, or as a facilitator set it meanwhile)."""
 
 
 @dataclass(frozen=True, slots=True)

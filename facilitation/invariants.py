@@ -13,6 +13,8 @@ from facilitation.deadlines import next_deadline
 from facilitation.errors import FacilitationBug
 from facilitation.join_rules import LOBBY_MAX_WAITING
 from facilitation.part_rules import hands_open_rounds, runs_itself
+from facilitation.raid import quiet_end
+from facilitation.raid_rules import RAID_QUIET_MAX_SECONDS
 from facilitation.rules import ENDS_WHEN_QUEUE_EMPTY, leads_itself
 from facilitation.speaking_rules import can_speak
 from facilitation.state import MeetingState, Mode, Participant
@@ -144,6 +146,23 @@ def _lobby_checks(state: MeetingState, now: float | None) -> list[_Check]:
     ]
 
 
+def _quiet_checks(state: MeetingState, now: float | None) -> list[_Check]:
+    quiet, held = state.quiet, [p for p in state.participants if p.listen_only_until is not None]
+    end = quiet_end(state)
+    return [
+        (any(not p.listen_only for p in held), "a newcomer held by quiet mode is listen-only"),
+        (
+            any(p.member in state.pause_listen_only for p in held),
+            "quiet mode and the pause never both hold one member",
+        ),
+        (quiet is not None and bool(state.recent_joins), "quiet mode counts no raid anew"),
+        (
+            quiet is not None and (end is None or end > quiet.started_at + RAID_QUIET_MAX_SECONDS),
+            "quiet mode always ends",
+        ),
+    ]
+
+
 def _deadline_checks(state: MeetingState, now: float | None) -> list[_Check]:
     return [(now is not None and _overdue(state, now), "nothing is overdue after a decision")]
 
@@ -200,6 +219,7 @@ _CHECKS: tuple[Callable[[MeetingState, float | None], list[_Check]], ...] = (
     _part_checks,
     _tending_checks,
     _lobby_checks,
+    _quiet_checks,
     _deadline_checks,
 )
 """Every invariant, group by group, in the order they are checked (the first broken is named)."""

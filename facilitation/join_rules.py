@@ -3,7 +3,7 @@
 The tables below are written as data so that docs/facilitation.md can be generated from them
 (`python -m facilitation.doc_table --write`). `join_refusal()` applies `JOIN_RULES` in order
 (presence.py calls it after the ban check, `ban_refusal()`); lobby.py uses `parks`,
-`name_in_use`, `banned` and `RAID_SLOW_SECONDS` when it admits people and fends off raids.
+`name_in_use` and `banned` when it admits people; raid_rules.py uses `RAID_SLOW_SECONDS`.
 """
 
 from __future__ import annotations

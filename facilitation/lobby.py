@@ -13,11 +13,8 @@ Rules carried out here:
   newcomer is admitted, they are seated under the first free alternate the server gave
   (`River 2`, ...); only if none is free is the admission refused (`name_taken`).
 - The lobby holds at most `join_rules.LOBBY_MAX_WAITING` newcomers (`lobby_full`).
-- Raid protection: every join from a network source new to the room (the node decides, see
-  `Join.new_source`) is counted, so one client joining again and again counts once;
-  `raid_joins` of them within `raid_window_seconds`, with the lobby off, turn the lobby on,
-  raise slow mode to `join_rules.RAID_SLOW_SECONDS`, and alert facilitators (`raid.alert`). The
-  count then starts over.
+- Raid protection turns the lobby on when a facilitator is present to work through it
+  (raid.py; with nobody there, quiet mode seats newcomers listen-only instead).
 """
 
 from __future__ import annotations
@@ -27,8 +24,8 @@ from dataclasses import replace
 from facilitation import commands as c
 from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
-from facilitation.events import LobbyAdmitted, LobbyDenied, LobbyWaiting, RaidAlert
-from facilitation.join_rules import RAID_SLOW_SECONDS, banned, name_in_use
+from facilitation.events import LobbyAdmitted, LobbyDenied, LobbyWaiting
+from facilitation.join_rules import banned, name_in_use
 from facilitation.moderation import log
 from facilitation.state import MeetingState, Role, Waiting
 
@@ -37,7 +34,6 @@ __all__ = [
     "deny",
     "drop_ticket",
     "free_name",
-    "note_join",
     "set_lobby",
     "wait",
 ]
@@ -109,23 +105,6 @@ def free_name(state: MeetingState, entry: Waiting) -> tuple[str, str] | None:
         if not name_in_use(state, key, entry.member):
             return name, key
     return None
-
-
-def note_join(tx: Changes) -> None:
-    """Count a join from a new source; too many too fast and the room protects itself."""
-    state = tx.state
-    settings = state.settings
-    window_start = tx.now - settings.raid_window_seconds
-    joins = (*(t for t in state.recent_joins if t > window_start), tx.now)
-    if len(joins) >= settings.raid_joins and not state.lobby:
-        slow = max(state.slow_seconds, RAID_SLOW_SECONDS)
-        tx.emit(RaidAlert(len(joins), settings.raid_window_seconds))
-        log(tx, c.SetLobby(on=True), value=True)
-        if slow != state.slow_seconds:
-            log(tx, c.SetSlow(seconds=slow), value=slow)
-        state = replace(state, lobby=True, slow_seconds=slow)
-        joins = ()
-    tx.state = replace(state, recent_joins=joins)
 
 
 def _ticket(state: MeetingState, ticket: str) -> Waiting | None:

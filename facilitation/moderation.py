@@ -11,6 +11,9 @@ Rules carried out here (who may, and what the target must be, are in rules.py):
   were listen-only before the pause stay so, and the lobby goes off only if the pause turned it on
   (and no facilitator changed it meanwhile). Hands and the ended share are not given back.
 - Bans hold the banned person's identity marks (and member id) until they lapse.
+- A newcomer seated in quiet mode (raid.py) cannot leave listen-only themselves until their
+  time is up; a facilitator can move them either way, which makes it the facilitator's choice
+  (it no longer lifts by itself). A facilitator's `slow.set` is never undone by quiet mode.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from facilitation.commands import Command
 from facilitation.errors import Refusal, Refused
 from facilitation.events import ChatRemoved, Moderation, ReportFiled, RoomReset
 from facilitation.rules import SHARE_END_HOW, LeaveReason
-from facilitation.speaking_rules import is_muted
+from facilitation.speaking_rules import QUIET_NEWCOMER, is_muted
 from facilitation.state import BanEntry, Mode, Role
 
 __all__ = [
@@ -86,22 +89,27 @@ def assign_listen_only(tx: Changes, command: c.AssignListenOnly) -> Refused | No
     if command.on:
         tx.take_off_floor(member, SHARE_END_HOW[c.AssignListenOnly])
     who = tx.who(member)
-    if who.listen_only != command.on:
-        tx.update(replace(who, listen_only=command.on))
+    if who.listen_only != command.on or who.listen_only_until is not None:
+        # Their choice now, not quiet mode's: it will not lift by itself.
+        tx.update(replace(who, listen_only=command.on, listen_only_until=None))
     log(tx, command, target=member, value=command.on)
     return None
 
 
 def set_listen_only(tx: Changes, command: c.SetListenOnly) -> Refused | None:
-    """A member's own choice; while the room is paused, members cannot leave listen-only."""
+    """A member's own choice; members cannot leave listen-only while the room is paused, nor
+    while quiet mode holds them as newcomers (raid.py)."""
     who = tx.who(tx.sender)
-    if not command.on and tx.state.paused_room and not who.is_facilitator:
-        return Refused(Refusal.NOT_ALLOWED, "The room is paused; everyone listens for now.")
+    if not command.on and not who.is_facilitator:
+        if tx.state.paused_room:
+            return Refused(Refusal.NOT_ALLOWED, "The room is paused; everyone listens for now.")
+        if who.listen_only_until is not None:
+            return Refused(Refusal.NOT_ALLOWED, QUIET_NEWCOMER)
     if command.on:
         tx.take_off_floor(who.member, SHARE_END_HOW[c.SetListenOnly])
     if who.listen_only != command.on:
         tx.release_from_pause(who.member)  # their own choice now, not the pause's
-        tx.update(replace(tx.who(who.member), listen_only=command.on))
+        tx.update(replace(tx.who(who.member), listen_only=command.on, listen_only_until=None))
     return None
 
 
@@ -202,6 +210,10 @@ def set_lock(tx: Changes, command: c.SetLock) -> Refused | None:
 
 
 def set_slow(tx: Changes, command: c.SetSlow) -> Refused | None:
+    """A facilitator's choice: quiet mode, when it ends, leaves it as it is."""
+    quiet = tx.state.quiet
+    if quiet is not None:
+        tx.state = replace(tx.state, quiet=replace(quiet, slow_before=None))
     tx.state = replace(tx.state, slow_seconds=command.seconds)
     log(tx, command, value=command.seconds)
     return None

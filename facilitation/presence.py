@@ -22,7 +22,8 @@ from facilitation.changes import Changes
 from facilitation.errors import Refusal, Refused
 from facilitation.events import MemberAway, MemberBack
 from facilitation.join_rules import ban_refusal, join_refusal, parks
-from facilitation.lobby import drop_ticket, note_join, wait
+from facilitation.lobby import drop_ticket, wait
+from facilitation.raid import note_join
 from facilitation.rules import SHARE_END_HOW, LeaveReason
 from facilitation.state import Role
 

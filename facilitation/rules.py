@@ -8,6 +8,7 @@ split by what they decide:
   its target must be, and how it ends a share; `check()` applies these;
 - speaking_rules.py: who may post a chat message and who may raise a hand;
 - join_rules.py: who may join a room, bans, and the lobby;
+- raid_rules.py: what a raid does, with or without a facilitator present (quiet mode);
 - part_rules.py: what each part of a meeting format lets people do;
 - tally_rules.py: what the meeting counts for fairness, and milestones.
 

@@ -19,6 +19,7 @@ from facilitation.state import (
     Mode,
     Order,
     Participant,
+    QuietMode,
     Role,
     RoomSettings,
     Round,
@@ -59,6 +60,7 @@ def to_dict(state: MeetingState, cache: PlainCache | None = None) -> Plain:
             "raid_window_seconds": s.raid_window_seconds,
             "lobby_ticket_seconds": s.lobby_ticket_seconds,
             "removal_hold_seconds": s.removal_hold_seconds,
+            "raid_listen_only_seconds": s.raid_listen_only_seconds,
         },
         "base_mode": str(state.base_mode),
         "locked": state.locked,
@@ -76,6 +78,7 @@ def to_dict(state: MeetingState, cache: PlainCache | None = None) -> Plain:
         ],
         "waiting": [_waiting(w) for w in state.waiting],
         "recent_joins": list(state.recent_joins),
+        "quiet": None if state.quiet is None else _quiet(state.quiet),
         "next_join_index": state.next_join_index,
         "meeting_format": None if state.format is None else _format(state.format),
         "part": state.part,
@@ -139,7 +142,12 @@ def _participant_plain(p: Participant) -> Plain:
         "muted_until": p.muted_until,
         "away_since": p.away_since,
         "marks": sorted(p.marks),
+        "listen_only_until": p.listen_only_until,
     }
+
+
+def _quiet(q: QuietMode) -> Plain:
+    return {"started_at": q.started_at, "last_join": q.last_join, "slow_before": q.slow_before}
 
 
 def _round(r: Round) -> Plain:
@@ -204,6 +212,8 @@ def from_dict(data: Mapping[str, Any]) -> MeetingState:
         ),
         waiting=tuple(_read_waiting(w) for w in data["waiting"]),
         recent_joins=tuple(data["recent_joins"]),
+        # States stored before quiet mode have none of it.
+        quiet=None if data.get("quiet") is None else QuietMode(**data["quiet"]),
         next_join_index=data["next_join_index"],
         # States stored before meeting formats existed have none of these three fields.
         format=None
@@ -228,6 +238,7 @@ def _read_participant(d: Mapping[str, Any]) -> Participant:
         muted_until=d["muted_until"],
         away_since=d["away_since"],
         marks=frozenset(d["marks"]),
+        listen_only_until=d.get("listen_only_until"),
     )
 
 

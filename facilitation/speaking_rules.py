@@ -18,6 +18,7 @@ from facilitation.state import MeetingState, Mode, Participant
 __all__ = [
     "FLOOR_RULES",
     "POSTING_RULES",
+    "QUIET_NEWCOMER",
     "PersonRule",
     "can_speak",
     "floor_refusal",
@@ -36,6 +37,13 @@ class PersonRule:
     applies: Callable[[MeetingState, Actor, Participant | None, float], bool]
 
 
+QUIET_NEWCOMER = (
+    "The room is in quiet mode for a few minutes: newcomers can read everything, and can post "
+    "and raise a hand once their few minutes are up."
+)
+"""The refusal detail for a newcomer held by quiet mode (raid.py)."""
+
+
 def is_muted(who: Participant, now: float) -> bool:
     return who.muted_until is not None and who.muted_until > now
 
@@ -49,6 +57,10 @@ POSTING_RULES: tuple[PersonRule, ...] = (
     PersonRule("the sender is not seated, or away", Refusal.NOT_JOINED,
                "Join the room first.",
                lambda s, a, w, now: w is None or w.away),
+    # A newcomer in quiet mode (raid.py) is told why, and that it ends by itself.
+    PersonRule("the sender is a newcomer listening in quiet mode (`listen_only_until` set)",
+               Refusal.LISTEN_ONLY, QUIET_NEWCOMER,
+               lambda s, a, w, now: w is not None and w.listen_only_until is not None),
     PersonRule("the sender is listen-only", Refusal.LISTEN_ONLY,
                "You are in listen-only mode.",
                lambda s, a, w, now: w is not None and w.listen_only),
@@ -67,6 +79,9 @@ POSTING_RULES: tuple[PersonRule, ...] = (
 """Who may post (protocol.md §3.4); facilitators are also exempt from slow mode."""
 
 FLOOR_RULES: tuple[PersonRule, ...] = (
+    PersonRule("the member is a newcomer listening in quiet mode (`listen_only_until` set)",
+               Refusal.LISTEN_ONLY, QUIET_NEWCOMER,
+               lambda s, a, w, now: w is not None and w.listen_only_until is not None),
     PersonRule("the member is listen-only", Refusal.LISTEN_ONLY,
                "Leave listen-only mode to raise your hand.",
                lambda s, a, w, now: w is not None and w.listen_only),

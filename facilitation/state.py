@@ -7,6 +7,7 @@ Rules of this module:
   that is refused therefore changes nothing, by construction.
 - Times are float seconds since the Unix epoch, as passed in by the caller (`now`). Nothing here
   reads a clock.
+- The room's fixed settings live in room_settings.py (re-exported here).
 - This module holds data and trivial queries only; every decision lives in `rules.py` (and the
   other `*_rules.py` modules) and the modules it names.
 """
@@ -17,7 +18,9 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Unpack
+
+from facilitation.room_settings import RoomSettings, SettingsArgs, check_settings
 
 if TYPE_CHECKING:
     from facilitation.formats import Format, Part
@@ -32,6 +35,7 @@ __all__ = [
     "PartKind",
     "Participant",
     "Posting",
+    "QuietMode",
     "Role",
     "RoomSettings",
     "Round",
@@ -87,43 +91,6 @@ class Posting(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class RoomSettings:
-    """Fixed settings of the room, chosen when its meeting state is created."""
-
-    self_led: bool = False
-    """With no facilitator present, the first raised hand opens a round and turns run alone."""
-    default_share_seconds: int = 180
-    """Share length of self-led rounds, and of rounds opened without `share_seconds`."""
-    grace_seconds: float = 20.0
-    """How long a speaker who dropped keeps the floor before their share ends."""
-    seat_hold_seconds: float = 300.0
-    """How long a member who dropped keeps their seat (and place in the queue)."""
-    warning_seconds: float = 30.0
-    """`share.warning` fires this long before a share ends."""
-    raid_joins: int = 10
-    """This many new identities within `raid_window_seconds` count as a raid."""
-    raid_window_seconds: float = 30.0
-    """The window of raid detection."""
-    lobby_ticket_seconds: float = 900.0
-    removal_hold_seconds: float = 43200.0
-    """How long a removed person's session stays refused (as long as a session token lives)."""
-    """A newcomer waiting in the lobby is turned away after this long."""
-
-
-class SettingsArgs(TypedDict, total=False):
-    """The keyword arguments of `MeetingState.new` that become `RoomSettings`."""
-
-    self_led: bool
-    default_share_seconds: int
-    grace_seconds: float
-    seat_hold_seconds: float
-    warning_seconds: float
-    raid_joins: int
-    raid_window_seconds: float
-    lobby_ticket_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
 class Participant:
     """A seated person (member or facilitator); observers are never participants."""
 
@@ -145,6 +112,8 @@ class Participant:
     """The connection dropped at this time; the seat is held for `seat_hold_seconds`."""
     marks: frozenset[str] = frozenset()
     """Opaque identity marks from the server (session, device...); bans match on them."""
+    listen_only_until: float | None = None
+    """Seated during quiet mode: listens until then, when quiet mode lets them speak (raid.py)."""
 
     @property
     def is_facilitator(self) -> bool:
@@ -228,6 +197,19 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class QuietMode:
+    """Raid protection in a room with no facilitator present (quiet.py): it undoes itself."""
+
+    started_at: float
+    """When the raid was detected."""
+    last_join: float
+    """The last join that counted towards raids; quiet mode ends a quiet period after it."""
+    slow_before: int | None
+    """Slow mode before the raid, given back when quiet mode ends; None once a facilitator set
+    slow mode meanwhile (theirs stays)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Milestone:
     """A member's own "today is N days", for this meeting only (milestones.py)."""
 
@@ -257,7 +239,7 @@ class Turns:
 class MeetingState:
     """Everything the engine knows about one room's meeting."""
 
-    settings: RoomSettings = RoomSettings()
+    settings: RoomSettings = dataclasses.field(default_factory=RoomSettings)
     """Fixed room settings."""
     base_mode: Mode = Mode.OPEN
     """`open` or `listen_only`: the mode outside rounds (never `round`)."""
@@ -285,6 +267,8 @@ class MeetingState:
     """The lobby, oldest first."""
     recent_joins: tuple[float, ...] = ()
     """Times of recent joins of new identities, for raid detection."""
+    quiet: QuietMode | None = None
+    """Quiet mode: raid protection of a room with no facilitator present, while it lasts."""
     next_join_index: int = 0
     """The `joined_seq` of the next participant."""
     format: Format | None = None
@@ -325,7 +309,7 @@ class MeetingState:
         if mode is Mode.ROUND:
             raise ValueError("base_mode must be 'open' or 'listen_only'")
         room = RoomSettings(**settings)
-        _check_settings(room)
+        check_settings(room)
         if not 0 <= slow_seconds <= 3600:
             raise ValueError("slow_seconds must be within 0..3600")
         return cls(
@@ -375,19 +359,3 @@ class MeetingState:
         """Replace the participant with `new.member`, keeping join order."""
         people = tuple(new if p.member == new.member else p for p in self.participants)
         return dataclasses.replace(self, participants=people)
-
-
-def _check_settings(room: RoomSettings) -> None:
-    checks = {
-        "default_share_seconds": 30 <= room.default_share_seconds <= 1200,
-        "grace_seconds": room.grace_seconds >= 0,
-        "seat_hold_seconds": room.seat_hold_seconds >= 0,
-        "warning_seconds": room.warning_seconds > 0,
-        "raid_joins": room.raid_joins >= 1,
-        "raid_window_seconds": room.raid_window_seconds > 0,
-        "lobby_ticket_seconds": room.lobby_ticket_seconds > 0,
-        "removal_hold_seconds": room.removal_hold_seconds >= 0,
-    }
-    bad = [name for name, ok in checks.items() if not ok]
-    if bad:
-        raise ValueError(f"room settings out of range: {', '.join(bad)}")

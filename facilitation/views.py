@@ -56,6 +56,8 @@ class MemberView:
     muted_until: float | None
     away: bool
     hand: bool
+    listen_only_until: float | None = None
+    """A newcomer listening in quiet mode (raid.py): when they may speak."""
 
     @classmethod
     def of(cls, state: MeetingState, who: Participant) -> MemberView:
@@ -67,10 +69,12 @@ class MemberView:
             muted_until=who.muted_until,
             away=who.away,
             hand=who.member in state.queue,
+            listen_only_until=who.listen_only_until,
         )
 
     def to_wire(self) -> dict[str, object]:
         muted = None if self.muted_until is None else ms(self.muted_until)
+        until = None if self.listen_only_until is None else ms(self.listen_only_until)
         return {
             "id": self.id,
             "name": self.name,
@@ -79,6 +83,7 @@ class MemberView:
             "muted_until": muted,
             "away": self.away,
             "hand": self.hand,
+            "listen_only_until": until,
         }
 
 
@@ -134,6 +139,8 @@ class MeetingView:
     hands: tuple[str, ...]
     """Raised hands in order, whether or not a round runs (equal to `round.queue` in a round)."""
     round: RoundView | None
+    quiet: bool = False
+    """Quiet mode: raid protection with no facilitator present; newcomers listen a while."""
     format: FormatView | None = None
     """The room's format, if it has one."""
     part: PartView | None = None
@@ -152,6 +159,7 @@ class MeetingView:
             paused_room=state.paused_room,
             hands=state.queue,
             round=_round_view(state, now),
+            quiet=state.quiet is not None,
             format=FormatView.of(state),
             part=PartView.of(state),
         )
@@ -175,6 +183,7 @@ class MeetingView:
             "paused_room": self.paused_room,
             "hands": list(self.hands),
             "round": None if self.round is None else self.round.to_wire(),
+            "quiet": self.quiet,
             "format": None if self.format is None else self.format.to_wire(),
             "part": None if self.part is None else self.part.to_wire(),
         }

@@ -6,7 +6,7 @@ The rules (docs/safety-net.md, "Where alerts come from"):
   whose subject is the stored report's opaque id (`route_report`, called by the server after
   the report was filed and committed). With a facilitator seated, the facilitators have it.
 - **Raid**: the engine's `raid.alert` in a room with no facilitator seated raises a `raid`
-  alert; `raid.settled` (or `raid_settled(room)`, for the engine's raid work to call) withdraws
+  alert; `raid.settled` (quiet mode ended by itself) withdraws
   it as `settled`.
 - **Lobby**: newcomers waiting in a lobby with no facilitator seated raise a `lobby` alert; it is
   withdrawn `settled` when the lobby empties.
@@ -35,12 +35,10 @@ from rooms.service import RoomsService
 from rooms.store.base import ReportRecord
 from rooms.store.errors import StoreError
 
-__all__ = ["RAID_SETTLED", "WATCHED", "AlertSources", "ReportRecords"]
+__all__ = ["WATCHED", "AlertSources", "ReportRecords"]
 
 log = logging.getLogger(__name__)
 
-RAID_SETTLED = "raid.settled"
-"""The engine's "the burst passed" event (issue 14 §F); matched by name until it exists."""
 WATCHED = frozenset(
     {
         fx.MemberJoined.NAME,
@@ -53,7 +51,7 @@ WATCHED = frozenset(
         fx.LobbyDenied.NAME,
         fx.RoomReset.NAME,
         fx.RaidAlert.NAME,
-        RAID_SETTLED,
+        fx.RaidSettled.NAME,
     }
 )
 """Events that may change whether a room needs an alert."""
@@ -117,12 +115,6 @@ class AlertSources:
             log.warning("report alert not raised (room %s): %s", room, type(exc).__name__)
         return "on_call"
 
-    # -- raids ------------------------------------------------------------------------------------
-
-    async def raid_settled(self, room: str) -> None:
-        """The raid burst in `room` passed: withdraw its raid alert (`settled`)."""
-        await self._withdraw(AlertKind.RAID, room)
-
     # -- room events ------------------------------------------------------------------------------
 
     def _saw_alert(self, alert: Alert) -> None:
@@ -166,7 +158,7 @@ class AlertSources:
     async def _check(self, room: str, name: str) -> None:
         config = await self.service.catalog.get(room)
         _, state = await self.service.meetings.load(config, fresh=True)
-        if name == RAID_SETTLED:
+        if name == fx.RaidSettled.NAME:
             await self._withdraw(AlertKind.RAID, room)
         if state.facilitator_present():
             await self._withdraw(AlertKind.RAID, room)

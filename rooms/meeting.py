@@ -51,6 +51,8 @@ class RoomRules:
     seat_hold_seconds: float = 300.0
     raid_joins: int = 10
     raid_window_seconds: float = 30.0
+    raid_listen_only_seconds: float = 300.0
+    """Newcomers listen this long in quiet mode (a raid with no facilitator present)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ class MeetingStore:
             seat_hold_seconds=self.rules.seat_hold_seconds,
             raid_joins=self.rules.raid_joins,
             raid_window_seconds=self.rules.raid_window_seconds,
+            raid_listen_only_seconds=self.rules.raid_listen_only_seconds,
             format=room.format,
         )
 

@@ -132,6 +132,7 @@ def _service_settings(settings: Settings) -> ServiceSettings:
             seat_hold_seconds=settings.seat_hold_seconds,
             raid_joins=settings.raid_joins,
             raid_window_seconds=settings.raid_window_seconds,
+            raid_listen_only_seconds=settings.raid_listen_only_seconds,
         ),
     )
 

@@ -299,6 +299,12 @@ class Settings(BaseSettings):
     )
     raid_joins: int = _s(10, "New identities within the raid window that trigger raid mode.")
     raid_window_seconds: int = _s(30, "The raid detection window.")
+    raid_listen_only_seconds: int = _s(
+        300,
+        "In a room with no facilitator present, a raid puts the room in quiet mode instead of "
+        "turning the lobby on: newcomers are seated listen-only for this long (0-3600; 0: "
+        "slow mode only). Taken when a room's meeting state is first made.",
+    )
     ban_network_marks: bool = _s(
         True,
         "Bans also hold against a keyed hash of the banned person's network address, kept "
@@ -424,6 +430,8 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{key}: {exc}") from None
         if self.max_connections_per_address < 0:
             raise SettingsError("max_connections_per_address: 0 (no limit) or more")
+        if not 0 <= self.raid_listen_only_seconds <= 3600:
+            raise SettingsError("raid_listen_only_seconds: 0 to 3600")
         if self.lobby_waiting_per_address < 0:
             raise SettingsError("lobby_waiting_per_address: 0 (no limit) or more")
         if self.max_frame_bytes < 1024:

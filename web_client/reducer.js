@@ -193,6 +193,8 @@ const EVENTS = {
   moderation: (state, f) => log(state, { kind: "moderation", key: f.seq, ...f }),
   "report.filed": (state, f) => log(state, { kind: "report", key: f.seq, ...f }),
   "raid.alert": (state, f) => log(state, { kind: "raid", key: f.seq, ...f }),
+  // Quiet mode ended (everyone gets it); `meeting.state` right after it says `quiet` false.
+  "raid.settled": (state) => state,
   "lobby.waiting": (state, f) => ({ ...state, waiting: [...state.waiting.filter((w) => w.ticket !== f.ticket), { ticket: f.ticket, name: f.name }] }),
   "lobby.admitted": (state, f) => ({ ...state, waiting: state.waiting.filter((w) => w.ticket !== f.ticket) }),
   "lobby.denied": (state, f) => ({ ...state, waiting: state.waiting.filter((w) => w.ticket !== f.ticket) }),

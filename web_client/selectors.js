@@ -65,7 +65,7 @@ export function postBlock(state) {
   const meeting = state.meeting;
   const facilitator = self.role === "facilitator";
   if (meeting?.paused_room && !facilitator) return { reason: "room_paused", hard: true, params: {} };
-  if (self.listen_only) return { reason: meeting?.paused_room ? "room_paused" : "listen_only", hard: true, params: {} };
+  if (self.listen_only) return { reason: meeting?.paused_room ? "room_paused" : self.listen_only_until ? "quiet" : "listen_only", hard: true, params: {} };
   if (meeting?.mode === "listen_only" && !facilitator) return { reason: "listening_room", hard: true, params: {} };
   if (meeting?.mode === "round" && !facilitator && !speaking(state)) {
     const holder = floorMember(state);
@@ -115,6 +115,7 @@ function handBlock(state, self) {
   if (state.conn.state !== "connected") return "reconnecting";
   const meeting = state.meeting;
   if (meeting?.paused_room) return "room_paused";
+  if (self.listen_only_until) return "quiet";
   if (self.listen_only) return "listen_only";
   if (isMuted(state, self)) return "muted";
   if (meeting?.mode === "listen_only") return "listening_room";
@@ -131,7 +132,8 @@ export function myControls(state) {
   const up = handUp(state);
   const mine = speaking(state);
   const handWhy = up ? (online ? null : "reconnecting") : handBlock(state, self);
-  const listenWhy = !online ? "reconnecting" : meeting?.paused_room && self.listen_only ? "room_paused" : null;
+  const listenWhy = !online ? "reconnecting" : meeting?.paused_room && self.listen_only ? "room_paused"
+    : self.listen_only_until && self.role !== "facilitator" ? "quiet" : null;
   return {
     online,
     hand: mine ? null : { up, disabled: Boolean(handWhy), why: handWhy, opensRound: !up && handOpensRound(state) },

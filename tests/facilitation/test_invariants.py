@@ -5,7 +5,9 @@ meeting. After every step: the invariants hold (facilitation.check_invariants), 
 overdue, observers and listen-only members may not post while the speaker may, a refusal
 changed nothing, the same decision twice gives the same result, the state survives a trip
 through its stored form, and the member list a client builds from the events alone equals a
-fresh snapshot (docs/protocol.md §4.1).
+fresh snapshot (docs/protocol.md §4.1). Raids come, with and without a facilitator present:
+quiet mode never makes a member already seated listen-only, always ends, and gives slow mode
+back (issue 14 item 6).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hypothesis.stateful import (
 
 import facilitation as fx
 from facilitation.join_rules import LOBBY_MAX_WAITING
+from facilitation.raid_rules import RAID_QUIET_MAX_SECONDS
 from tests.facilitation.harness import T0
 
 MEMBERS = ["a", "b", "c", "d", "e"]
@@ -103,6 +106,33 @@ def snapshot(state: fx.MeetingState) -> dict[str, fx.MemberView]:
     return {p.member: fx.MemberView.of(state, p) for p in state.participants}
 
 
+def quiet_mode_keeps_its_promises(
+    before: fx.MeetingState, result: fx.Accepted, command: fx.Command
+) -> None:
+    """Across one accepted decision: nobody already seated is made listen-only by a raid (only
+    a facilitator's command or a room pause may do that), and when quiet mode ends, slow mode is
+    what it was before the raid unless a facilitator set it meanwhile."""
+    after = result.state
+    if isinstance(command, fx.Join | fx.Tick | fx.Leave | fx.Disconnected | fx.Reconnected):
+        for p in before.participants:
+            now = after.participant(p.member)
+            if now is not None and not p.listen_only:
+                assert not now.listen_only, f"{p.member} was made listen-only by {command}"
+                assert now.listen_only_until is None
+    for p in after.participants:
+        was = before.participant(p.member)
+        if was is not None and was.listen_only_until is None:
+            assert p.listen_only_until is None, "a hold is only given on being seated"
+    settled = [e for e in result.events if isinstance(e, fx.RaidSettled)]
+    if before.quiet is not None and after.quiet is None:
+        assert len(settled) == 1
+        if before.quiet.slow_before is not None and not isinstance(command, fx.SetSlow):
+            assert after.slow_seconds == before.quiet.slow_before
+            assert settled[0].slow_seconds == after.slow_seconds
+    elif not (before.quiet is not None and after.quiet is not None):
+        assert len(settled) <= 1  # a raid and its end both inside one late decision
+
+
 class MeetingMachine(RuleBasedStateMachine):
     state: fx.MeetingState
     now: float
@@ -118,8 +148,11 @@ class MeetingMachine(RuleBasedStateMachine):
         lobby=st.booleans(),
         grace=st.sampled_from([0.0, 20.0]),
         hold=st.sampled_from([10.0, 300.0]),
+        listen_first=st.sampled_from([0.0, 60.0, 300.0]),
     )
-    def start(self, self_led: bool, lobby: bool, grace: float, hold: float) -> None:
+    def start(
+        self, self_led: bool, lobby: bool, grace: float, hold: float, listen_first: float
+    ) -> None:
         self.state = fx.MeetingState.new(
             self_led=self_led,
             lobby=lobby,
@@ -127,6 +160,7 @@ class MeetingMachine(RuleBasedStateMachine):
             seat_hold_seconds=hold,
             raid_joins=8,
             lobby_ticket_seconds=600,
+            raid_listen_only_seconds=listen_first,
         )
         self.now = self.decided_at = T0
         self.tickets = 0
@@ -217,6 +251,25 @@ class MeetingMachine(RuleBasedStateMachine):
             command = fx.Join(who, key.upper(), key, ticket=ticket, alternates=alternates)
             self.apply(command, None)
 
+    @precondition(lambda self: not self.state.lobby)
+    @rule(
+        count=st.integers(1, 12),
+        facilitators=st.sampled_from([fx.Leave, fx.Disconnected, None]),
+        spread=st.sampled_from([0, 1, 5]),
+    )
+    def a_raid_arrives(
+        self, count: int, facilitators: type[fx.Leave] | None, spread: float
+    ) -> None:
+        """A burst of newcomers from new networks, often into a room nobody facilitates."""
+        if facilitators is not None:
+            for who in FACILITATORS:
+                self.apply(facilitators(who), None)
+        for _ in range(count):
+            self.tickets += 1
+            who, ticket = f"r{self.tickets}", f"n{self.tickets}"
+            self.now += spread
+            self.apply(fx.Join(who, who.upper(), who, ticket=ticket), None)
+
     @rule(kind=st.sampled_from([fx.Leave, fx.Disconnected, fx.Reconnected]), who=people)
     def presence_changes(self, kind: type[fx.Leave], who: str) -> None:
         self.apply(kind(who), None)
@@ -271,6 +324,7 @@ class MeetingMachine(RuleBasedStateMachine):
         names = [e.NAME for e in result.events]
         assert names.count("meeting.state") <= 1
         assert "meeting.state" not in names[:-1]
+        quiet_mode_keeps_its_promises(self.state, result, command)
         self.state = result.state
         self.decided_at = self.now
         self.views = announced(self.views, result.events)
@@ -316,6 +370,15 @@ class MeetingMachine(RuleBasedStateMachine):
 
             expected = min((d.at for d in pending(self.state)), default=None)
             assert fx.next_deadline(self.state) == expected
+
+    @invariant()
+    def quiet_mode_always_ends(self) -> None:
+        quiet = self.state.quiet if hasattr(self, "state") else None
+        if quiet is not None:
+            assert self.decided_at < quiet.started_at + RAID_QUIET_MAX_SECONDS
+            deadline = fx.next_deadline(self.state)
+            assert deadline is not None
+            assert deadline <= quiet.started_at + RAID_QUIET_MAX_SECONDS
 
     @invariant()
     def the_clock_is_never_behind(self) -> None:

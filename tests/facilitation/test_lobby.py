@@ -181,7 +181,12 @@ def test_a_raid_turns_the_lobby_on_and_slows_the_room() -> None:
         "lobby.waiting",
         "meeting.state",
     ]
-    assert m.wire(fx.RaidAlert) == {"event": "raid.alert", "joins": 5, "window_seconds": 30}
+    assert m.wire(fx.RaidAlert) == {
+        "event": "raid.alert",
+        "joins": 5,
+        "window_seconds": 30,
+        "self_led": False,
+    }
     logs = [fx.to_wire(e) for e in m.events if isinstance(e, fx.Moderation)]
     assert [(log["action"], log["by"], log["value"]) for log in logs] == [
         ("lobby.set", None, True),
@@ -194,7 +199,8 @@ def test_a_raid_turns_the_lobby_on_and_slows_the_room() -> None:
 
 
 def test_raid_protection_never_lowers_slow_mode() -> None:
-    m = Meeting(raid_joins=2, slow_seconds=60)
+    m = Meeting(raid_joins=3, slow_seconds=60)
+    m.join("f", facilitator=True)
     m.join("a")
     m.join("b")
     assert m.state.lobby
@@ -214,7 +220,8 @@ def test_rejoining_members_do_not_count_towards_a_raid() -> None:
 def test_joins_from_a_known_source_do_not_count_towards_a_raid() -> None:
     """The node marks a join `new_source=False` when its network already joined the room in the
     window: ten identities from one address are one source (issue 13 item 4)."""
-    m = Meeting(raid_joins=3)
+    m = Meeting(raid_joins=4)
+    m.join("f", facilitator=True)
     m.join("a")
     for i in range(10):
         m.send(fx.Join(f"same{i}", f"Same {i}", f"same{i}", ticket=f"s{i}", new_source=False))

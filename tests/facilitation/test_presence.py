@@ -32,6 +32,7 @@ def test_joining_seats_a_member_in_join_order() -> None:
             "muted_until": None,
             "away": False,
             "hand": False,
+            "listen_only_until": None,
         },
     }
     m.join("b")

@@ -22,6 +22,7 @@ def test_the_public_view_has_the_protocol_shape() -> None:
         "paused_room": False,
         "hands": [],
         "round": None,
+        "quiet": False,
         "format": None,
         "part": None,
     }
@@ -52,6 +53,7 @@ def test_the_public_view_has_the_protocol_shape() -> None:
                 "warned": False,
             },
         },
+        "quiet": False,
         "format": None,
         "part": None,
     }
@@ -79,6 +81,7 @@ def test_member_objects() -> None:
         "muted_until": None,
         "away": True,
         "hand": True,
+        "listen_only_until": None,
     }
     assert [v["id"] for v in fx.members_view(m.state)] == ["f", "a"]
     assert fx.members_view(m.state)[0]["role"] == "facilitator"

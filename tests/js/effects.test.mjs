@@ -140,3 +140,12 @@ test("being let in from the waiting room is a welcome; a resync that lost histor
   const resync = { type: "snapshot", reason: "resync", ack: joinAck(ME) };
   assert.deepEqual(effectsOf(seated, reduce(seated, resync), resync).map((e) => e.say), ["announce.resync"]);
 });
+
+test("a raid is said as quiet mode when no facilitator was there, and its end too", () => {
+  assert.deepEqual(effects(frame("raid.alert", { joins: 10, window_seconds: 30, self_led: true })),
+    [{ say: "announce.raid.quiet", params: {}, kind: "note" }]);
+  assert.deepEqual(effects(frame("raid.alert", { joins: 10, window_seconds: 30, self_led: false })),
+    [{ say: "announce.raid", params: {}, kind: "note" }]);
+  assert.deepEqual(effects(frame("raid.settled", { slow_seconds: 0 })),
+    [{ say: "announce.quiet.over", params: {}, kind: "note" }]);
+});

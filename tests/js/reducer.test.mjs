@@ -144,3 +144,12 @@ test("the welcome card shows on a new arrival, not on a return, and closes on re
   assert.equal(reduce(initialState(), { type: "snapshot", reason: "admitted", ack: ack(me) }).welcome, true);
   assert.equal(reduce(closed, { type: "welcome", on: true }).welcome, true, "How this room works brings it back");
 });
+
+test("quiet mode: its end is accepted, and the meeting view says when the room is quiet", () => {
+  const quiet = run(seat, ev(101, "meeting.state", { meeting: { mode: "open", hands: [], round: null, quiet: true } }));
+  assert.equal(quiet.meeting.quiet, true);
+  const settled = reduce(quiet, ev(102, "raid.settled", { slow_seconds: 0 }));
+  assert.equal(settled, quiet);
+  const after = reduce(settled, ev(103, "meeting.state", { meeting: { ...quiet.meeting, quiet: false } }));
+  assert.equal(after.meeting.quiet, false);
+});

@@ -156,3 +156,15 @@ test("the sharer's bar and the facilitators' bar, with reasons for what cannot b
   const before = sel.facilitatorBar(state({ myId: HOST.id }, { format: { key: "f", title: "F", self_led: true, parts: 9 }, part: null }));
   assert.deepEqual(before.nextPart, { why: null, last: false, started: false });
 });
+
+test("a newcomer held by quiet mode is told why, and cannot switch listen-only off", () => {
+  const held = { ...ME, listen_only: true, listen_only_until: 70_000 };
+  const s = state({ members: [held, SAM, HOST] }, { quiet: true });
+  assert.equal(sel.postBlock(s).reason, "quiet");
+  const controls = sel.myControls(s);
+  assert.equal(controls.hand.why, "quiet");
+  assert.equal(controls.listenOnly.disabled, true);
+  assert.equal(controls.listenOnly.why, "quiet");
+  // Members seated before the raid carry on.
+  assert.equal(sel.postBlock(state({}, { quiet: true })), null);
+});

@@ -1,6 +1,7 @@
 """Alert sources on a rooms service (memory backend, SQLite store, manual clock): a raid with
-nobody facilitating raises a raid alert, newcomers held in that lobby a lobby alert; the raid
-work's "settled" withdraws the raid alert, and a facilitator's arrival the lobby alert."""
+nobody facilitating raises a raid alert, which the engine's `raid.settled` withdraws when the
+burst passes; newcomers held in a lobby nobody watches raise a lobby alert, which a facilitator's
+arrival withdraws."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import facilitation as fx
 from rooms.alert_sources import AlertSources
 from rooms.alerts import AlertDesk
 from rooms.backends.memory import MemoryBackend
@@ -18,6 +20,7 @@ from rooms.clock import ManualClock
 from rooms.meeting import RoomRules
 from rooms.model import RoomConfig
 from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.seating import JoinResult
 from rooms.service import RoomsService, ServiceSettings
 from tests.rooms.service_harness import Recorder
 from tests.support.stores import migrated_store
@@ -53,8 +56,8 @@ async def rig(
         await store.aclose()
 
 
-async def join(service: RoomsService, name: str, *, facilitator: bool = False) -> None:
-    await service.join(
+async def join(service: RoomsService, name: str, *, facilitator: bool = False) -> JoinResult:
+    return await service.join(
         Recorder(), ROOM.slug, name=name, observer=False, facilitator=facilitator, marks=frozenset()
     )
 
@@ -77,19 +80,33 @@ async def closed(sources: AlertSources, alert_id: str) -> Alert:
             await asyncio.sleep(0.01)
 
 
-async def test_a_raid_and_its_lobby_with_nobody_facilitating(
-    rig: tuple[RoomsService, AlertSources],
+async def test_a_raid_with_nobody_facilitating_raises_an_alert_that_settles_by_itself(
+    rig: tuple[RoomsService, AlertSources], clock: ManualClock
 ) -> None:
     service, sources = rig
     for name in ("Ann", "Ben", "Cat"):  # the third new identity in the window is a raid
         await join(service, name)
     raid = await alert_of(sources, AlertKind.RAID)
     assert (raid.room, raid.status) == (ROOM.slug, AlertStatus.OPEN)
-    await join(service, "Dan")  # the raid turned the lobby on: Dan waits, nobody watches
+    dan = await join(service, "Dan")  # quiet mode, not a lobby: Dan is seated, listen-only
+    assert dan.ticket is None
+    assert dan.member is not None
+    assert dan.member["listen_only"]
+    assert sources.live(AlertKind.LOBBY, ROOM.slug) is None
+    clock.advance(2 * 30 + 1)  # no raid-counted join for twice the window: the burst passed
+    assert (await closed(sources, raid.id)).cancel_reason is CancelReason.SETTLED
+
+
+async def test_a_lobby_nobody_watches_raises_an_alert_a_facilitator_settles(
+    rig: tuple[RoomsService, AlertSources],
+) -> None:
+    service, sources = rig
+    fran = await join(service, "Fran", facilitator=True)
+    await service.command(fran.seat, fx.SetLobby(on=True))
+    await service.leave(fran.seat)
+    await join(service, "Dan")  # waits in a lobby nobody watches
     lobby = await alert_of(sources, AlertKind.LOBBY)
     assert lobby.status is AlertStatus.OPEN
-    await sources.raid_settled(ROOM.slug)  # the raid work calls this when the burst passed
-    assert (await closed(sources, raid.id)).cancel_reason is CancelReason.SETTLED
     await join(service, "Fran", facilitator=True)
     assert (await closed(sources, lobby.id)).cancel_reason is CancelReason.SETTLED
     assert sources.live(AlertKind.LOBBY, ROOM.slug) is None

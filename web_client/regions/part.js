@@ -1,6 +1,7 @@
 // Where the meeting is: the current part of its format (title, place, kind, who has the word,
 // and its text, e.g. a reading or the guidelines), and the paused-room banner, which replaces
 // any text that would contradict it ("the floor is open" never shows while the room is paused).
+// The same banner says, calmly, when the room is in quiet mode (a raid with no facilitator).
 
 import { h, fill, changed } from "../dom.js";
 import { t } from "../i18n.js";
@@ -12,8 +13,9 @@ export function mount(doc) {
   return function update(state, prev) {
     if (!changed(prev, state, (s) => s.meeting)) return;
     const paused = Boolean(state.meeting?.paused_room);
-    banner.hidden = !paused;
-    fill(banner, paused ? t("banner.paused") : null);
+    const quiet = !paused && Boolean(state.meeting?.quiet);
+    banner.hidden = !paused && !quiet;
+    fill(banner, paused ? t("banner.paused") : quiet ? t("banner.quiet") : null);
     const p = part(state);
     panel.hidden = !p;
     fill(panel, p ? draw(p) : null);
