@@ -4,7 +4,7 @@
 import { test, describe, beforeEach, afterEach, mock } from "node:test";
 import assert from "node:assert/strict";
 import { initialState, reduce } from "../../web_client/console/reducer.js";
-import { queue, actionFor, roomList, mayFacilitate, ringing, openCount, waitedMs } from "../../web_client/console/selectors.js";
+import { queue, actionFor, roomList, mayFacilitate, ringing, openCount, waitedMs, conversations } from "../../web_client/console/selectors.js";
 import { StaffLink } from "../../web_client/console/link.js";
 import { FakeSocket } from "./fake_socket.mjs";
 
@@ -96,6 +96,47 @@ describe("console reducer", () => {
   });
 });
 
+describe("console conversations (the crisis lane's staff side)", () => {
+  const opened = staff("conversation.opened", { conversation: "cv_1", kind: "crisis", room: "owls", with: "River", seq: 3, ts: 5 });
+  const said = (seq, from, text, extra = {}) => ({
+    type: "conversation",
+    frame: { type: "conversation", event: "conversation.message", conversation: "cv_1", seq, from, name: from === "me" ? "ana" : "River", text, ts: 9, ...extra },
+  });
+
+  test("taking a crisis opens its conversation; messages come once each, earlier ones included", () => {
+    let s = run(watching(), opened, said(1, "them", "hello?", { earlier: 2 }), said(4, "me", "I'm here"));
+    s = reduce(s, said(4, "me", "I'm here")); // a reconnect's replay: dropped
+    const talk = s.conversations.cv_1;
+    assert.equal(talk.with, "River");
+    assert.deepEqual(talk.messages.map((m) => [m.seq, m.from, m.earlier]), [[1, "them", 2], [4, "me", null]]);
+    assert.equal(talk.ended, null);
+  });
+
+  test("what the other person says is heard for one action; my own words are not", () => {
+    let s = run(watching(), opened, said(5, "them", "thanks"));
+    assert.deepEqual(s.heard, { conversation: "cv_1", name: "River", text: "thanks" });
+    s = reduce(s, { type: "tick" });
+    assert.equal(s.heard, null);
+    assert.equal(reduce(s, said(6, "me", "of course")).heard, null);
+  });
+
+  test("an ended conversation says why, and a live one comes first", () => {
+    const s = run(
+      watching(),
+      opened,
+      { type: "conversation", frame: { type: "conversation", event: "conversation.ended", conversation: "cv_1", seq: 7, reason: "released" } },
+      staff("conversation.opened", { conversation: "cv_2", kind: "crisis", room: "larks", with: "Kit", seq: 1 }),
+    );
+    assert.equal(s.conversations.cv_1.ended, "released");
+    assert.deepEqual(conversations(s).map((c) => c.id), ["cv_2", "cv_1"]);
+  });
+
+  test("the watch ack lists the conversations I am in; their replayed frames follow", () => {
+    const s = run(watching({ conversations: [{ conversation: "cv_1", kind: "crisis", with: "River", room: "owls" }] }), said(2, "them", "still there?"));
+    assert.equal(s.conversations.cv_1.messages.length, 1);
+  });
+});
+
 describe("console selectors", () => {
   const s = run(
     watching(),
@@ -155,8 +196,10 @@ describe("console link", () => {
     assert.deepEqual(ws.lastSent("staff.watch").staff, "tok1");
     ws.reply("staff.watch", { staff: { name: "ana" }, token: "tok2", rooms: [], alerts: [], on_call: 0 });
     ws.deliver({ type: "staff", event: "oncall", on_call: 1 });
+    ws.deliver({ type: "conversation", event: "conversation.message", conversation: "cv_1", seq: 1 });
     ws.deliver({ type: "event", event: "chat.message", seq: 1 }); // never on a console; ignored
-    assert.deepEqual(seen, [["state", "connecting"], ["token", "tok2"], ["state", "connected"], ["watching", "ana"], ["frame", "oncall"]]);
+    assert.deepEqual(seen, [["state", "connecting"], ["token", "tok2"], ["state", "connected"], ["watching", "ana"],
+      ["frame", "oncall"], ["frame", "conversation.message"]]);
     assert.equal(l.token, "tok2");
   });
 

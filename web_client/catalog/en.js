@@ -529,5 +529,18 @@ export default {
   "console.room.members": {"=0": "No members", "one": "1 member", "other": "{count} members"},
   "console.room.observers": {"=0": "no observers", "one": "1 observer", "other": "{count} observers"},
   "console.room.waiting": {"one": "1 waiting", "other": "{count} waiting"},
-  "console.announce": "New alert: {kind} in {room}."
+  "console.announce": "New alert: {kind} in {room}.",
+  "console.talk.title": "Conversations",
+  "console.talk.with": "Talking with {name} ({room})",
+  "console.talk.label": "Your message",
+  "console.talk.send": "Send",
+  "console.talk.end": "End conversation",
+  "console.talk.me": "You",
+  "console.talk.earlier": "written while waiting",
+  "console.talk.announce": "{name}: {text}",
+  "console.talk.ended.member": "They ended the conversation.",
+  "console.talk.ended.other": "You ended the conversation.",
+  "console.talk.ended.gone": "They left the room; the conversation ended.",
+  "console.talk.ended.resolved": "The alert was resolved; the conversation ended.",
+  "console.talk.ended.released": "You released the alert; they are waiting for someone again."
 };

@@ -529,5 +529,18 @@ export default {
   "console.room.members": {"=0": "Sin miembros", "one": "1 miembro", "many": "{count} miembros", "other": "{count} miembros"},
   "console.room.observers": {"=0": "sin observadores", "one": "1 observador", "many": "{count} observadores", "other": "{count} observadores"},
   "console.room.waiting": {"one": "1 en espera", "many": "{count} en espera", "other": "{count} en espera"},
-  "console.announce": "Alerta nueva: {kind} en {room}."
+  "console.announce": "Alerta nueva: {kind} en {room}.",
+  "console.talk.title": "Conversaciones",
+  "console.talk.with": "Hablando con {name} ({room})",
+  "console.talk.label": "Tu mensaje",
+  "console.talk.send": "Enviar",
+  "console.talk.end": "Terminar la conversación",
+  "console.talk.me": "Tú",
+  "console.talk.earlier": "escrito mientras esperaba",
+  "console.talk.announce": "{name}: {text}",
+  "console.talk.ended.member": "La otra persona terminó la conversación.",
+  "console.talk.ended.other": "Terminaste la conversación.",
+  "console.talk.ended.gone": "La otra persona salió de la sala; la conversación terminó.",
+  "console.talk.ended.resolved": "La alerta se resolvió; la conversación terminó.",
+  "console.talk.ended.released": "Soltaste la alerta; la persona vuelve a esperar a alguien."
 };

@@ -14,6 +14,7 @@ import { loadLocale } from "../storage.js";
 import { askNotifications } from "../alerts.js";
 import { setText } from "../dom.js";
 import * as regions from "./regions.js";
+import * as talk from "./talk.js";
 
 const TICK_MS = 1000;
 const TONE = [880, 660, 880]; // Hz: three short beeps for a new alert
@@ -32,7 +33,7 @@ function open(signin) {
   link = new StaffLink({
     token: signin.token,
     onWatching: (ack) => dispatch({ type: "watching", ack }),
-    onFrame: (frame) => dispatch({ type: "staff", frame }),
+    onFrame: (frame) => dispatch({ type: frame.type === "conversation" ? "conversation" : "staff", frame }),
     onState: (state) => dispatch({ type: "conn", state }),
     onEnded: (reason) => {
       storage.saveSignin(null);
@@ -114,6 +115,23 @@ const ctx = {
     const tab = window.open("/", `sharecircle-${slug}`);
     if (!tab) location.assign("/");
   },
+  /** Say something in a conversation; true once the server took it. */
+  async sayTalk(conversation, text, status) {
+    try {
+      await link.command("conversation.say", { conversation, text });
+      return true;
+    } catch (err) {
+      talk.showError(status, err);
+      return false;
+    }
+  },
+  async endTalk(conversation, status) {
+    try {
+      await link.command("conversation.end", { conversation });
+    } catch (err) {
+      talk.showError(status, err);
+    }
+  },
   ringChoices: () => storage.loadRing(),
   notificationsBlocked: () => globalThis.Notification?.permission === "denied",
   async chooseRing(way, on) {
@@ -162,6 +180,12 @@ function beep(freqs) {
 }
 
 function ring(previous, next) {
+  if (next.heard) {
+    const region = $("announcer");
+    region.textContent = "";
+    const said = t("console.talk.announce", { name: next.heard.name, text: String(next.heard.text).slice(0, 300) });
+    requestAnimationFrame(() => { region.textContent = said; });
+  }
   const alerts = ringing(next);
   if (alerts.length) {
     const state = next;
@@ -212,6 +236,7 @@ const updates = [
   regions.ring(document, ctx),
   regions.queueRegion(document, ctx),
   regions.roomsRegion(document, ctx),
+  talk.mount(document, ctx),
 ];
 const render = (previous, next) => updates.forEach((update) => update(next, previous));
 store.subscribe(render);

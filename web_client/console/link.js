@@ -15,7 +15,7 @@ export class StaffLink {
    * @param {object} o
    * @param {string} o.token                 a staff sign-in token
    * @param {(ack: object) => void} o.onWatching  each accepted staff.watch (first and after reconnects)
-   * @param {(frame: object) => void} o.onFrame   each `staff` event frame
+   * @param {(frame: object) => void} o.onFrame   each `staff` or `conversation` frame
    * @param {(state: string) => void} o.onState   connecting | connected | reconnecting | closed
    * @param {(reason: string) => void} o.onEnded  the channel refused us for good (revoked, unauthorized...)
    * @param {(token: string) => void} [o.onToken] a refreshed token
@@ -76,7 +76,8 @@ export class StaffLink {
       ...this.options,
       onHello: () => this._watch(t),
       onFrame: (frame) => {
-        if (frame.type === "staff") this.handlers.onFrame(frame);
+        // Staff events, and the frames of a conversation this staff member is in (§3.7).
+        if (frame.type === "staff" || frame.type === "conversation") this.handlers.onFrame(frame);
       },
       onClose: (code) => this._closed(t, code),
     });

@@ -15,13 +15,15 @@ export function initialState() {
     busy: {}, // alert id (or "oncall") -> true while our command is on its way
     errors: {}, // alert id (or "oncall") -> the last refusal's code
     fresh: [], // ids of alerts that newly need a human (for effects: chime, notification)
+    conversations: {}, // id -> {id, kind, room, with, ended: reason|null, messages: [...], seen: [seq...]}
+    heard: null, // the last message from the other party (effects announce it), for one action
     now: 0,
   };
 }
 
 export function reduce(state, action) {
   // `fresh` speaks of the one action that made it: every other action starts without it.
-  const base = state.fresh.length ? { ...state, fresh: [] } : state;
+  const base = state.fresh.length || state.heard ? { ...state, fresh: [], heard: null } : state;
   const next = ACTIONS[action.type]?.(base, action) ?? base;
   if (typeof action.now === "number" && action.now !== next.now) return { ...next, now: action.now };
   return next;
@@ -40,6 +42,30 @@ function withAlert(state, view) {
   return { ...state, alerts: { ...state.alerts, [view.id]: view }, fresh };
 }
 
+/** A conversation as the console keeps it, from its opening frame (or the watch ack's entry). */
+function opened(frame, before = null) {
+  return {
+    id: frame.conversation, kind: frame.kind ?? "crisis", room: frame.room ?? null, with: frame.with ?? "",
+    ended: null, messages: before?.messages ?? [], seen: before?.seen ?? [],
+  };
+}
+
+/**
+ * Apply `change` to the frame's conversation once: a frame whose seq was seen is dropped (a
+ * reconnect replays what is still in the window; messages written while waiting keep their
+ * earlier seqs, so seqs are remembered, not just the highest). An unknown conversation starts.
+ */
+function talk(state, frame, change, fresh = null) {
+  const id = frame.conversation;
+  const held = state.conversations[id];
+  const current = held ?? fresh ?? opened(frame);
+  const seq = typeof frame.seq === "number" ? frame.seq : null;
+  if (seq !== null && current.seen.includes(seq)) return state;
+  const base = fresh && held ? { ...fresh, messages: held.messages, seen: held.seen } : current;
+  const next = change(base);
+  return { ...state, conversations: { ...state.conversations, [id]: { ...next, seen: seq === null ? base.seen : [...base.seen, seq] } } };
+}
+
 const ACTIONS = {
   tick: (state) => state,
   signin: (state, a) => ({ ...state, signin: { busy: a.busy ?? false, error: a.error ?? null } }),
@@ -56,6 +82,7 @@ const ACTIONS = {
       onCall: ack.on_call ?? 0,
       busy: {},
       errors: {},
+      conversations: Object.fromEntries((ack.conversations ?? []).map((c) => [c.conversation, opened(c, state.conversations[c.conversation])])),
     };
   },
   staff(state, a) {
@@ -65,7 +92,19 @@ const ACTIONS = {
     }
     if (frame.event === "alert" && frame.alert) return withAlert(state, frame.alert);
     if (frame.event === "oncall") return { ...state, onCall: frame.on_call ?? state.onCall };
+    if (frame.event === "conversation.opened") return talk(state, frame, (c) => c, opened(frame));
     return state;
+  },
+  /** A `conversation` frame of a conversation this staff member is in (docs/protocol.md §3.7). */
+  conversation(state, a) {
+    const f = a.frame;
+    if (f.event === "conversation.message") {
+      const message = { seq: f.seq, from: f.from, name: f.name, text: f.text, ts: f.ts, earlier: f.earlier ?? null };
+      const next = talk(state, f, (c) => ({ ...c, messages: [...c.messages, message] }));
+      return next !== state && f.from !== "me" ? { ...next, heard: { conversation: f.conversation, name: f.name, text: f.text } } : next;
+    }
+    if (f.event === "conversation.ended") return talk(state, f, (c) => ({ ...c, ended: f.reason ?? "other" }));
+    return talk(state, f, (c) => c);
   },
   busy: (state, a) => ({
     ...state,

@@ -50,3 +50,8 @@ export function openCount(state) {
 export function ticking(state) {
   return Object.values(state.alerts).some((alert) => LIVE.has(alert.status));
 }
+
+/** The conversations this staff member is in, live ones first (then by when they began). */
+export function conversations(state) {
+  return Object.values(state.conversations).sort((a, b) => Number(Boolean(a.ended)) - Number(Boolean(b.ended)));
+}
