@@ -12,7 +12,9 @@ a real browser page at 1280x800 in the default dark theme:
   member, at 360 px in a self-led room;
 - docs/screenshots/phone-private-word.png: a facilitator's private word, the member's side;
 - docs/screenshots/phone-report-on-call.png: a report in a room with no facilitator, and the
-  note saying it went to the on-call queue.
+  note saying it went to the on-call queue;
+- docs/screenshots/phone-raid.png: a self-led room under a raid, as a newcomer sees it: quiet
+  mode, reading first, the crisis line still pinned.
 
 The node is configured with an example crisis line (988, the US lifeline): an operator sets and
 verifies their own (docs/configuration.md).
@@ -57,10 +59,19 @@ class Person:
         node: NodeProcess,
         room: str,
         name: str | None,
+        *,
+        network: str | None = None,
         **extra: Any,
     ) -> None:
+        # `network`: the address a loopback proxy would name (X-Forwarded-For), so a burst of
+        # joins counts as coming from many places, as a raid does.
+        headers = {"X-Forwarded-For": network} if network else None
         self.ws: ClientConnection = stack.enter_context(
-            connect(node.url, subprotocols=[Subprotocol("sharecircle.v1.json")])
+            connect(
+                node.url,
+                subprotocols=[Subprotocol("sharecircle.v1.json")],
+                additional_headers=headers,
+            )
         )
         json.loads(self.ws.recv(timeout=10))  # hello
         self.ack = self.do("join", room=room, **({"name": name} if name else {}), **extra)
@@ -196,7 +207,7 @@ def main() -> None:
             browser.close()
     finally:
         node.close()
-    print(f"saved lobby.png, share-round.png and six phone-*.png in {SHOTS}")
+    print(f"saved lobby.png, share-round.png and seven phone-*.png in {SHOTS}")
 
 
 def _phone_page(
@@ -292,6 +303,13 @@ def _safety_net(
     expect(jo.get_by_test_id("conv-message")).to_have_count(1)
     jo.locator("#composer-text").blur()
     jo.screenshot(path=str(SHOTS / "phone-private-word.png"))
+
+    for n in range(12):  # a burst of new names with nobody facilitating: quiet mode
+        Person(stack, node, "night-owls", f"Visitor {n + 1}", network=f"198.51.100.{n + 1}")
+    noor = _phone_page(browser, node, "Noor", room="night-owls")
+    expect(noor.get_by_test_id("composer-reason")).to_have_attribute("data-reason", "quiet")
+    noor.get_by_test_id("welcome-close").click()
+    noor.screenshot(path=str(SHOTS / "phone-raid.png"))
 
 
 def _member_id(facilitator: Person, name: str) -> str:
