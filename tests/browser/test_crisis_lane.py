@@ -37,6 +37,7 @@ from tests.support.redis_server import RedisServer
 pytestmark = pytest.mark.browser
 
 OpenOn = Callable[..., Tab]
+MakeRaw = Callable[..., "Raw"]
 WAIT_S = TIMEOUT_MS / 1000
 STAFF_SECRET = "a long enough passphrase for the tests"
 _rooms = itertools.count(1)
@@ -159,15 +160,18 @@ class Raw:
 
 
 @pytest.fixture
-def raw() -> Iterator[Callable[[NodeProcess], Raw]]:
+def raw() -> Iterator[MakeRaw]:
     """Raw clients for one test; staff put on call are taken off again at the end, so the next
     test on these nodes starts with nobody on call."""
     made: list[Raw] = []
     with contextlib.ExitStack() as stack:
 
-        def make(node: NodeProcess) -> Raw:
+        def make(node: NodeProcess, network: str | None = None) -> Raw:
+            # `network`: the address a loopback proxy would name, so joins come from many places.
+            headers = {"X-Forwarded-For": network} if network else None
             protocols = [Subprotocol("sharecircle.v1.json")]
-            made.append(Raw(stack.enter_context(connect(node.url, subprotocols=protocols))))
+            opened = connect(node.url, subprotocols=protocols, additional_headers=headers)
+            made.append(Raw(stack.enter_context(opened)))
             return made[-1]
 
         yield make
@@ -176,7 +180,7 @@ def raw() -> Iterator[Callable[[NodeProcess], Raw]]:
                 client.do("oncall.set", on=False)
 
 
-def on_call_staff(raw: Callable[[NodeProcess], Raw], node: NodeProcess, name: str) -> Raw:
+def on_call_staff(raw: MakeRaw, node: NodeProcess, name: str) -> Raw:
     """A staff member watching the staff channel on `node`, marked on call."""
     staff = raw(node)
     staff.do("staff.watch", staff=staff_token(node, name))
@@ -219,7 +223,7 @@ def conversations_of(tab: Tab) -> list[Any]:
 
 
 def test_a_member_reaches_on_call_staff_on_the_other_node_and_nobody_else_sees_it(
-    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn, raw: Callable[[NodeProcess], Raw]
+    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn, raw: MakeRaw
 ) -> None:
     a, b = nodes
     room = make_room(a, self_led=True)
@@ -371,7 +375,7 @@ def test_a_report_says_where_it_went(
 
 
 def test_the_directory_shows_who_is_watching(
-    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn, raw: Callable[[NodeProcess], Raw]
+    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn, raw: MakeRaw
 ) -> None:
     a, b = nodes
     room = make_room(a)
@@ -383,3 +387,29 @@ def test_the_directory_shows_who_is_watching(
     expect(card.get_by_test_id("badge-facilitator")).to_have_text(text("lobby.facilitator_here"))
     expect(card.get_by_test_id("badge-on-call")).to_have_text(text("lobby.on_call"))
     expect_clean(visitor, "the directory with badges")
+
+
+def test_a_self_led_room_under_a_raid_keeps_the_line_in_view(
+    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn, raw: MakeRaw
+) -> None:
+    a, b = nodes
+    room = make_room(a, self_led=True)
+    river = open_on(a)
+    join(river, room, "River")
+    close_welcome(river)
+    for i in range(10):  # a burst of new names from new places, with nobody facilitating
+        raw(b, f"198.51.100.{i + 1}").do("join", room=room.slug, name=f"Visitor {i + 1}")
+    expect(river.page.get_by_test_id("paused-banner")).to_have_text(text("banner.quiet"))
+    expect_all_in_view(river, "quiet mode, a member")
+    newcomer = open_on(b)
+    join(newcomer, room, "Noor")
+    close_welcome(newcomer)
+    expect(newcomer.page.get_by_test_id("composer-reason")).to_have_attribute(
+        "data-reason", "quiet"
+    )
+    expect_all_in_view(newcomer, "quiet mode, a newcomer reading first")
+    talk_now(newcomer).click()
+    expect(lane(newcomer).get_by_test_id("lane-status")).to_have_attribute(
+        "data-status", "nobody_on_call"
+    )
+    expect_all_in_view(newcomer, "quiet mode, lane open", button(lane(newcomer), "lane.ok"))
