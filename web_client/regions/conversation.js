@@ -129,6 +129,7 @@ function update(v, state, c) {
   setText(v.who, privacyText(c));
   setText(v.label, t("conv.label", { name: c.with || t("conv.someone") }));
   v.text.placeholder = t("conv.placeholder");
+  v.text.rows = unanswered(c) ? 1 : 2; // while waiting the numbers above need the room
   setText(v.send, t("conv.send"));
   v.text.disabled = Boolean(block) && block !== "reconnecting";
   v.send.disabled = Boolean(block);
@@ -149,7 +150,9 @@ function update(v, state, c) {
     box.addEventListener("scroll", v.onScroll);
     v.box = box;
   }
-  if (stick) v.toEnd();
+  // Only new messages move the view: the resources above stay in sight until there is talk.
+  if (stick && c.messages.length > (v.shown ?? 0)) v.toEnd();
+  v.shown = c.messages.length;
 }
 
 function message(m) {

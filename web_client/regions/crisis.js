@@ -44,8 +44,8 @@ export function mount(doc, ctx) {
     drawnResources: null,
   };
   fill(sheet, h("div", { class: "sheet-head" }, r.title, r.hide), r.switcher, r.body, r.foot);
-  fill(r.resourcesBox, r.resourcesSummary, h("p", { class: "lane-intro" }, t("lane.intro")), r.resources);
-  fill(r.lane, r.resourcesBox, r.status, r.note);
+  fill(r.resourcesBox, r.resourcesSummary, r.resources);
+  fill(r.lane, h("p", { class: "lane-intro" }, t("lane.intro")), r.resourcesBox, r.status, r.note);
   r.laneFoot = h("div", { class: "lane-foot" }, r.actions);
 
   const focusSheet = () => queueMicrotask(() => r.title.focus());
