@@ -9,7 +9,7 @@
 // given. Replayed events (a resume's backlog) give none, so old turns are never announced again.
 
 import { me, nameOf } from "./selectors.js";
-import { crisisConversation, laneStatus } from "./conversations.js";
+import { WAIT_STAGES_MS, crisisConversation, laneStatus, sheetIsLane } from "./conversations.js";
 
 const say = (key, params = {}, kind = "note") => ({ say: key, params, kind });
 const note = (key, params = {}) => ({ note: key, params });
@@ -53,7 +53,7 @@ export const CONVERSATION_EFFECTS = {
   "conversation.opened": (prev, next, f) => (f.kind === "word" ? [say("announce.word.opened", { name: f.with ?? "" })] : []),
   "conversation.status"(prev, next, f) {
     const before = prev.conversations.find((c) => c.id === f.conversation)?.status;
-    if (before === f.status) return [];
+    if (before === f.status || laneOnScreen(next)) return []; // its role=status line says it
     if (f.status === "answered") return [say("announce.lane.answered", { name: f.by ?? "" })];
     if (f.status === "nobody_on_call") return [say("announce.lane.nobody")];
     if (f.status === "waiting" && before === "answered") return [say("announce.lane.waiting_again")];
@@ -67,12 +67,16 @@ export const CONVERSATION_EFFECTS = {
     ? [] : [say("announce.conversation.ended")]),
 };
 
+/** The lane's own status line is on screen (a polite live region): it speaks for itself. */
+const laneOnScreen = (state) => state.sheet.open && sheetIsLane(state);
+
 /** After two and five minutes of waiting, say plainly that nobody has joined yet (SAFETY-NET §3). */
 function laneWaited(prev, next) {
-  if (!crisisConversation(next)) return [];
+  if (!crisisConversation(next) || laneOnScreen(next)) return [];
   const before = laneStatus(prev);
   const after = laneStatus(next);
-  return after.stage > before.stage && before.status === after.status ? [say("announce.lane.still_waiting", { minutes: Math.floor(after.waitedMs / 60_000) })] : [];
+  const minutes = WAIT_STAGES_MS[after.stage - 1] / 60_000;
+  return after.stage > before.stage && before.status === after.status ? [say("announce.lane.still_waiting", { minutes })] : [];
 }
 
 /** A part begins: its title (and place in the format) is said and noted, and so is its text. */

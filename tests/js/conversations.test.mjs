@@ -222,3 +222,13 @@ test("who ended it, from my side", () => {
   assert.equal(ended({ kind: "word", reason: "gone" }), "gone");
   assert.equal(conv.endedBy({ status: "open", reason: null }), null);
 });
+
+test("with the lane on screen its status line speaks (a live region); the announcer stays quiet", () => {
+  const open = [seat(), connected, { type: "crisis.asking" }, opened()];
+  assert.deepEqual(saidAfter(open, frame("conversation.status", { conversation: "cv_1", seq: 2, status: "answered", by: "Ana" })), []);
+  assert.deepEqual(saidAfter(open, { type: "tick", now: 2_000 + 3 * 60_000 }), []);
+  const hidden = [...open, { type: "sheet", open: false }];
+  assert.deepEqual(saidAfter(hidden, frame("conversation.status", { conversation: "cv_1", seq: 2, status: "answered", by: "Ana" })), ["announce.lane.answered"]);
+  const said = effectsOf(run(...hidden), reduce(run(...hidden), { type: "tick", now: 2_000 + 3 * 60_000 }), { type: "tick" });
+  assert.deepEqual(said.map((e) => [e.say, e.params.minutes]), [["announce.lane.still_waiting", 2]]);
+});

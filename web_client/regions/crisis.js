@@ -10,7 +10,7 @@
 import { h, fill, setText, keepFocus, changed } from "../dom.js";
 import { t } from "../i18n.js";
 import {
-  allHoursResources, canAskForHelp, crisisConversation, crisisLine, crisisResources, isLive,
+  WAIT_STAGES_MS, allHoursResources, canAskForHelp, crisisConversation, crisisLine, crisisResources, isLive,
   laneStatus, liveConversations, sheetFocus, sheetIsLane, unreadCount,
 } from "../conversations.js";
 import { createConversations } from "./conversation.js";
@@ -85,8 +85,8 @@ export function mount(doc, ctx) {
   };
 }
 
-/** The wait's minutes changed: the status line says how long it has been. */
-const laneTicks = (prev, state) => Math.floor(laneStatus(prev).waitedMs / 60_000) !== Math.floor(laneStatus(state).waitedMs / 60_000);
+/** The wait passed two or five minutes: the status line says so (once each, SAFETY-NET §3). */
+const laneTicks = (prev, state) => laneStatus(prev).stage !== laneStatus(state).stage;
 
 /** Open the lane: the resources show at once; from a room, ask the on-call team (once). */
 async function askForHelp(ctx) {
@@ -203,7 +203,7 @@ function resource(item) {
 }
 
 function statusText(s, resources) {
-  const minutes = Math.floor(s.waitedMs / 60_000);
+  const minutes = WAIT_STAGES_MS[s.stage - 1] / 60_000; // said at two and five minutes, not every one
   switch (s.status) {
     case "asking": return t("lane.status.asking");
     case "waiting":
