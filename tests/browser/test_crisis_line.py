@@ -201,3 +201,22 @@ def test_in_view_in_the_waiting_room(open_tab: OpenTab, make_room: MakeRoom) -> 
     lane = newcomer.page.get_by_test_id("lane")
     expect(lane.get_by_test_id("lane-status")).to_have_text(text("lane.status.not_seated"))
     expect_all_in_view(newcomer, "waiting room, lane open", lane.get_by_role("heading", level=2))
+
+
+def test_on_a_wide_screen_the_lane_is_a_panel_beside_the_room(
+    open_tab: OpenTab, make_room: MakeRoom
+) -> None:
+    room = make_room(self_led=True)
+    tab = open_tab(width=1280, height=800)
+    join(tab, room, "River")
+    close_welcome(tab)
+    talk_now(tab).click()
+    lane = tab.page.get_by_test_id("lane")
+    expect(lane.get_by_role("heading", level=2)).to_be_focused()
+    box = lane.bounding_box()
+    assert box is not None
+    assert box["width"] < 1280 / 2  # beside the room, not over all of it
+    line = crisis_line(tab).bounding_box()
+    assert line is not None
+    assert box["y"] + box["height"] <= line["y"]  # never over the crisis line
+    expect_clean(tab, "wide room with the lane open")
