@@ -44,7 +44,7 @@ from rooms.conversations import (
     status,
 )
 from rooms.errors import Denied, RoomsCode
-from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason, OnCallState
 from rooms.talk_delivery import LocalParties, Outlet
 from rooms.text import TextRejected, clean_text
 
@@ -61,6 +61,8 @@ class CrisisDesk(Protocol):
     async def withdraw(self, alert_id: str, reason: CancelReason) -> None: ...
 
     async def on_call(self) -> frozenset[str]: ...
+
+    async def state(self) -> OnCallState: ...
 
     def watch(self, callback: Callable[[Alert], None]) -> Callable[[], None]: ...
 
@@ -276,6 +278,8 @@ class Talk:
         conversation = await self.find(alert.subject)
         if conversation is None or conversation.other is None:
             return
+        if not await self._still_open(alert.id):
+            return  # a late echo of an older change: the alert was taken again since
         if not await self.backend.claim(f"cv-reopen:{alert.id}:{alert.opened_at}", 60.0):
             return  # another node tells the member
         staff = conversation.other
@@ -290,6 +294,12 @@ class Talk:
         await self._send(
             conversation, Sent("conversation.ended", (staff.key,), {"reason": "released"})
         )
+
+    async def _still_open(self, alert_id: str) -> bool:
+        if self.desk is None:
+            return False
+        current = (await self.desk.state()).find(alert_id)
+        return current is not None and current.status is AlertStatus.OPEN
 
     async def _resolved(self, alert: Alert) -> None:
         conversation = await self.find(alert.subject)

@@ -10,6 +10,8 @@ node's console hears it through the desk's pub/sub, as it would from anywhere in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from rooms.store import open_store
 from server.storage import DATABASE_FILE
 from tests.browser.catalog import text
 from tests.browser.conftest import TIMEOUT_MS, Room, Tab, admin_post
+from tests.browser.make_screenshots import Person
 from tests.browser.test_axe import expect_clean
 from tests.support.nodes import NodeProcess
 from tests.support.redis_server import RedisServer
@@ -174,3 +177,44 @@ def test_join_as_facilitator_opens_the_member_client_seated_as_facilitator(
     expect(member.get_by_test_id("facilitator-panel")).to_be_visible()
     row = tab.page.get_by_test_id("console-room").filter(has_text=room.name)
     expect(row.get_by_text(text("console.room.facilitator"))).to_be_visible()
+
+
+def test_answering_a_talk_request_opens_a_private_conversation_in_the_console(
+    open_page: Callable[..., Tab], staff_node: NodeProcess, room: Room
+) -> None:
+    """A member asks to talk (crisis.request, over a plain WebSocket); the on-call console answers,
+    they exchange messages, what the member says is announced, and the console ends it. Needs
+    the crisis lane's server side (branch crisis-lane): skipped on a node without it."""
+    add_staff(staff_node, "Lantern", admin=True)
+    tab = open_page()
+    page = tab.page
+    sign_in(tab, "Lantern")
+    page.get_by_test_id("oncall-toggle").click()
+    expect(page.get_by_test_id("oncall-toggle")).to_have_attribute("aria-pressed", "true")
+    with contextlib.ExitStack() as stack:
+        river = Person(stack, staff_node, room.slug, "River")
+        try:
+            asked = river.do("crisis.request")
+        except RuntimeError as exc:
+            if "no such command" not in str(exc):
+                raise
+            pytest.skip("this node has no crisis lane yet (branch crisis-lane)")
+        kind = text("console.kind.crisis")
+        page.get_by_role(
+            "button", name=text("console.take.label", kind=kind, room=room.name)
+        ).click()
+        talk = page.get_by_test_id("talk")
+        expect(talk.get_by_role("heading")).to_have_text(
+            text("console.talk.with", name="River", room=room.name)
+        )
+        talk.get_by_label(text("console.talk.label")).fill("I'm here. What's going on?")
+        talk.get_by_role("button", name=text("console.talk.send")).click()
+        expect(talk.get_by_text("I'm here. What's going on?")).to_be_visible()
+        heard = [json.loads(river.ws.recv(timeout=10)) for _ in range(3)]
+        assert any(f.get("text") == "I'm here. What's going on?" for f in heard), heard
+        river.do("conversation.say", conversation=asked["conversation"], text="thanks for coming")
+        expect(talk.get_by_text("thanks for coming")).to_be_visible()
+        expect(page.get_by_test_id("announcer")).to_contain_text("thanks for coming")
+        expect_clean(tab, "console in a conversation")
+        talk.get_by_role("button", name=text("console.talk.end")).click()
+        expect(talk.get_by_text(text("console.talk.ended.other"))).to_be_visible()

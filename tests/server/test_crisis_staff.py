@@ -213,3 +213,25 @@ async def test_the_resources_come_even_when_redis_is_away(redis: RedisServer) ->
         assert asked["status"] == "nobody_on_call"
         assert asked["resources"][0]["link"] == "tel:988"
         await river.close()
+
+
+async def test_a_member_away_past_the_seat_hold_withdraws_the_request(
+    live: Live, clock: ManualClock
+) -> None:
+    """A dropped member who does not come back within the seat hold: `member_gone`."""
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    await river.ok("crisis.request")
+    await river.close()
+    sam = await Client.connect(live.url)  # a round trip of Sam's lets the node's tasks run
+    await sam.join(ROOM, "Sam")
+    desk = live.node.oncall.desk
+    for _ in range(200):  # bounded: the node notices the drop, then the clock passes the hold
+        clock.advance(30)
+        state = await desk.state()
+        crisis = [a for a in state.alerts if a.kind == "crisis"]
+        if crisis and crisis[0].status.closed:
+            break
+        await sam.ok("ping")
+    assert [str(a.cancel_reason) for a in crisis] == ["member_gone"]
+    await sam.close()

@@ -175,4 +175,21 @@ def test_staff_commands_on_a_members_connection_get_wrong_channel() -> None:
 def test_every_live_phase_can_drain_and_close_the_console_included() -> None:
     assert TRANSITIONS[(Phase.WATCHING, Step.DRAIN)] is Phase.DRAINING
     assert TRANSITIONS[(Phase.WATCHING, Step.CLOSE)] is Phase.CLOSING
-    assert ACCEPTS[Phase.WATCHING] == frozenset({Kind.PING, Kind.STAFF})
+    assert ACCEPTS[Phase.WATCHING] == frozenset({Kind.PING, Kind.STAFF, Kind.TALK})
+
+
+def test_conversation_messages_run_in_a_room_and_on_a_console_only() -> None:
+    """`conversation.say`/`end` are either party's: seated, or a staff console (Kind.TALK);
+    before joining they get `not_joined`. The other conversation commands are a room's."""
+    say = _frame(type="conversation.say", id=1, conversation="cv_x", text="hi")
+    assert isinstance(_seated().receive(say, now=0), Run)
+    console = _session()
+    console.step(Step.ENTER)
+    console.step(Step.WATCHING)
+    assert isinstance(console.receive(say, now=0), Run)
+    ask = console.receive(_frame(type="crisis.request", id=2), now=0)
+    assert isinstance(ask, Reply)
+    assert ask.frame["code"] == "wrong_channel"
+    early = _session().receive(say, now=0)
+    assert isinstance(early, Reply)
+    assert early.frame["code"] == "not_joined"
