@@ -180,6 +180,39 @@ def render(results: dict[str, Any]) -> str:
             summary,
         )
     )
+    drain_rows = [
+        [
+            p["name"],
+            f"{lay['rooms']} x {lay['room_size']}",
+            lay["members"],
+            lay["recovered"],
+            ", ".join(f"{k}: {v}" for k, v in lay["not_recovered"].items()) or "-",
+            f"{lay['drain_post_once']} / {lay['drain_post_twice']} / {lay['drain_post_missing']}",
+            lay["missed_max"],
+            _fmt(lay["seconds_to_last_resume"], 2),
+        ]
+        for p in peers
+        if (w := _workload(p, "drain"))
+        for lay in w["layouts"]
+        if "error" not in lay
+    ]
+    if drain_rows:
+        parts.append(
+            "(f) drain: SIGTERM to node 0, everyone resumes on node 1 after the server's 1-5 s\n"
+            + table(
+                [
+                    "peer",
+                    "rooms",
+                    "members",
+                    "recovered",
+                    "not recovered",
+                    "post once/twice/missing",
+                    "missed max",
+                    "s to last resume",
+                ],
+                drain_rows,
+            )
+        )
     parts.append(
         f"scale={scale}; server on CPU {results['placement']['server_cpu']},"
         f" load generator + Redis on CPU {results['placement']['loadgen_cpu']}"

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench import loadgen
+from bench.drain import drain
 from bench.loadgen import LoadGen, Member, latency_stats, new_sink, send_schedule, wait_delivered
 from bench.peers import Cluster, Peer
 
@@ -51,6 +52,9 @@ class Scale:
     # connecting
     connect_concurrency: int
     connect_timeout_s: float
+    # (f) a drain (sharecircle only, bench/drain.py): members, once per room size
+    drain_members: int = 1000
+    drain_room_sizes: tuple[int, ...] = (100, 1000)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +110,8 @@ QUICK = Scale(
     two_duration_s=3.0,
     connect_concurrency=200,
     connect_timeout_s=15.0,
+    drain_members=300,
+    drain_room_sizes=(100, 300),
 )
 
 SMOKE = Scale(
@@ -131,6 +137,8 @@ SMOKE = Scale(
     two_duration_s=0.5,
     connect_concurrency=50,
     connect_timeout_s=5.0,
+    drain_members=20,
+    drain_room_sizes=(10,),
 )
 
 SCALES = {s.name: s for s in (FULL, QUICK, SMOKE)}
@@ -540,4 +548,5 @@ WORKLOADS: dict[str, Callable[[Peer, Scale], Awaitable[dict[str, Any]]]] = {
     "storm": join_storm,
     "rooms": many_rooms,
     "two-nodes": two_nodes,
+    "drain": drain,
 }

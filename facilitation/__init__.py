@@ -89,9 +89,10 @@ from facilitation.events import (
     ShareEnded,
     ShareExtended,
     ShareWarning,
+    TendingShared,
     to_wire,
 )
-from facilitation.fairness import FairnessView
+from facilitation.fairness import FairnessView, TendingView
 from facilitation.formats import Format, Part
 from facilitation.invariants import check_invariants
 from facilitation.rules import LeaveReason, ShareEndHow
@@ -126,6 +127,7 @@ from facilitation.views import (
     members_view,
     public_view,
 )
+from facilitation.voice_rules import may_be_heard
 
 __all__ = [
     "Accepted",
@@ -230,6 +232,8 @@ __all__ = [
     "ShareExtended",
     "ShareWarning",
     "Skip",
+    "TendingShared",
+    "TendingView",
     "Tick",
     "Turns",
     "Unmute",
@@ -241,6 +245,7 @@ __all__ = [
     "decide",
     "facilitators_view",
     "from_dict",
+    "may_be_heard",
     "may_post",
     "may_react",
     "member_view",

@@ -30,6 +30,7 @@ from facilitation import (
     speaking_rules,
     state,
     tally_rules,
+    voice_rules,
 )
 from facilitation.commands import Command
 
@@ -295,10 +296,18 @@ def render() -> str:
         ),
         *_person_rules(
             "### Who may post (first matching row refuses)",
-            (*speaking_rules.POSTING_RULES, *part_rules.PART_POSTING_RULES),
+            (
+                *speaking_rules.POSTING_RULES,
+                *part_rules.PART_POSTING_RULES,
+                part_rules.CONTENT_NOTE_RULE,
+            ),
         ),
         "Facilitators are exempt from slow mode.",
         "",
+        *_person_rules(
+            "### Who may be heard by voice (first matching row refuses; checked on every audio frame)",
+            voice_rules.VOICE_RULES,
+        ),
         *_joins(),
         *_raids(),
         *_shares(),

@@ -45,6 +45,7 @@ class Refusal(StrEnum):
     ALREADY_IN_QUEUE = "already_in_queue"
     NOT_PRESENT = "not_present"
     NOT_ALLOWED = "not_allowed"
+    CONTENT_NOTE = "content_note"
 
 
 @dataclass(frozen=True, slots=True)

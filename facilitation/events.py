@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import ClassVar, Literal
 
-from facilitation.fairness import FairnessView
+from facilitation.fairness import FairnessView, TendingView
 from facilitation.rules import LeaveReason, ShareEndHow
 from facilitation.state import Order
 from facilitation.views import MeetingView, MemberView, PartView, ms
@@ -53,6 +53,7 @@ __all__ = [
     "ShareEnded",
     "ShareExtended",
     "ShareWarning",
+    "TendingShared",
     "to_wire",
 ]
 
@@ -338,6 +339,16 @@ class FairnessChanged(Event):
     turns: FairnessView
 
 
+@dataclass(frozen=True, slots=True)
+class TendingShared(Event):
+    """Someone became a facilitator mid-meeting: facilitators get all they hold (the tally and
+    the milestones), as a facilitator's join ack has it, so the newcomer sees it at once."""
+
+    NAME = "tending"
+    AUDIENCE = "facilitators"
+    tending: TendingView
+
+
 # --- wire form --------------------------------------------------------------------------------
 
 
@@ -359,7 +370,7 @@ def to_wire(event: Event) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, MemberView | MeetingView | PartView | FairnessView):
+    if isinstance(value, MemberView | MeetingView | PartView | FairnessView | TendingView):
         return value.to_wire()
     if isinstance(value, Enum):
         return str(value.value)

@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from facilitation.rules import ShareEndHow
-from facilitation.state import Floor, MeetingState, Turns
+from facilitation.state import Floor, MeetingState, Milestone, Turns
 from facilitation.tally_rules import TURN_COUNTS_AS, Tally
 
 __all__ = [
     "FairnessView",
+    "TendingView",
     "forget",
     "passed",
     "reset",
@@ -99,3 +100,25 @@ class FairnessView:
             }
             for t in self.turns
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class TendingView:
+    """All facilitators hold about the meeting: the turns tally and the milestones members marked
+    (a facilitator's join ack has it as `tending`; so does the `tending` event)."""
+
+    turns: tuple[Turns, ...]
+    milestones: tuple[Milestone, ...]
+
+    @classmethod
+    def of(cls, state: MeetingState) -> TendingView:
+        return cls(state.turns, state.milestones)
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "fairness": FairnessView(self.turns).to_wire(),
+            "milestones": [
+                {"member": m.member, "days": m.days, "celebrated": m.celebrated}
+                for m in self.milestones
+            ],
+        }

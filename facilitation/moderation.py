@@ -24,7 +24,8 @@ from facilitation import commands as c
 from facilitation.changes import Changes
 from facilitation.commands import Command
 from facilitation.errors import Refusal, Refused
-from facilitation.events import ChatRemoved, Moderation, ReportFiled, RoomReset
+from facilitation.events import ChatRemoved, Moderation, ReportFiled, RoomReset, TendingShared
+from facilitation.fairness import TendingView
 from facilitation.rules import SHARE_END_HOW, LeaveReason
 from facilitation.speaking_rules import QUIET_NEWCOMER, is_muted
 from facilitation.state import BanEntry, Mode, Role
@@ -146,8 +147,16 @@ def ban(tx: Changes, command: c.Ban) -> Refused | None:
 
 def add_facilitator(tx: Changes, command: c.AddFacilitator) -> Refused | None:
     tx.update(replace(tx.who(command.member), role=Role.FACILITATOR))
+    _brief_new_facilitator(tx)
     log(tx, command, target=command.member)
     return None
+
+
+def _brief_new_facilitator(tx: Changes) -> None:
+    """A member who just became a facilitator gets what facilitators hold (after their
+    `member.updated`, so their connections already read facilitators-only events)."""
+    if tx.state.turns or tx.state.milestones:
+        tx.emit(TendingShared(TendingView.of(tx.state)))
 
 
 def handover(tx: Changes, command: c.Handover) -> Refused | None:
@@ -158,6 +167,7 @@ def handover(tx: Changes, command: c.Handover) -> Refused | None:
     target = tx.who(command.member)
     if not target.is_facilitator:
         tx.update(replace(target, role=Role.FACILITATOR))
+        _brief_new_facilitator(tx)
     stepping_down = replace(tx.who(tx.sender), role=Role.MEMBER)
     if tx.state.paused_room and not stepping_down.listen_only:
         # In a paused room members listen; the pause will release them like everyone else.

@@ -18,6 +18,8 @@ from facilitation.speaking_rules import PersonRule
 from facilitation.state import MeetingState, Mode, Order, Participant, PartKind, Posting
 
 __all__ = [
+    "CONTENT_NOTE_CHARS",
+    "CONTENT_NOTE_RULE",
     "CROSSTALK_BY_POSTING",
     "ORDER_BY_POSTING",
     "PART_POSTING_RULES",
@@ -28,6 +30,7 @@ __all__ = [
     "format_holds",
     "hands_open_rounds",
     "may_post_in_part",
+    "needs_content_note",
     "runs_itself",
 ]
 
@@ -121,6 +124,32 @@ PART_POSTING_RULES: tuple[PersonRule, ...] = (
 )
 # fmt: on
 """Who may post while a format runs: checked after `POSTING_RULES`, first matching refuses."""
+
+
+CONTENT_NOTE_CHARS = 120
+"""The longest content note a post may carry (characters, after normalisation)."""
+
+# MEETINGS.md §3: in a survivors' circle a share starts with a content note, and readers open the
+# body when they choose. Checked after the posting rules, and only for a post without a note.
+CONTENT_NOTE_RULE = PersonRule(
+    "the current part asks for content notes (`content_notes`), the sender holds the floor and "
+    "is not a facilitator, and the post carries no `note`", Refusal.CONTENT_NOTE,
+    "Start your share with a short content note (a few words on what it touches).",
+    lambda s, a, w, now: w is not None and needs_content_note(s, w),
+)  # fmt: skip
+"""A share in a part with content notes: each of the speaker's posts carries one."""
+
+
+def needs_content_note(state: MeetingState, who: Participant) -> bool:
+    """Whether a post by `who` now must carry a content note: the part asks for them and `who`
+    shares (holds the floor) rather than facilitates."""
+    part = state.current_part()
+    return (
+        part is not None
+        and part.content_notes
+        and not who.is_facilitator
+        and state.speaker() == who.member
+    )
 
 
 def runs_itself(state: MeetingState) -> bool:

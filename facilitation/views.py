@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
-from facilitation.fairness import FairnessView
+from facilitation.fairness import TendingView
 from facilitation.join_rules import ban_refusal, may_join_locked
-from facilitation.part_rules import PART_POSTING_RULES, format_holds
+from facilitation.part_rules import CONTENT_NOTE_RULE, PART_POSTING_RULES, format_holds
 from facilitation.rules import leads_itself
 from facilitation.speaking_rules import POSTING_RULES
 from facilitation.state import MeetingState, Participant
@@ -297,13 +297,7 @@ def public_view(state: MeetingState, now: float) -> dict[str, object]:
 def facilitators_view(state: MeetingState) -> dict[str, object]:
     """What only facilitators see of the meeting now: the turns tally (fairness.py) and the
     milestones members marked (milestones.py). Member ids and numbers, no content."""
-    return {
-        "fairness": FairnessView.of(state).to_wire(),
-        "milestones": [
-            {"member": m.member, "days": m.days, "celebrated": m.celebrated}
-            for m in state.milestones
-        ],
-    }
+    return TendingView.of(state).to_wire()
 
 
 def member_view(state: MeetingState, member: str) -> dict[str, object]:
@@ -330,10 +324,14 @@ class PostAllowed:
     slow_seconds: int
 
 
-def may_post(state: MeetingState, actor: Actor, now: float) -> Refused | PostAllowed:
-    """Whether `actor` may post a chat message now (protocol.md §3.4, speaking_rules.POSTING_RULES)."""
+def may_post(
+    state: MeetingState, actor: Actor, now: float, *, note: str = ""
+) -> Refused | PostAllowed:
+    """Whether `actor` may post a chat message now (protocol.md §3.4, speaking_rules.POSTING_RULES),
+    carrying the content note `note` ("" for none: part_rules.CONTENT_NOTE_RULE)."""
     who = None if actor.observer else state.participant(actor.member)
-    for rule in (*POSTING_RULES, *PART_POSTING_RULES):
+    rules = (*POSTING_RULES, *PART_POSTING_RULES, *(() if note.strip() else (CONTENT_NOTE_RULE,)))
+    for rule in rules:
         if rule.applies(state, actor, who, now):
             return Refused(rule.refusal, rule.detail)
     assert who is not None  # POSTING_RULES refuse anyone not seated

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import facilitation as fx
+from facilitation.part_rules import CONTENT_NOTE_CHARS
 from rooms.backends.base import Backend, Position, Resync
 from rooms.clock import Clock
 from rooms.errors import Denied, RoomsCode
@@ -38,14 +39,23 @@ class Chat:
         self.clock = clock
         self.max_text_chars = max_text_chars
 
-    async def post(self, seat: Seat, raw_text: str) -> int:
-        """Relay a message if the meeting allows this person to post now. Returns its seq."""
+    async def post(self, seat: Seat, raw_text: str, *, note: str = "") -> int:
+        """Relay a message if the meeting allows this person to post now. Returns its seq.
+
+        `note` is a content note (empty: none): clients fold the text under it until opened. In a
+        part that asks for them, a share's posts must carry one (part_rules.CONTENT_NOTE_RULE).
+        """
         try:
             text = clean_text(raw_text, max_chars=self.max_text_chars)
+            note = (
+                clean_text(" ".join(note.split()), max_chars=CONTENT_NOTE_CHARS)
+                if note.strip()
+                else ""
+            )
         except TextRejected as exc:
             raise Denied(fx.Refusal.BAD_REQUEST, str(exc)) from None
         state, allowed = await self._check(
-            seat.room, lambda s: fx.may_post(s, seat.actor, self.clock.now())
+            seat.room, lambda s: fx.may_post(s, seat.actor, self.clock.now(), note=note)
         )
         assert isinstance(allowed, fx.PostAllowed)
         if allowed.slow_seconds > 0:
@@ -59,6 +69,8 @@ class Chat:
         who = state.participant(seat.member_id)
         name = who.name if who is not None else seat.name or ""
         body = {"event": CHAT_MESSAGE, "from": seat.member_id, "name": name, "text": text}
+        if note:
+            body["note"] = note
         envelopes = await publish(self.backend, seat.room.slug, body)
         return envelopes[0].seq
 

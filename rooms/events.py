@@ -20,6 +20,7 @@ __all__ = [
     "LOBBY_ADMITTED",
     "LOBBY_DENIED",
     "MEETING_EVENTS",
+    "MEMBERS_CHANGED",
     "MEMBER_LEFT",
     "MEMBER_UPDATED",
     "OBSERVERS",
@@ -55,6 +56,9 @@ def _engine_events() -> frozenset[str]:
 MEETING_EVENTS: Final = _engine_events()
 """Every engine event name: each one comes from a commit of the meeting state."""
 
+MEMBERS_CHANGED: Final = "members.changed"
+"""Several presence events of one commit as one (rooms/presence_batch.py): a commit's event too."""
+
 ROOM_RESET: Final = fx.RoomReset.NAME
 LOBBY_ADMITTED: Final = fx.LobbyAdmitted.NAME
 LOBBY_DENIED: Final = fx.LobbyDenied.NAME
@@ -62,8 +66,9 @@ MEMBER_LEFT: Final = fx.MemberLeft.NAME
 MEMBER_UPDATED: Final = fx.MemberUpdated.NAME
 
 assert not MEETING_EVENTS & ROOM_EVENTS, "an engine event reuses a rooms event name"
+assert MEMBERS_CHANGED not in MEETING_EVENTS | ROOM_EVENTS
 
 
 def changes_meeting(name: str) -> bool:
     """True for events that a commit of the meeting state published."""
-    return name in MEETING_EVENTS
+    return name in MEETING_EVENTS or name == MEMBERS_CHANGED

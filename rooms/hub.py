@@ -65,6 +65,7 @@ class LocalRoom:
         "closed",
         "expect_new_epoch",
         "failed",
+        "followers",
         "hub",
         "position",
         "ready",
@@ -77,6 +78,9 @@ class LocalRoom:
         self.slug = slug
         self.attendees: dict[str, Attendee] = {}
         """Local connections by conn id: the rooms layer's own record of each."""
+        self.followers = 0
+        """Holders that need the room's events (its hooks) without being an attendee: voice
+        connections whose chat connection is on another node (server/media_rooms.py)."""
         self.position: Position | None = None
         self.ready = asyncio.Event()
         self.failed: BaseException | None = None
@@ -206,8 +210,7 @@ class Hub:
         self.on_room_close: list[Callable[[LocalRoom], None]] = []
         """Called when the last local attendee of a room detached (its fan-out is gone)."""
 
-    async def attach(self, slug: str, attendee: Attendee) -> LocalRoom:
-        """Add an attendee; returns once the room's backend subscription is live."""
+    def _open(self, slug: str) -> LocalRoom:
         room = self.rooms.get(slug)
         if room is None or room.failed is not None:
             if room is not None:
@@ -217,6 +220,11 @@ class Hub:
             room.task = asyncio.create_task(room.listen(), name=f"hub:{slug}")
             for opened in self.on_room_open:
                 opened(room)
+        return room
+
+    async def attach(self, slug: str, attendee: Attendee) -> LocalRoom:
+        """Add an attendee; returns once the room's backend subscription is live."""
+        room = self._open(slug)
         room.attendees[attendee.conn_id] = attendee
         await room.ready.wait()
         if room.failed is not None:
@@ -230,8 +238,31 @@ class Hub:
         if room is None:
             return
         room.attendees.pop(conn_id, None)
-        if not room.attendees:
+        if not room.attendees and not room.followers:
             self._close(room)
+
+    async def follow(self, slug: str) -> Callable[[], None]:
+        """Follow a room's events on this node with no attendee in it (hooks and the meeting
+        cache stay right; nothing is delivered, nothing counts as presence). Returns the
+        function that stops following; the subscription closes when nobody holds it."""
+        room = self._open(slug)
+        room.followers += 1
+        stopped = False
+
+        def unfollow() -> None:
+            nonlocal stopped
+            if stopped:
+                return
+            stopped = True
+            room.followers -= 1
+            if not room.attendees and not room.followers and self.rooms.get(slug) is room:
+                self._close(room)
+
+        await room.ready.wait()
+        if room.failed is not None:
+            unfollow()
+            raise BackendUnavailable("could not subscribe to the room")
+        return unfollow
 
     def _close(self, room: LocalRoom) -> None:
         room.closed = True

@@ -1,7 +1,7 @@
 """Everything this node keeps for one room, in one object that goes when the room is left.
 
 A `LiveRoom` owns the room's meeting cache (state, version and the stream position it was
-committed at), the lock and queue of its group commit, the member-list cache, the observer
+committed at), the lock and queue of its group commit, the observer
 count, the presence write bookkeeping, and the room's background tasks. `LiveRooms` hands these
 objects out by slug and counts who holds each: the fan-out holds a room while anyone here is in
 it, and every load or commit holds it while it runs. When the last holder lets go, the object and
@@ -19,7 +19,7 @@ from typing import Any
 import facilitation as fx
 from facilitation.serialize import PlainCache
 
-__all__ = ["CachedMeeting", "LiveRoom", "LiveRooms", "MemberViews"]
+__all__ = ["CachedMeeting", "LiveRoom", "LiveRooms"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,39 +40,6 @@ class CachedMeeting:
         return epoch == self.epoch and seq <= self.through_seq
 
 
-class MemberViews:
-    """The member list of a state, reusing the objects of people who did not change.
-
-    A join storm asks for it once per joiner; participants are shared between states, so only
-    the newcomers' entries are built again (the engine's `member_view` for them).
-    """
-
-    __slots__ = ("_by_member", "_state", "_views")
-
-    def __init__(self) -> None:
-        self._state: fx.MeetingState | None = None
-        self._views: list[dict[str, Any]] = []
-        self._by_member: dict[str, tuple[object, bool, dict[str, Any]]] = {}
-
-    def of(self, state: fx.MeetingState) -> list[dict[str, Any]]:
-        if self._state is state:
-            return self._views
-        queue = set(state.queue)
-        views: list[dict[str, Any]] = []
-        current: dict[str, tuple[object, bool, dict[str, Any]]] = {}
-        for who in state.participants:
-            hand = who.member in queue
-            hit = self._by_member.get(who.member)
-            if hit is not None and hit[0] is who and hit[1] == hand:
-                view = hit[2]
-            else:
-                view = fx.member_view(state, who.member)
-            current[who.member] = (who, hand, view)
-            views.append(view)
-        self._state, self._views, self._by_member = state, views, current
-        return views
-
-
 class LiveRoom:
     """One room's per-node state, from its first use on this node to its last."""
 
@@ -89,7 +56,6 @@ class LiveRoom:
         "queue",
         "slug",
         "tasks",
-        "views",
     )
 
     def __init__(self, slug: str) -> None:
@@ -99,7 +65,6 @@ class LiveRoom:
         """Held by the group commit in flight (rooms/meeting.py)."""
         self.queue: list[Any] = []
         """Commands waiting for this node's next commit of the room."""
-        self.views = MemberViews()
         self.plain = PlainCache()
         """What the last commit wrote of each participant (facilitation/serialize.py)."""
         self.observer_count = 0

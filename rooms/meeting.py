@@ -25,6 +25,7 @@ from rooms.errors import Denied
 from rooms.live import CachedMeeting, LiveRoom, LiveRooms
 from rooms.model import RoomConfig
 from rooms.outbound import FACILITATORS
+from rooms.presence_batch import fold, runs
 
 __all__ = ["Applied", "MeetingStore", "RoomRules", "follow_format"]
 
@@ -65,13 +66,34 @@ class Applied:
     envelopes: tuple[Envelope, ...]
 
 
-def encode_event(event: fx.Event) -> bytes:
-    """One engine event as stored in the room stream (the rooms layer's payload format)."""
+def _body(event: fx.Event) -> dict[str, Any]:
     body: dict[str, Any] = fx.to_wire(event)
     if event.AUDIENCE == "facilitators":
         body["_a"] = FACILITATORS
+    return body
+
+
+def _pack(body: dict[str, Any]) -> bytes:
     packed: bytes = msgpack.packb(body, use_bin_type=True)
     return packed
+
+
+def encode_events(events: Sequence[fx.Event], *, batch: bool) -> tuple[list[bytes], list[int]]:
+    """A commit's events as stream payloads (the rooms layer's format), and for each event the
+    index of its payload.
+
+    With `batch` (a busy room), each run of presence events is one `members.changed` payload
+    (rooms/presence_batch.py); otherwise every event is its own payload.
+    """
+    bodies = [_body(e) for e in events]
+    groups = runs(bodies) if batch else [(i, i + 1) for i in range(len(bodies))]
+    payloads: list[bytes] = []
+    owner: list[int] = []
+    for start, end in groups:
+        body = bodies[start] if end - start == 1 else fold(bodies[start:end])
+        owner.extend([len(payloads)] * (end - start))
+        payloads.append(_pack(body))
+    return payloads, owner
 
 
 def encode_state(state: fx.MeetingState, cache: PlainCache | None = None) -> bytes:
@@ -95,11 +117,21 @@ class MeetingStore:
     this store holds only while it works on the room: a room nobody here is in keeps nothing.
     """
 
-    def __init__(self, backend: Backend, clock: Clock, rules: RoomRules, rooms: LiveRooms) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        clock: Clock,
+        rules: RoomRules,
+        rooms: LiveRooms,
+        *,
+        batch_presence_from: int = 50,
+    ) -> None:
         self.backend = backend
         self.clock = clock
         self.rules = rules
         self.rooms = rooms
+        self.batch_presence_from = batch_presence_from
+        """Rooms of this many people or more get a commit's presence events as one event."""
 
     def fresh_state(self, room: RoomConfig) -> fx.MeetingState:
         return fx.MeetingState.new(
@@ -191,8 +223,9 @@ class MeetingStore:
                 continue
             events = [e for _, r in decided if isinstance(r, fx.Accepted) for e in r.events]
             envelopes: list[Envelope] = []
+            busy = len(state.participants) >= self.batch_presence_from
+            payloads, owner = encode_events(events, batch=busy)
             if events or state != start:
-                payloads = [encode_event(e) for e in events]
                 blob = encode_state(state, live.plain)
                 committed = await self.backend.commit(room.slug, version, blob, payloads)
                 if committed is None:
@@ -200,7 +233,7 @@ class MeetingStore:
                     continue
                 envelopes, version = committed, version + 1
                 live.meeting = _written(version, state, envelopes)
-            _settle(decided, state, version, envelopes)
+            _settle(decided, state, version, envelopes, owner)
             return
         raise Denied.busy()
 
@@ -219,14 +252,17 @@ class MeetingStore:
     async def apply_many(
         self, room: RoomConfig, commands: Sequence[fx.Command]
     ) -> list[Applied | Denied]:
-        """System commands applied one by one (presence sweeps); refusals are returned, not raised."""
-        out: list[Applied | Denied] = []
-        for command in commands:
+        """System commands (presence sweeps), queued together so that they share a group commit
+        (a node's worth of people marked away is one `members.changed` in a busy room);
+        refusals are returned, not raised."""
+
+        async def one(command: fx.Command) -> Applied | Denied:
             try:
-                out.append(await self.apply(room, command, None))
+                return await self.apply(room, command, None)
             except Denied as exc:
-                out.append(exc)
-        return out
+                return exc
+
+        return list(await asyncio.gather(*(one(c) for c in commands)))
 
 
 def _written(version: int, state: fx.MeetingState, envelopes: list[Envelope]) -> CachedMeeting:
@@ -242,15 +278,18 @@ def _settle(
     state: fx.MeetingState,
     version: int,
     envelopes: list[Envelope],
+    owner: list[int],
 ) -> None:
-    """Give each command of a committed batch its own outcome and its own envelopes."""
+    """Give each command of a committed batch its own outcome and its own envelopes (an
+    envelope that carries several commands' presence events is each of theirs)."""
     offset = 0
     for pending, result in decided:
         if isinstance(result, fx.Refused):
             if not pending.outcome.done():
                 pending.outcome.set_exception(Denied.refused(result))
             continue
-        mine = tuple(envelopes[offset : offset + len(result.events)])
+        indices = dict.fromkeys(owner[offset : offset + len(result.events)])
+        mine = tuple(envelopes[i] for i in indices) if envelopes else ()
         offset += len(result.events)
         if not pending.outcome.done():  # its caller was cancelled; the commit stands
             pending.outcome.set_result(Applied(state, version, result.events, mine))

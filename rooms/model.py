@@ -47,6 +47,9 @@ class RoomConfig:
     crisis: tuple[CrisisResource, ...] = ()
     """The room's own crisis entries (`[[rooms.crisis]]` tables, rooms/crisis.py); empty: the
     locale's and the server's defaults."""
+    voice: bool = False
+    """Members may share and listen by voice (issue 17; docs/protocol.md §9): audio frames on a
+    media connection, relayed only from whoever the floor lets be heard. Off by default."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RoomConfig:
@@ -78,7 +81,7 @@ class RoomConfig:
         language = data.get("language", "en")
         if not isinstance(language, str) or not _LANGUAGE.match(language):
             raise RoomConfigError("language: a language tag such as en or es")
-        flags = {k: data.get(k, False) for k in ("self_led", "listen_only")}
+        flags = {k: data.get(k, False) for k in ("self_led", "listen_only", "voice")}
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise RoomConfigError(f"{key}: true or false")

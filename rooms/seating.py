@@ -25,7 +25,8 @@ from rooms.model import RoomConfig
 from rooms.names import NameRejected, alternates, check_name, name_key
 from rooms.outbound import OutboundEvent
 from rooms.presence import Presence
-from rooms.replay import missed_events, readable
+from rooms.replay import backlog_for
+from rooms.roster import first_page
 from rooms.safety import Safety, member_mark
 from rooms.seat import Attendee, Seat, Subscriber
 
@@ -37,6 +38,7 @@ class JoinResult:
     seat: Seat
     member: dict[str, Any] | None
     members: list[dict[str, Any]]
+    """The first page of the member list (rooms/roster.py), not the whole room."""
     observers: int
     meeting: dict[str, Any]
     position: Position
@@ -48,6 +50,10 @@ class JoinResult:
     """For facilitators: who waits in the lobby right now."""
     tending: dict[str, Any] | None = None
     """For facilitators: the turns tally and the milestones (`fx.facilitators_view`)."""
+    member_count: int = 0
+    """Everyone seated; `members` may hold only the first page of them."""
+    members_next: int | None = None
+    """Where `members.page` continues (`after`), or None when `members` is everyone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,8 @@ class Seating:
         *,
         resume_max_events: int,
         resume_max_bytes: int,
+        resume_scan_events: int,
+        members_page_size: int,
     ) -> None:
         self.backend = backend
         self.catalog = catalog
@@ -109,6 +117,8 @@ class Seating:
         self.safety = safety
         self.resume_max_events = resume_max_events
         self.resume_max_bytes = resume_max_bytes
+        self.resume_scan_events = resume_scan_events
+        self.members_page_size = members_page_size
 
     # -- attaching -------------------------------------------------------------------------------
 
@@ -256,10 +266,13 @@ class Seating:
             waiting = [{"ticket": w.ticket, "name": w.name} for w in state.waiting]
             tending = fx.facilitators_view(state)
         live = self.rooms.get(seat.room.slug)
+        page = first_page(state, self.members_page_size)
         return JoinResult(
             seat=seat,
             member=member,
-            members=live.views.of(state) if live is not None else fx.members_view(state),
+            members=page.members,
+            member_count=page.count,
+            members_next=page.next,
             observers=live.observer_count if live is not None else 0,
             meeting=fx.public_view(state, self.clock.now()),
             # Events after this seq follow the ack (protocol.md §3.1): for a join that is the
@@ -310,20 +323,21 @@ class Seating:
             snap = self.snapshot(seat, state, reseated_at, reseated_at.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, "reseated")
         start = Position(max(after.seq, seat.joined_seq), after.epoch)
-        answer = await missed_events(
+        answer = await backlog_for(
             self.backend,
             self.clock,
             room,
+            attendee,
             start,
+            scan_events=self.resume_scan_events,
             max_events=self.resume_max_events,
             max_bytes=self.resume_max_bytes,
         )
         if isinstance(answer, Resync):
             snap = self.snapshot(seat, state, answer.position, answer.position.seq)
             return ResumeResult(seat, False, member, [], snap, snap.cursor, answer.reason)
-        missed = [readable(attendee, env) for env in answer]
         cursor = answer[-1].seq if answer else start.seq
-        return ResumeResult(seat, True, member, missed, None, cursor)
+        return ResumeResult(seat, True, member, answer, None, cursor)
 
     async def _reseat(
         self, room: RoomConfig, seat: Seat

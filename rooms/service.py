@@ -45,6 +45,7 @@ from rooms.live import LiveRooms
 from rooms.meeting import Applied, MeetingStore, RoomRules
 from rooms.outbound import OutboundEvent
 from rooms.presence import Presence, Present
+from rooms.roster import MembersPage, page_after
 from rooms.safety import Safety, SafetyRecords
 from rooms.seat import Seat, Subscriber
 from rooms.seating import JoinResult, ResumeResult, Seating
@@ -55,6 +56,7 @@ from rooms.timers import RoomTimer
 __all__ = [
     "Denied",
     "JoinResult",
+    "MembersPage",
     "Present",
     "ResumeResult",
     "RoomsService",
@@ -79,6 +81,12 @@ class ServiceSettings:
     resume_max_events: int = 300
     resume_max_bytes: int = 128 * 1024
     """Largest backlog (estimated encoded bytes) replayed to one resuming client."""
+    resume_scan_events: int = 2000
+    """Most missed events read for one resume before folding presence (the window's size)."""
+    members_page_size: int = 50
+    """Members in a join ack's first page and, at most, in one `members.page`."""
+    batch_presence_from: int = 50
+    """Rooms of this many people or more get a commit's presence events as one event."""
     max_text_chars: int = 2000
     ban_cache_seconds: float = 30.0
     """How long a node trusts that a room has no ban at all (a ban passing through resets it)."""
@@ -105,7 +113,9 @@ class RoomsService:
         self.settings = s = settings or ServiceSettings()
         self.hub = Hub(backend)
         self.rooms = LiveRooms()
-        self.meetings = MeetingStore(backend, clock, s.rules, self.rooms)
+        self.meetings = MeetingStore(
+            backend, clock, s.rules, self.rooms, batch_presence_from=s.batch_presence_from
+        )
         self.presence = Presence(
             backend,
             catalog,
@@ -129,6 +139,8 @@ class RoomsService:
             self.safety,
             resume_max_events=s.resume_max_events,
             resume_max_bytes=s.resume_max_bytes,
+            resume_scan_events=s.resume_scan_events,
+            members_page_size=s.members_page_size,
         )
         self.sessions = Sessions(backend, clock, lifetime=s.session_lifetime)
         self.talk = Talk(
@@ -196,10 +208,16 @@ class RoomsService:
     async def present(self, slug: str) -> list[Present]:
         return await self.presence.present(slug)
 
+    async def members_page(self, seat: Seat, after: int, limit: int) -> MembersPage:
+        """More of the member list, in join order after join position `after`
+        (rooms/roster.py); at most `members_page_size` at a time."""
+        _, state = await self.meetings.load(seat.room)
+        return page_after(state, after, min(limit, self.settings.members_page_size))
+
     # -- chat and meeting commands ---------------------------------------------------------------
 
-    async def post(self, seat: Seat, raw_text: str) -> int:
-        return await self.chat.post(seat, raw_text)
+    async def post(self, seat: Seat, raw_text: str, *, note: str = "") -> int:
+        return await self.chat.post(seat, raw_text, note=note)
 
     async def react(self, seat: Seat, mid: int, reaction: str, *, on: bool = True) -> int:
         return await self.chat.react(seat, mid, reaction, on=on)
@@ -328,6 +346,7 @@ class RoomsService:
                     "access": room.access,
                     "self_led": room.self_led,
                     "language": room.language,
+                    "voice": room.voice,
                     "format": None if room.format is None else room.format.title,
                     "part": _part_title(view),
                     "members": len(members),

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from rooms.backends import open_backend
+from rooms.backends import open_audio_bus, open_backend
 from rooms.backends.base import Backend
 from rooms.catalog import Catalog
 from rooms.clock import Clock, OffsetFileClock, SystemClock
@@ -36,6 +36,7 @@ from server.facilitators import Facilitators
 from server.handlers import Handlers
 from server.headers import CSP  # the security headers are added by server/runner.py
 from server.limits import AddressLimits, address_book
+from server.media import MediaEndpoint
 from server.oncall_setup import OnCall
 from server.origins import OriginPolicy, deny
 from server.settings import Settings
@@ -66,6 +67,8 @@ class Node:
     """The node's budget of staff sign-in checks (server/staff_api.py)."""
     oncall: OnCall | None = None
     """The pager, the alert desk and the alert sources (server/oncall_setup.py)."""
+    media: MediaEndpoint | None = None
+    """Voice: the media connections on `/media` (server/media.py)."""
 
 
 class SharecircleApp(Starlette):
@@ -78,6 +81,7 @@ class SharecircleApp(Starlette):
     """
 
     address_limits: AddressLimits  # per client address, before the upgrade (server/limits.py)
+    media_limits: AddressLimits  # the same limits and counts, for media connections (`/media`)
     origins: OriginPolicy  # trusted Host names, checked first (server/origins.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,6 +93,10 @@ class SharecircleApp(Starlette):
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
             await self.address_limits(scope, receive, send)
+            return
+        if scope["type"] == "websocket" and scope["path"] == MEDIA_PATH:
+            scope["app"] = self
+            await self.media_limits(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -125,6 +133,9 @@ def _service_settings(settings: Settings) -> ServiceSettings:
         # live events, or the client is closed with 4008 as it resumes.
         resume_max_events=min(settings.resume_max_events, settings.outbox_max_messages // 2),
         resume_max_bytes=settings.outbox_max_bytes // 2,
+        resume_scan_events=settings.replay_max_events,
+        members_page_size=settings.members_page_size,
+        batch_presence_from=settings.presence_batch_members,
         max_text_chars=settings.max_text_chars,
         session_lifetime=settings.session_lifetime_seconds,
         rules=RoomRules(
@@ -166,6 +177,14 @@ async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
     await scope["app"].state.node.endpoint(scope, receive, send)
 
 
+MEDIA_PATH = "/media"
+"""The media connection's route (docs/protocol.md §9); kept apart from `/ws` on purpose."""
+
+
+async def _media(scope: Scope, receive: Receive, send: Send) -> None:
+    await scope["app"].state.node.media(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -204,7 +223,11 @@ def create_app(
         service.talk.use_desk(oncall.desk)
         await service.talk.start()  # the conversation bus is live before anyone can speak
         admin = settings.admin_token or secrets.token_urlsafe(32)
-        app.state.node = Node(settings, be, service, tokens, endpoint, admin, st, oncall=oncall)
+        bus = open_audio_bus(settings.redis_url or "memory://")
+        media = MediaEndpoint(service, tokens, bus, settings)
+        app.state.node = Node(
+            settings, be, service, tokens, endpoint, admin, st, oncall=oncall, media=media
+        )
         sweeper = asyncio.create_task(
             storage.sweep_forever(st, node_clock, settings.retention_sweep_seconds)
         )
@@ -212,7 +235,9 @@ def create_app(
             yield
         finally:
             endpoint.drain()
+            media.drain()
             sweeper.cancel()
+            await media.aclose()
             await oncall.aclose()
             await service.aclose()
             if backend is None:
@@ -221,6 +246,9 @@ def create_app(
                 await st.aclose()
 
     app = SharecircleApp(routes=ROUTES, lifespan=lifespan)
-    app.address_limits = AddressLimits(_websocket, address_book(settings))
+    # One book for both routes, as nginx counts /ws and /media together per address.
+    book = address_book(settings)
+    app.address_limits = AddressLimits(_websocket, book)
+    app.media_limits = AddressLimits(_media, book)
     app.origins = OriginPolicy.from_settings(settings)
     return app

@@ -55,6 +55,8 @@ class ServerCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     WRONG_CHANNEL = "wrong_channel"
     INTERNAL = "internal"
+    VOICE_OFF = "voice_off"
+    """A media connection for a room without voice (docs/protocol.md §9)."""
 
 
 WireCode = ServerCode | DeniedCode | OnCallRefusal

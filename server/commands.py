@@ -32,6 +32,7 @@ __all__ = [
     "CrisisRequest",
     "Join",
     "Leave",
+    "PageMembers",
     "Ping",
     "Post",
     "React",
@@ -76,6 +77,7 @@ class Leave:
 @dataclass(frozen=True, slots=True)
 class Post:
     text: str
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,15 @@ CONVERSATION_COMMANDS: Final = (
 """Commands about private conversations (server/conversation_handlers.py)."""
 
 
+@dataclass(frozen=True, slots=True)
+class PageMembers:
+    """`members.page`: more of the member list, in join order (rooms/roster.py)."""
+
+    after: int = -1
+    """The join position to continue after (a join ack's `members_next`); -1: from the top."""
+    limit: int = 50
+
+
 def _spec(name: str, build: Callable[..., object], *fields: Field) -> tuple[str, CommandSpec]:
     return name, CommandSpec(name, fields, build)
 
@@ -162,8 +173,20 @@ SESSION_SPECS: Final = dict(
         ),
         _spec("ping", Ping),
         _spec("leave", Leave),
+        _spec(
+            "members.page",
+            PageMembers,
+            Field("after", "int", required=False, default=-1, lo=-1),
+            Field("limit", "int", required=False, default=50, lo=1, hi=200),
+        ),
         # chat (§3.2); texts are measured again after normalisation in rooms/text.py
-        _spec("post", Post, Field("text", "str", lo=1, hi=8000)),
+        _spec(
+            "post",
+            Post,
+            Field("text", "str", lo=1, hi=8000),
+            # a content note (§3.2; part_rules.CONTENT_NOTE_RULE), measured again in rooms/chat.py
+            Field("note", "str", required=False, default="", hi=600),
+        ),
         _spec(
             "react",
             React,

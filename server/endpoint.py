@@ -306,7 +306,7 @@ class Endpoint:
         await self.handlers.dispatch(link.session, conn, link.peer, intent.cid, intent.command)
 
     async def _staff_dispatch(self, link: Link, cid: str | int, command: object) -> None:
-        """A staff console's command (protocol.md §9), or its `staff.watch`."""
+        """A staff console's command (protocol.md §10), or its `staff.watch`."""
         if self.staff is None:
             absent = ProtocolError(ServerCode.WRONG_CHANNEL, "This node has no staff channel.")
             link.conn.send(error_frame(cid, absent))

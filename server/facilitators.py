@@ -58,7 +58,7 @@ class FacilitatorRevoked(ProtocolError):
 
 class StaffRevoked(ProtocolError):
     """The account behind a staff console was revoked (or re-made): the command is refused with
-    `invalid_token` and the console closes with 4504 `revoked` (docs/protocol.md §9)."""
+    `invalid_token` and the console closes with 4504 `revoked` (docs/protocol.md §10)."""
 
     def __init__(self) -> None:
         super().__init__(ServerCode.INVALID_TOKEN, "Your staff account was revoked.")

@@ -25,7 +25,16 @@ from rooms.seating import JoinResult
 from rooms.service import RoomsService
 from rooms.sessions import SessionRecord, SessionRevoked
 from server.codes import CloseCode, ServerCode
-from server.commands import CONVERSATION_COMMANDS, Join, Leave, Ping, Post, React, Resume
+from server.commands import (
+    CONVERSATION_COMMANDS,
+    Join,
+    Leave,
+    PageMembers,
+    Ping,
+    Post,
+    React,
+    Resume,
+)
 from server.connection import Connection
 from server.conversation_handlers import ConversationHandlers
 from server.crisis_lines import CrisisLines, today
@@ -114,10 +123,13 @@ class Handlers:
         if isinstance(command, CONVERSATION_COMMANDS):
             return await self.conversations.run(seat, command)
         if isinstance(command, Post):
-            return {"seq": await self.service.post(seat, command.text)}
+            return {"seq": await self.service.post(seat, command.text, note=command.note)}
         if isinstance(command, React):
             given = await self.service.react(seat, command.mid, command.reaction, on=command.on)
             return {"seq": given}
+        if isinstance(command, PageMembers):
+            page = await self.service.members_page(seat, command.after, command.limit)
+            return {"members": page.members, "next": page.next, "member_count": page.count}
         if isinstance(command, Leave):
             await self.conversations.left(seat, conn)
             await self.service.leave(seat)
@@ -399,8 +411,11 @@ def _room_snapshot(result: JoinResult, crisis: list[dict[str, str]]) -> dict[str
             "self_led": room.self_led,
             "language": room.language,
             "crisis": crisis,
+            "voice": room.voice,
         },
         "members": result.members,
+        "member_count": result.member_count,
+        "members_next": result.members_next,
         "observers": result.observers,
         "meeting": result.meeting,
         "position": {"seq": result.position.seq, "epoch": result.position.epoch},

@@ -46,12 +46,15 @@ from starlette.responses import PlainTextResponse, Response
 
 __all__ = [
     "REGISTRY",
+    "audio",
+    "audio_refused",
     "backend_reconnected",
     "command_received",
     "connection_closed",
     "connection_opened",
     "endpoint",
     "frames_sent",
+    "media_opened",
     "observe_fanout",
     "render",
     "server_closed",
@@ -92,6 +95,10 @@ _COMMANDS = Counter(
 _frames_sent = [0]
 """Counted as a plain int on the fan-out path (a Counter takes a lock on every call) and
 exposed at scrape time by `_HotCounters`."""
+_audio = {"relayed": 0, "delivered": 0, "slow": 0, "rate": 0}
+"""Audio frames (server/media.py), counted as plain ints on the hot path like `_frames_sent`:
+relayed by a speaker's node, delivered to a listener's socket queue, and dropped (a listener's
+full queue: `slow`; a speaker over the frame rate: `rate`). Counts only, never a room or a person."""
 
 
 class _HotCounters(Collector):
@@ -101,6 +108,25 @@ class _HotCounters(Collector):
             "Frames written to client sockets (events, acks, errors, hello, pong, close).",
             value=_frames_sent[0],
         )
+        yield CounterMetricFamily(
+            "sharecircle_audio_frames_relayed",
+            "Audio frames a speaker's node published to the room's audio channel.",
+            value=_audio["relayed"],
+        )
+        yield CounterMetricFamily(
+            "sharecircle_audio_frames_delivered",
+            "Audio frames queued for a listener on this node.",
+            value=_audio["delivered"],
+        )
+        dropped = CounterMetricFamily(
+            "sharecircle_audio_frames_dropped",
+            "Audio frames dropped: a slow listener's oldest (`slow`), or a speaker past the "
+            "frame rate (`rate`).",
+            labels=["reason"],
+        )
+        dropped.add_metric(["slow"], _audio["slow"])
+        dropped.add_metric(["rate"], _audio["rate"])
+        yield dropped
 
 
 REGISTRY.register(_HotCounters())
@@ -125,6 +151,19 @@ _FANOUT = Histogram(
     "Time from a backend envelope reaching the hub to its frame being queued for every "
     "local connection of the room.",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+
+_AUDIO_REFUSED = Counter(
+    "sharecircle_audio_frames_refused",
+    "Audio frames not relayed because the floor does not let the sender be heard, by refusal "
+    "code (facilitation/voice_rules.py).",
+    ["code"],
+    registry=REGISTRY,
+)
+_MEDIA = Counter(
+    "sharecircle_media_connections_opened",
+    "Media connections (voice) that authenticated.",
     registry=REGISTRY,
 )
 
@@ -158,6 +197,20 @@ def server_closed(code: int) -> None:
     _SERVER_CLOSES.labels(str(int(code))).inc()
     if code == _SLOW_CODE:
         _SLOW.inc()
+
+
+def audio(what: str, count: int = 1) -> None:
+    """Count audio frames: `relayed`, `delivered`, `slow` or `rate` (see `_audio`)."""
+    _audio[what] += count
+
+
+def audio_refused(code: str) -> None:
+    """Count a speaker's frame the floor refused (`code`: a `Refusal` value, a fixed set)."""
+    _AUDIO_REFUSED.labels(code).inc()
+
+
+def media_opened() -> None:
+    _MEDIA.inc()
 
 
 # -- hooks for the layers below `server` (wired as callables; they may not import us) ------------

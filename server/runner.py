@@ -291,6 +291,8 @@ class DrainingServer(uvicorn.Server):
 
     def _leave(self, node: Any, sig: int, frame: Any) -> None:
         node.endpoint.drain()
+        if node.media is not None:
+            node.media.drain()  # voice connections move too (docs/protocol.md §9)
         super().handle_exit(sig, frame)
 
 

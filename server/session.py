@@ -8,7 +8,7 @@ Rule 3: only undecodable frames count towards the bad-frame budget that ends in 
 fields is answered with `bad_request`, every time, and changes nothing.
 
     hello ──join/resume──▶ joining ──seated──▶ seated ──left──▶ closing
-      ▲  └─staff.watch─────▶ │  ▲ └──watching──▶ watching   (a staff console, protocol.md §9)
+      ▲  └─staff.watch─────▶ │  ▲ └──watching──▶ watching   (a staff console, protocol.md §10)
       └──────refused─────────┘  └──admitted── lobby ◀──parked── (joining)
     any phase ──drain──▶ draining ──close──▶ closing;  any phase ──close──▶ closing
 

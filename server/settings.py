@@ -177,9 +177,21 @@ class Settings(BaseSettings):
     )
     resume_max_events: int = _s(
         128,
-        "Most events replayed to one resuming client; more gets an explicit resync. Capped at "
-        "half of `outbox_max_messages` (and the backlog's bytes at half of `outbox_max_bytes`): "
-        "the backlog is queued at once and must fit the outbox.",
+        "Most frames replayed to one resuming client. Past it, runs of presence events (a "
+        "drain's away/back churn) are folded into one `members.changed` each; if chat and "
+        "meeting events alone are past it, the resume is an explicit resync (`backlog`). Capped "
+        "at half of `outbox_max_messages` (and the backlog's bytes at half of "
+        "`outbox_max_bytes`): the backlog is queued at once and must fit the outbox.",
+    )
+    members_page_size: int = _s(
+        50,
+        "Members a join ack carries (facilitators and the people near the floor first) and the "
+        "most one `members.page` returns; the rest is paged in by the client.",
+    )
+    presence_batch_members: int = _s(
+        50,
+        "From this many people in a room, the presence changes of one commit (joins, drops, "
+        "returns, leaves) are sent as one `members.changed` event.",
     )
     session_lifetime_seconds: int = _s(
         12 * 3600,
@@ -213,6 +225,12 @@ class Settings(BaseSettings):
     command_rate: str = _s("10/3seconds", "Other commands per connection.")
     frame_ceiling: str = _s("120/minute", "Hard ceiling of frames per connection, else 4029.")
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
+    voice_frames_per_second: float = _s(
+        60.0, "Audio frames a speaker may send per second (20 ms frames: 50); more are dropped."
+    )
+    voice_listener_queue_frames: int = _s(
+        25, "Audio frames queued per listener (25: 0.5 s); past it the oldest is dropped."
+    )
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
     max_connections_per_address: int = _s(

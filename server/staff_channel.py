@@ -1,4 +1,4 @@
-"""The staff channel: staff consoles on the same `/ws` as members (docs/protocol.md §9).
+"""The staff channel: staff consoles on the same `/ws` as members (docs/protocol.md §10).
 
 A console's first command is `staff.watch {staff}` (a staff sign-in token) instead of `join`;
 the session table then puts the connection in `watching` (server/session.py Rule 4), and every

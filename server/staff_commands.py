@@ -1,4 +1,4 @@
-"""The staff channel's commands (docs/protocol.md §9): their fields and typed values.
+"""The staff channel's commands (docs/protocol.md §10): their fields and typed values.
 
 A staff console opens the same `/ws` as members and sends `staff.watch` first instead of `join`
 or `resume`; after that the connection takes only the commands below and `ping`

@@ -1,5 +1,5 @@
 """Live room views for this node's staff consoles: `staff.rooms`, coalesced to at most one a
-`COALESCE_SECONDS`, and the `oncall` count (docs/protocol.md §9).
+`COALESCE_SECONDS`, and the `oncall` count (docs/protocol.md §10).
 
 Views are computed from what the rooms layer already keeps (the meeting state in the backend,
 presence for observers) and the on-call alerts this node mirrors. A room with people on this

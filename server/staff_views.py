@@ -1,4 +1,4 @@
-"""What a staff console sees of rooms and alerts (docs/protocol.md §9): pure functions, no I/O.
+"""What a staff console sees of rooms and alerts (docs/protocol.md §10): pure functions, no I/O.
 An alert's wire form is rooms.oncall's `alert_view`.
 
 Rule 1: a view holds counts, states and opaque ids, never a member's name, a message or a

@@ -28,6 +28,11 @@ import * as welcome from "./regions/welcome.js";
 import * as part from "./regions/part.js";
 import * as bars from "./regions/bars.js";
 import * as alerts from "./regions/alerts.js";
+import * as voicePanel from "./regions/voice.js";
+import { Voice } from "./voice/voice.js";
+import * as milestone from "./regions/milestone.js"; // issue 15: milestones, fairness, content notes
+import * as fairness from "./regions/fairness.js";
+import * as contentnote from "./regions/contentnote.js";
 import * as crisis from "./regions/crisis.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
@@ -37,6 +42,7 @@ const $ = (id) => document.getElementById(id);
 const session = new Session();
 const store = createStore(reduce, initialState());
 const announcer = new Announcer($("announcer"));
+const voice = new Voice();
 let remember = false;
 let invite = readInvite();
 
@@ -60,11 +66,15 @@ function readInvite() {
 
 // -- what regions may do --------------------------------------------------------------------------
 
+let pagingAfter = null; // the members.page in flight, so a redraw does not ask twice
+
 const ctx = {
   store,
   /** Dispatch a local action stamped with the server's time (what it records happened then). */
   dispatch: (action) => store.dispatch({ ...action, now: session.serverNow() }),
   invite: () => invite,
+  /** The chat session's token while seated (the media connection authenticates with it). */
+  token: () => (store.getState().conn.state === "connected" ? session.session?.token ?? null : null),
   /** Send a command; on refusal say why in `status` (calmly, inline). Resolves with the ack or null. */
   async act(type, fields, status, onError) {
     if (status) setText(status, "");
@@ -89,6 +99,15 @@ const ctx = {
   async noticeAction(current) {
     if (current?.kind === "waiting") await session.leave();
     store.dispatch({ type: "leave" });
+  },
+  /** Read the next page of the member list once (a big room's join ack brings only the first). */
+  async pageMembers(after) {
+    if (pagingAfter === after) return;
+    pagingAfter = after;
+    const ack = await ctx.act("members.page", { after });
+    if (!ack) return; // refused: not asked again for this page until the next snapshot
+    pagingAfter = null;
+    store.dispatch({ type: "membersPage", ack });
   },
   chooseMember(id, focus = true) {
     store.dispatch({ type: "select", member: id });
@@ -202,6 +221,10 @@ function mountRegions() {
     part.mount(document),
     bars.mount(document, ctx),
     alerts.mount($("alerts"), ctx),
+    voicePanel.mount($("voice-panel"), ctx, voice),
+    milestone.mount($("milestone"), ctx),
+    fairness.mount($("tending-panel"), ctx),
+    contentnote.mount($("content-note-field"), ctx),
     crisis.mount(document, ctx),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
@@ -218,6 +241,10 @@ if (globalThis.__SHARECIRCLE_TEST__ === true) {
     drop: () => session.drop(),
     info: () => ({ state: session.state, lastSeq: session.lastSeq, epoch: session.epoch, ...session.stats }),
     state: () => store.getState(),
+    voice: () => ({ ...voice.stats, ...voice.state }),
+    voiceQuiet: () => {
+      voice.stats.peak = 0; // the loudest level played from now on
+    },
   };
 }
 

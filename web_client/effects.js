@@ -8,7 +8,7 @@
 // The table and effectsOf are pure; runEffects carries them out through the functions it is
 // given. Replayed events (a resume's backlog) give none, so old turns are never announced again.
 
-import { me, nameOf } from "./selectors.js";
+import { me, nameOf, needsContentNote } from "./selectors.js";
 import { WAIT_STAGES_MS, crisisConversation, laneStatus, sheetIsLane } from "./conversations.js";
 
 const say = (key, params = {}, kind = "note") => ({ say: key, params, kind });
@@ -21,7 +21,7 @@ const who = (state, id) => ({ name: nameOf(state, id) ?? "" });
 export const EFFECTS = {
   "chat.message": (prev, next, f) => (f.from === next.myId ? [] : [say("announce.message", { name: f.name, text: String(f.text).slice(0, 300) }, "message")]),
   "floor.granted": (prev, next, f) => (f.member === next.myId
-    ? [say("announce.floor.mine"), note("note.floor.mine"), alert("floor")]
+    ? [say("announce.floor.mine"), note("note.floor.mine"), alert("floor"), ...askContentNote(next)]
     : [say("announce.floor.other", who(next, f.member)), note("note.floor.other", who(next, f.member))]),
   "share.warning": (prev, next, f) => (f.member === next.myId
     ? [say("announce.warning.mine"), alert("warning")]
@@ -43,7 +43,14 @@ export const EFFECTS = {
   "lobby.waiting": (prev, next, f) => [say("announce.waiting", { name: f.name })],
   "room.reset": () => [say("announce.reset")],
   "member.updated": (prev, next, f) => (f.member.id === next.myId ? aboutMe(me(prev), me(next)) : []),
+  // issue 15: a milestone celebrated in the room (by a facilitator, or the closing part)
+  "milestone.celebrated": (prev, next, f) => (f.member === next.myId
+    ? [say("announce.milestone", { ...who(next, f.member), count: f.days }), note("note.milestone.mine", { count: f.days })]
+    : [say("announce.milestone", { ...who(next, f.member), count: f.days }), note("note.milestone", { ...who(next, f.member), count: f.days })]),
 };
+
+/** My share in a part with content notes: say where the note goes (issue 15, contentnote.js). */
+const askContentNote = (next) => (needsContentNote(next) ? [say("announce.content_note")] : []);
 
 /**
  * Private conversations (conversations.js): said to me only, since only I see them. Messages from

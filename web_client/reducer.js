@@ -6,6 +6,9 @@
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
 
 import { CONVERSATION_ACTIONS, emptyConversations, initialConversations, withOpenConversations } from "./conversations.js";
+// -- milestones, fairness, content notes (issue 15): their state lives in tending.js ----------
+import { emptyTending, tendingFromAck, TENDING_ACTIONS, TENDING_EVENTS } from "./tending.js";
+// -----------------------------------------------------------------------------------------------
 
 export const REACTIONS = ["heart", "thanks", "hug", "strength", "same"];
 const MAX_LOG = 200;
@@ -30,7 +33,9 @@ function emptyRoom() {
     returning: null, // a stored session's room slug while it resumes
     myId: null,
     observer: false,
-    members: [], // member objects, in join order
+    members: [], // member objects, in join order (maybe only the pages read so far)
+    memberCount: 0, // everyone seated, read or not (protocol.md §3.1 member_count)
+    membersNext: null, // the `after` of the next members.page, or null: the list is whole
     names: {}, // id -> last known name (kept after people leave, for the log)
     observers: 0,
     meeting: null,
@@ -45,6 +50,7 @@ function emptyRoom() {
     armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
     welcome: false, // the "how this room works" card shows
     ...emptyConversations(), // this seat's private conversations (conversations.js)
+    ...emptyTending(), // tending, myMilestone, contentNote (tending.js)
   };
 }
 
@@ -60,6 +66,12 @@ const ACTIONS = {
   conn: (state, a) => ({ ...state, conn: { state: a.state, retryInMs: a.retryInMs ?? null } }),
   returning: (state, a) => ({ ...state, ...emptyRoom(), screen: "room", returning: a.room }),
   snapshot: loadSnapshot,
+  membersPage(state, a) {
+    let next = { ...state, membersNext: a.ack.next ?? null };
+    for (const m of a.ack.members ?? []) next = withMember(next, m);
+    const count = a.ack.member_count ?? next.members.length;
+    return { ...next, memberCount: Math.max(count, next.members.length) };
+  },
   resumed(state, a) {
     const next = a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
     return withOpenConversations(next, a.ack, a.ack.member?.role === "facilitator");
@@ -75,7 +87,11 @@ const ACTIONS = {
   arm: (state, a) => ({ ...state, armed: a.key }),
   disarm: (state, a) => (state.armed === a.key ? { ...state, armed: null } : state),
   welcome: (state, a) => ({ ...state, welcome: Boolean(a.on) }),
-  event: (state, a) => (EVENTS[a.frame.event]?.(state, a.frame) ?? state),
+  event(state, a) {
+    const next = EVENTS[a.frame.event]?.(state, a.frame) ?? state;
+    return TENDING_EVENTS[a.frame.event]?.(next, a.frame) ?? next;
+  },
+  ...TENDING_ACTIONS,
   ...CONVERSATION_ACTIONS,
 };
 
@@ -108,12 +124,29 @@ function loadSnapshot(state, { ack, reason }) {
     selected: reason === "resync" ? state.selected : null,
     modlog: reason === "resync" ? state.modlog : [],
     welcome: WELCOMED.has(reason) ? true : state.welcome,
+    ...tendingFromAck(state, ack, reason),
     // A resync is the same seat: its private conversations live on apart from the room's history.
     ...(reason === "resync" ? { conversations: state.conversations, lane: state.lane } : {}),
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
+  const count = ack.member_count ?? next.members.length;
+  next = { ...next, memberCount: Math.max(count, next.members.length), membersNext: ack.members_next ?? null };
   return withOpenConversations(next, ack, ack.member?.role === "facilitator");
+}
+
+/** Someone seated arrives: in the list, and counted once (they may be known from a page). */
+function arrived(state, member) {
+  const known = state.members.some((m) => m.id === member.id);
+  const next = withMember(state, member);
+  return known ? next : { ...next, memberCount: Math.max(state.memberCount + 1, next.members.length) };
+}
+
+/** Someone left: off the list, and off the count (also if no page we read had them yet). */
+function departed(state, id) {
+  const members = state.members.filter((m) => m.id !== id);
+  const memberCount = Math.max(state.memberCount - 1, members.length);
+  return { ...state, members, memberCount, selected: state.selected === id ? null : state.selected };
 }
 
 function withMember(state, member) {
@@ -148,7 +181,7 @@ function clearWarning(state) {
 const EVENTS = {
   "chat.message"(state, f) {
     if (state.messages.some((m) => m.kind === "message" && m.mid === f.mid)) return state;
-    const message = { kind: "message", key: `m${f.mid}`, mid: f.mid, from: f.from, name: f.name, text: f.text, ts: f.ts, reactions: {} };
+    const message = { kind: "message", key: `m${f.mid}`, mid: f.mid, from: f.from, name: f.name, text: f.text, ts: f.ts, reactions: {}, ...(f.note ? { note: f.note } : {}) };
     return { ...state, messages: [...state.messages, message] };
   },
   "chat.reaction"(state, f) {
@@ -166,13 +199,19 @@ const EVENTS = {
     // A message removed before we caught up on it: keep its place, say what happened.
     return { ...state, messages: [...state.messages, { kind: "redacted", key: `r${f.seq}`, mid: f.seq }] };
   },
-  "member.joined": (state, f) => withMember(state, f.member),
+  "member.joined": (state, f) => arrived(state, f.member),
   "member.updated": (state, f) => withMember(state, f.member),
   "member.away": (state, f) => patchMember(state, f.member, { away: true }),
   "member.back": (state, f) => patchMember(state, f.member, { away: false }),
-  "member.left"(state, f) {
-    const members = state.members.filter((m) => m.id !== f.member);
-    return { ...state, members, selected: state.selected === f.member ? null : state.selected };
+  "member.left": (state, f) => departed(state, f.member),
+  // several presence changes at once: a busy room's batch, or a resume's folded run (§4.1)
+  "members.changed"(state, f) {
+    let next = state;
+    for (const m of f.joined ?? []) next = arrived(next, m);
+    for (const { member } of f.left ?? []) next = departed(next, member);
+    for (const id of f.away ?? []) next = patchMember(next, id, { away: true });
+    for (const id of f.back ?? []) next = patchMember(next, id, { away: false });
+    return next;
   },
   observers: (state, f) => ({ ...state, observers: f.count }),
   "room.reset"(state) {

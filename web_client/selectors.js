@@ -74,6 +74,7 @@ export function postBlock(state) {
   }
   const partReason = partBlock(state, facilitator);
   if (partReason) return { reason: partReason, hard: true, params: { title: part(state).title } };
+  if (needsContentNote(state) && !state.contentNote.trim()) return { reason: "content_note", hard: false, params: {} };
   const wait = slowWait(state);
   if (wait > 0) return { reason: "slow", hard: false, params: { seconds: Math.ceil(wait / 1000) } };
   return null;
@@ -102,10 +103,19 @@ function partBlock(state, facilitator) {
 
 /**
  * A self-led room where my raised hand would open a round and give me the floor at once. With a
- * meeting format the first hand starts the meeting at its first part instead (no share yet).
+ * meeting format that runs itself, that happens in a share part with no round yet (a `hands`
+ * part waits for its first hand); before the first part the hand starts the meeting instead (no
+ * share yet), and a format that needs a facilitator never lets hands open rounds
+ * (part_rules.hands_open_rounds).
  */
-export const handOpensRound = (state) => Boolean(state.meeting?.self_led && !state.meeting.round && !format(state)
-  && hands(state).length === 0 && !state.observer && me(state));
+export function handOpensRound(state) {
+  const meeting = state.meeting;
+  if (!meeting?.self_led || meeting.round || hands(state).length > 0 || state.observer || !me(state)) return false;
+  const fmt = format(state);
+  if (!fmt) return true;
+  const p = part(state);
+  return Boolean(fmt.self_led && !meeting.paused_room && p && !p.holds && (p.posting === "floor" || p.posting === "in_turn"));
+}
 
 /**
  * Why raising my hand would be refused ("Who may raise a hand", plus the room's state), as a
@@ -193,4 +203,36 @@ export function reportNote(ack) {
     return ack.on_call > 0 ? "report.thanks.on_call" : "report.thanks.kept";
   }
   return "report.thanks.sent";
+}
+
+// -- milestones, fairness, content notes (issue 15; state in tending.js) ------------------------
+
+/** I share now in a part that asks for content notes: my posts carry one (CONTENT_NOTE_RULE). */
+export const needsContentNote = (state) => Boolean(part(state)?.content_notes && speaking(state) && !isFacilitator(state));
+
+/** My own milestone controls: null for observers and before I am seated. */
+export function milestoneControls(state) {
+  if (state.observer || !me(state)) return null;
+  return { mine: state.myMilestone, online: state.conn.state === "connected" };
+}
+
+/**
+ * Fairness at a glance (facilitators): every seated member with their turns in this meeting,
+ * those who have not shared yet first (each group in join order). Null for everyone else.
+ */
+export function fairness(state) {
+  if (!isFacilitator(state)) return null;
+  const turns = new Map(state.tending.fairness.map((x) => [x.member, x]));
+  const rows = state.members.filter((m) => m.role !== "facilitator").map((m) => {
+    const x = turns.get(m.id) ?? { shares: 0, share_ms: 0, passes: 0 };
+    return { id: m.id, name: m.name, shares: x.shares, shareMs: x.share_ms, passes: x.passes };
+  });
+  const notYet = rows.filter((r) => r.shares === 0);
+  return { notYet, shared: rows.filter((r) => r.shares > 0), online: state.conn.state === "connected" };
+}
+
+/** The milestones members marked for this meeting, with names (facilitators only). */
+export function milestonesMarked(state) {
+  if (!isFacilitator(state)) return [];
+  return state.tending.milestones.map((m) => ({ ...m, name: nameOf(state, m.member) ?? "" }));
 }

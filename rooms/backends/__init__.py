@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rooms.backends.base import Backend, Envelope, Gap, Position, Resync, Versioned
+from rooms.voice_bus import AudioBus, MemoryAudioBus
 
 __all__ = [
     "Backend",
@@ -27,6 +28,7 @@ __all__ = [
     "Position",
     "Resync",
     "Versioned",
+    "open_audio_bus",
     "open_backend",
 ]
 
@@ -56,3 +58,13 @@ def open_backend(url: str, **options: Any) -> Backend:
         f"unsupported backend URL scheme {scheme!r} "
         "(memory, redis, rediss, unix, redis+sentinel, redis+cluster)"
     )
+
+
+def open_audio_bus(url: str, **options: Any) -> AudioBus:
+    """The voice audio bus for the same URL (rooms/voice_bus.py): in memory for `memory://`,
+    Redis pub/sub otherwise (`_redis_audio.py`; `options` go to `RedisAudioBus.from_url`)."""
+    if urlsplit(url).scheme.lower() == "memory":
+        return MemoryAudioBus()
+    from rooms.backends._redis_audio import RedisAudioBus
+
+    return RedisAudioBus.from_url(url, **options)

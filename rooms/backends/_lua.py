@@ -182,13 +182,17 @@ REPLAY = (
     _ROOM_PRELUDE
     + """
 -- ARGV[8]: the reader's epoch, ARGV[9]: its seq, ARGV[10]: limit.
--- Returns {status, epoch, seq, [seq, ts_ms, payload]...}; status is ok, epoch or window.
+-- Returns {status, epoch, seq, [seq, ts_ms, payload]...}; status is ok, epoch, window or
+-- backlog (more than `limit` events, all of which the window can hold).
 local seq, epoch = head()
 local after, limit = tonumber(ARGV[9]), tonumber(ARGV[10])
 if epoch ~= ARGV[8] or after > seq then return {'epoch', epoch, seq} end
 if after == seq then return {'ok', epoch, seq} end
 local want = seq - after
-if want > limit then return {'window', epoch, seq} end
+if want > limit then
+  if want > MAX_EVENTS then return {'window', epoch, seq} end
+  return {'backlog', epoch, seq}
+end
 trim(now_ms())
 local rows = redis.call('XREVRANGE', K_STREAM, '+', '-', 'COUNT', want)
 if #rows < want then return {'window', epoch, seq} end

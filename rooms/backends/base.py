@@ -81,7 +81,10 @@ class Gap:
 class Resync:
     """Answer of `replay` when the window cannot bridge the gap; carries the current position."""
 
-    reason: str  # "epoch" (history was reset or lost) or "window" (events aged out)
+    reason: str
+    """"epoch" (history was reset or lost), "window" (events aged out or were pushed out),
+    "backlog" (more than the caller's limit, though the window holds them all), or, from the
+    rooms layer, "ahead" and "reseated"."""
     position: Position
 
 
@@ -147,8 +150,9 @@ class Backend(Protocol):
     async def replay(self, room: str, after: Position, limit: int) -> list[Envelope] | Resync:
         """Every event after `after.seq`, in order, if the window still holds all of them.
 
-        Returns `Resync` when `after.epoch` is not the current epoch, when events after
-        `after.seq` have left the window, or when more than `limit` would be returned. An empty
+        Returns `Resync` when `after.epoch` is not the current epoch (`epoch`), when events
+        after `after.seq` have left the window (`window`), or when more than `limit` would be
+        returned (`backlog`, or `window` if that is more than the window holds). An empty
         list means the reader is up to date. Redacted events come back with an empty payload.
         """
         ...

@@ -165,8 +165,8 @@ class MemoryBackend:
             return Resync("epoch", here)
         if after.seq == r.seq:
             return []
-        if r.seq - after.seq > limit:
-            return Resync("window", here)
+        if r.seq - after.seq > limit:  # more than asked for: "window" only if it holds fewer
+            return Resync("window" if r.seq - after.seq > self._max_events else "backlog", here)
         self._trim(r)
         if not r.window or r.window[0].seq > after.seq + 1:
             return Resync("window", here)

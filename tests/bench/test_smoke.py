@@ -56,7 +56,7 @@ def _run(tmp_path: Path, peers: str, workloads: str, *, plots: bool) -> dict[str
     cmd += ["--plots-dir", str(tmp_path / "plots")] if plots else ["--no-plots"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "(a) fan-out" in proc.stdout or "skipped" in proc.stdout
+    assert any(s in proc.stdout for s in ("(a) fan-out", "(f) drain", "skipped"))
     results: dict[str, Any] = json.loads(out.read_text())
     assert results["scale"] == "smoke"
     assert [p["name"] for p in results["peers"]] == peers.split(",")
@@ -85,7 +85,8 @@ def test_smoke_plain_websockets_every_workload(tmp_path: Path) -> None:
     (peer,) = results["peers"]
     assert peer["status"] == "ok", peer
     w = peer["workloads"]
-    assert set(w) == {"fanout", "idle", "storm", "rooms", "two-nodes"}
+    assert set(w) == {"fanout", "idle", "storm", "rooms", "two-nodes", "drain"}
+    assert w["drain"]["skipped"]  # sharecircle only
     for name, result in w.items():
         assert "error" not in result, (name, result.get("error"))
     _check_fanout(w["fanout"])
@@ -112,3 +113,20 @@ def test_smoke_other_peers_fanout(tmp_path: Path) -> None:
             continue
         assert peer["status"] == "ok", peer
         _check_fanout(peer["workloads"]["fanout"])
+
+
+def test_smoke_sharecircle_drain(tmp_path: Path) -> None:
+    """The drain (bench/drain.py): its layouts come back with counts that add up."""
+    results = _run(tmp_path, "sharecircle", "drain", plots=False)
+    (peer,) = results["peers"]
+    if peer["status"] == "skipped":
+        assert peer["reason"], "a skipped peer must say why"
+        return
+    drain = peer["workloads"]["drain"]
+    assert "error" not in drain, drain.get("error")
+    for layout in drain["layouts"]:
+        assert "error" not in layout, layout["error"]
+        assert layout["members"] > 0
+        seen = layout["drain_post_once"] + layout["drain_post_twice"] + layout["drain_post_missing"]
+        assert seen == layout["members"]
+        assert layout["recovered"] + sum(layout["not_recovered"].values()) <= layout["members"]

@@ -8,6 +8,9 @@ a real browser page at 1280x800 in the default dark theme:
 - docs/screenshots/phone-welcome.png: a late joiner's welcome card on a 360 px phone;
 - docs/screenshots/phone-sharer.png: the sharer's pinned bar (countdown, Done, Pass) at 360 px;
 - docs/screenshots/phone-facilitator.png: the facilitators' pinned bar at 360 px;
+- docs/screenshots/phone-fairness.png: fairness at a glance (who has shared, who has not) and
+  the milestones marked, as a facilitator sees them at 360 px;
+- docs/screenshots/phone-milestone.png: a member's milestone celebrated in the timeline at 360 px;
 - docs/screenshots/phone-crisis-lane.png: "Talk to someone now" answered by an on-call staff
   member, at 360 px in a self-led room;
 - docs/screenshots/phone-private-word.png: a facilitator's private word, the member's side;
@@ -207,7 +210,7 @@ def main() -> None:
             browser.close()
     finally:
         node.close()
-    print(f"saved lobby.png, share-round.png and seven phone-*.png in {SHOTS}")
+    print(f"saved lobby.png, share-round.png and nine phone-*.png in {SHOTS}")
 
 
 def _phone_page(
@@ -236,6 +239,10 @@ def _phone(browser: Any, node: NodeProcess, maya: Person) -> None:
         maya.do("share.skip")
         time.sleep(0.3)
     expect(ash.get_by_test_id("sharer-bar")).to_be_visible()
+    ash.get_by_test_id("milestone").locator("summary").click()
+    ash.get_by_label("Today is this many days", exact=True).fill("3")
+    ash.get_by_test_id("milestone-set").click()
+    expect(ash.get_by_test_id("milestone-mine")).to_be_visible()
     ash.get_by_label("Message", exact=True).fill("Thanks for having me. Day 3 for me today.")
     ash.get_by_label("Message", exact=True).press("Enter")
     ash.locator("#composer-text").blur()
@@ -247,6 +254,17 @@ def _phone(browser: Any, node: NodeProcess, maya: Person) -> None:
     expect(nia.get_by_test_id("facilitator-bar")).to_be_visible()
     nia.locator("#composer-text").blur()
     nia.screenshot(path=str(SHOTS / "phone-facilitator.png"))
+    tending = nia.get_by_test_id("tending-panel")
+    expect(tending.get_by_test_id("marked")).to_have_count(1)
+    tending.evaluate("(n) => n.scrollIntoView({block: 'start'})")
+    nia.evaluate("window.scrollBy(0, -8)")
+    nia.screenshot(path=str(SHOTS / "phone-fairness.png"))
+    tending.get_by_role("button", name="Celebrate Ash's milestone").click()
+    celebrated = ash.get_by_test_id("note").filter(has_text="Congratulations")
+    expect(celebrated).to_have_count(1)
+    ash.locator("#composer-text").blur()
+    celebrated.evaluate("(n) => n.scrollIntoView({block: 'center'})")
+    ash.screenshot(path=str(SHOTS / "phone-milestone.png"))
 
 
 def _safety_net(

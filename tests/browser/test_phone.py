@@ -4,10 +4,8 @@ sees the welcome card with the right part and speaker; a paused room says so and
 a skipped member gets a gentle note; disabled controls say why; the first hand in a self-led
 room asks before it starts a share.
 
-Rooms get meeting formats only through configuration (the server side of issue 15, in
-parallel), so the card's part line is checked here for a room without a format (open, or a
-round running); part-specific lines are covered by the JS unit tests and wait for a room with
-a format to be testable here."""
+The card's part line is checked here for a room without a format (open, or a round running);
+test_whole_meeting.py checks it, with the speaker, for a late joiner during a format's shares."""
 
 from __future__ import annotations
 

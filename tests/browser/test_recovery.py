@@ -88,7 +88,7 @@ def test_a_drained_node_s_page_resumes_on_the_restarted_node(
 
         expect(state).to_have_attribute("data-state", "connected", timeout=RESTART_TIMEOUT_MS)
         info = hook(river, "window.__sharecircle.info()")
-        assert info["lastClose"] == 1012
+        assert 1012 in info["closes"]  # the drain; failed attempts while no node listened: 1006
         assert info["lastResume"]["recovered"] is True
         for marker in ("before the drain marker-d1", "while the node restarted marker-d2"):
             expect_message_once(river, marker)

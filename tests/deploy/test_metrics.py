@@ -104,7 +104,7 @@ async def test_metrics_name_no_one_and_quote_nothing() -> None:
             for sample in family.samples
             for key in sample.labels
         }
-        assert labels <= {"command", "code", "le"}
+        assert labels <= {"command", "code", "le", "reason"}
         await alice.close()
 
 

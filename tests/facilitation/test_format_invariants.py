@@ -11,7 +11,11 @@ observers, the server and the clock act at random. After every step:
 - a facilitator's part command moves the meeting exactly once; a late tick plays the parts that
   fell due in order, each at its own time, never later than `now`;
 - the same decision twice gives the same result, and replaying a tick at the same `now` on its
-  result moves nothing (so two nodes racing on one tick change the part once).
+  result moves nothing (so two nodes racing on one tick change the part once);
+- two nodes whose clocks differ tick one after the other (the second on the first's stored
+  result, as compare-and-set makes them): the parts advance exactly once, to the same meeting
+  a single tick at the later clock gives;
+- in a part that asks for content notes, the person sharing posts only with a note.
 """
 
 from __future__ import annotations
@@ -97,6 +101,23 @@ class FormatMachine(RuleBasedStateMachine):
         self.now += minutes * 60
         self.apply(fx.Tick(), None)
 
+    @rule(dt=st.floats(0, 600), skew=st.sampled_from([0, 0.5, 5, 60]) | st.floats(0, 400))
+    def two_nodes_tick(self, dt: float, skew: float) -> None:
+        """Node A ticks at `now`; node B, whose clock is `skew` ahead, ticks on A's result."""
+        self.now += dt
+        first = fx.decide(self.state, fx.Tick(), actor=None, now=self.now)
+        assert isinstance(first, fx.Accepted)
+        second = fx.decide(first.state, fx.Tick(), actor=None, now=self.now + skew)
+        assert isinstance(second, fx.Accepted)
+        alone = fx.decide(self.state, fx.Tick(), actor=None, now=self.now + skew)
+        assert isinstance(alone, fx.Accepted)
+        both = [_move(e) for e in (*first.events, *second.events) if e.NAME in MOVES]
+        assert both == [_move(e) for e in alone.events if e.NAME in MOVES]
+        assert second.state == alone.state
+        self.now += skew
+        self.state = second.state
+        self.decided_at = self.now
+
     @rule(dt=st.floats(0, 200))
     def time_passes_silently(self, dt: float) -> None:
         self.now += dt
@@ -172,8 +193,9 @@ class FormatMachine(RuleBasedStateMachine):
             indexes = [e.part.index for e in starts]
             assert indexes == list(range(indexes[0], indexes[0] + len(indexes)))
 
-    def _may_post(self, who: str) -> bool:
-        return isinstance(fx.may_post(self.state, fx.Actor(who), self.decided_at), fx.PostAllowed)
+    def _may_post(self, who: str, note: str = "") -> bool:
+        allowed = fx.may_post(self.state, fx.Actor(who), self.decided_at, note=note)
+        return isinstance(allowed, fx.PostAllowed)
 
     @invariant()
     def the_engines_invariants_hold(self) -> None:
@@ -203,6 +225,20 @@ class FormatMachine(RuleBasedStateMachine):
                 assert not allowed or (who.muted_until or 0) <= self.decided_at
 
     @invariant()
+    def a_share_with_content_notes_posts_with_a_note(self) -> None:
+        part, speaker = self.state.current_part(), self.state.speaker()
+        if part is None or speaker is None or not self._may_post(speaker, note="a note"):
+            return
+        who = self.state.participant(speaker)
+        assert who is not None
+        bare = fx.may_post(self.state, fx.Actor(speaker), self.decided_at)
+        if part.content_notes and not who.is_facilitator:
+            assert isinstance(bare, fx.Refused)
+            assert bare.code is fx.Refusal.CONTENT_NOTE
+        else:
+            assert isinstance(bare, fx.PostAllowed)
+
+    @invariant()
     def observers_never_post(self) -> None:
         for who in [*PEOPLE, "zz"]:
             refused = fx.may_post(self.state, fx.Actor(who, observer=True), self.decided_at)
@@ -217,6 +253,13 @@ class FormatMachine(RuleBasedStateMachine):
     def the_clock_is_never_behind(self) -> None:
         deadline = fx.next_deadline(self.state)
         assert deadline is None or deadline > self.decided_at
+
+
+def _move(event: fx.Event) -> tuple[str, int | None, float | None]:
+    """A part move as the room sees it: which part started, and when (or the format ended)."""
+    if isinstance(event, fx.PartStarted):
+        return (event.NAME, event.part.index, event.part.started_at)
+    return (event.NAME, None, None)
 
 
 FormatMachine.TestCase.settings = settings(

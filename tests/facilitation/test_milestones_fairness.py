@@ -334,3 +334,27 @@ TendingMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestTendingMachine = TendingMachine.TestCase
+
+
+def test_a_new_facilitator_is_briefed_on_the_tally_and_the_milestones() -> None:
+    """Promoted mid-meeting (co-facilitator or handover), a member gets what facilitators hold at
+    once, after the `member.updated` that lets their connections read it; with nothing held,
+    nothing is sent."""
+    m = room("a", "b", "c")
+    m.send(fx.AddFacilitator("c"), "f")
+    assert not [e for e in m.events if isinstance(e, fx.TendingShared)]
+    m.send(fx.PartNext(), "f")
+    m.send(fx.MilestoneSet(30), "a")
+    m.send(fx.PartNext(), "f")  # the round-robin part: f, a, b and c in turn
+    m.send(fx.Pass(), "f")
+    names = m.send(fx.AddFacilitator("b"), "f")
+    assert names.index("member.updated") < names.index("tending")
+    shared = m.one(fx.TendingShared)
+    assert shared.AUDIENCE == "facilitators"
+    assert fx.to_wire(shared) == {"event": "tending", "tending": fx.facilitators_view(m.state)}
+    assert fx.to_wire(shared)["tending"] == {
+        "fairness": [{"member": "f", "shares": 0, "share_ms": 0, "passes": 1}],
+        "milestones": [{"member": "a", "days": 30, "celebrated": False}],
+    }
+    m.send(fx.Handover("a"), "f")
+    assert m.one(fx.TendingShared).tending == fx.TendingView.of(m.state)

@@ -75,6 +75,7 @@ def test_facilitators_only_events() -> None:
         "milestone.marked",
         "milestone.cleared",
         "fairness",
+        "tending",
     }
 
 

@@ -67,7 +67,7 @@ test("every family of keys built from protocol names is whole", () => {
     conn: ["connecting", "waiting", "connected", "reconnecting", "offline", "closed"],
     "composer.blocked": ["gone", "reconnecting", "observer", "not_seated", "muted", "room_paused", "listen_only",
       "listening_room", "turn.queued", "turn.raise", "round.queued", "round.raise", "slow",
-      "part_holds", "part_quiet", "part_reader", "part_turn"],
+      "part_holds", "part_quiet", "part_reader", "part_turn", "content_note"],
     "controls.why": ["reconnecting", "room_paused", "listen_only", "muted", "listening_room", "part_holds"],
     "bar.why": ["no_floor", "reconnecting"],
     "part.kind": ["open_talk", "reading", "share_round", "announcements", "closing"],

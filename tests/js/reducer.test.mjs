@@ -153,3 +153,23 @@ test("quiet mode: its end is accepted, and the meeting view says when the room i
   const after = reduce(settled, ev(103, "meeting.state", { meeting: { ...quiet.meeting, quiet: false } }));
   assert.equal(after.meeting.quiet, false);
 });
+
+test("members.changed applies a batch: joined, left, away and back, and keeps the count", () => {
+  const ANN = member("m_ann", "Ann");
+  let s = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [ME, SAM], member_count: 5, members_next: 7 }) });
+  assert.deepEqual([s.memberCount, s.membersNext], [5, 7]);
+  s = reduce(s, ev(101, "members.changed", { joined: [ANN], left: [{ member: SAM.id, reason: "left" }], away: [ME.id], back: [] }));
+  assert.deepEqual(s.members.map((m) => [m.name, m.away]), [["River", true], ["Ann", false]]);
+  assert.equal(s.memberCount, 5, "one came, one went");
+  s = reduce(s, ev(102, "members.changed", { joined: [], left: [], away: [], back: [ME.id] }));
+  assert.equal(s.members[0].away, false);
+});
+
+test("a members.page merges by id and says where the list continues", () => {
+  const ANN = member("m_ann", "Ann");
+  let s = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [ME], member_count: 3, members_next: 0 }) });
+  s = reduce(s, { type: "membersPage", ack: { members: [ME, SAM], next: 2, member_count: 3 } });
+  assert.deepEqual([s.members.length, s.membersNext], [2, 2]);
+  s = reduce(s, { type: "membersPage", ack: { members: [ANN], next: null, member_count: 3 } });
+  assert.deepEqual([s.members.map((m) => m.name), s.membersNext, s.memberCount], [["River", "Sam", "Ann"], null, 3]);
+});

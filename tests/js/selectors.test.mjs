@@ -138,6 +138,10 @@ test("the first hand in a self-led room asks first: it would open the round at o
   assert.equal(sel.handOpensRound(state({}, { self_led: false })), false);
   assert.equal(sel.handOpensRound(state({}, { self_led: true, ...running(SAM.id, [SAM.id]) })), false);
   assert.equal(sel.handOpensRound(state({}, withPart({}, { self_led: true }))), false, "a format's first hand starts the meeting, not a share");
+  const sharePart = withPart({ kind: "share_round", posting: "floor" }, { self_led: true });
+  assert.equal(sel.handOpensRound(state({}, sharePart)), true, "a self-led format's share part: the first hand shares at once");
+  assert.equal(sel.handOpensRound(state({}, { ...sharePart, format: { ...sharePart.format, self_led: false } })), false, "a format that needs a facilitator");
+  assert.equal(sel.handOpensRound(state({}, { ...sharePart, paused_room: true })), false);
   assert.equal(sel.handOpensRound(state({}, { self_led: true, format: { key: "f", title: "F", self_led: true, parts: 3 }, part: null })), false);
 });
 

@@ -37,3 +37,13 @@ test("the server clock takes the largest offset seen", () => {
   local = 2000;
   assert.equal(clock.now(), 7000);
 });
+
+test("a folded members.changed stands for seq_from..seq: no gap, and what it covers is seen", () => {
+  const p = new StreamPosition();
+  p.reset("e1");
+  const folded = { seq: 9, seq_from: 6, epoch: "e1", event: "members.changed" };
+  assert.deepEqual(feed(p, [ev(5), folded, ev(10), ev(8)]), ["new", "new", "new", "duplicate"]);
+  const late = new StreamPosition();
+  late.reset("e1");
+  assert.deepEqual(feed(late, [ev(5), { ...folded, seq_from: 7 }]), ["new", "gap"], "a hole before it is a gap");
+});

@@ -53,11 +53,13 @@ _: type[Subscriber] = Recorder
 
 
 @asynccontextmanager
-async def service(*rooms: RoomConfig) -> AsyncIterator[tuple[RoomsService, ManualClock]]:
+async def service(
+    *rooms: RoomConfig, settings: ServiceSettings | None = None
+) -> AsyncIterator[tuple[RoomsService, ManualClock]]:
     clock = ManualClock()
     backend = MemoryBackend(clock=clock)
     catalog = Catalog(backend, rooms or (ROOM,))
-    svc = RoomsService(backend, catalog, clock, ServiceSettings(presence_interval=3600))
+    svc = RoomsService(backend, catalog, clock, settings or ServiceSettings(presence_interval=3600))
     try:
         yield svc, clock
     finally:

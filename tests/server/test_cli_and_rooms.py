@@ -129,6 +129,7 @@ async def test_a_closed_room_needs_its_invite() -> None:
             "access": "closed",
             "self_led": False,
             "language": "en",
+            "voice": False,
             "format": None,
             "on_call": False,  # server-wide: nobody on call
         }

@@ -151,5 +151,34 @@ async def test_facilitators_find_the_tally_and_milestones_in_their_join_ack() ->
         assert refused["code"] == "not_allowed"
         bad = await ann.request("milestone.set", days=0)
         assert bad["code"] == "bad_request"
+        # Ben becomes a co-facilitator: his connection gets the tally at once, not `hidden`.
+        await fran.ok("facilitator.add", member=ben.member["id"])
+        briefed = await ben.event("tending")
+        assert [t["member"] for t in briefed["tending"]["fairness"]] == [ann_id]
         for client in (fran, ann, gil, ben):
             await client.close()
+
+
+async def test_a_survivors_circle_share_starts_with_a_content_note() -> None:
+    """In the circle's share part the speaker's post needs `note`; the event carries it (one line,
+    cleaned) so clients can fold the text; a post elsewhere carries a note only if given."""
+    async with live_server(node_settings()) as live:
+        body = {"slug": "circle", "name": "Circle", "format": "survivors-circle"}
+        made = await live.post("/api/admin/rooms", json=body, headers=ADMIN)
+        assert made.status_code == 201, made.text
+        fran = await facilitator(live, "circle")
+        bo = await Client.connect(live.url)
+        await bo.join("circle", "Bo")
+        await bo.ok("hand.raise")
+        await fran.ok("part.goto", index=3)
+        await bo.event("floor.granted", member=bo.member["id"])
+        refused = await bo.request("post", text="it was a hard week")
+        assert (refused["type"], refused["code"]) == ("error", "content_note")
+        await bo.ok("post", text="it was a hard week", note="  grief,\n loss ")
+        said = await fran.event("chat.message", text="it was a hard week")
+        assert said["note"] == "grief, loss"
+        await fran.ok("post", text="thank you, Bo")
+        plain = await bo.event("chat.message", text="thank you, Bo")
+        assert "note" not in plain
+        await bo.close()
+        await fran.close()

@@ -16,7 +16,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-__all__ = ["TIMEOUT", "Client"]
+__all__ = ["TIMEOUT", "Client", "covered", "gapless"]
 
 TIMEOUT = 10.0
 """Upper bound for any single wait in a test (never a timing assertion)."""
@@ -139,7 +139,8 @@ class Client:
         return [e for e in self.events if e.get("event") == name]
 
     def seqs(self) -> list[int]:
-        return [e["seq"] for e in self.events]
+        """Every seq the received events stand for, in order (see `covered`)."""
+        return covered(self.events)
 
     async def closed(self) -> tuple[int | None, str]:
         """Wait for the server to close; returns (code, reason)."""
@@ -157,3 +158,9 @@ def gapless(seqs: Iterable[int]) -> bool:
     """True when the seqs increase by exactly one each time."""
     items = list(seqs)
     return all(b == a + 1 for a, b in itertools.pairwise(items))
+
+
+def covered(events: Iterable[dict[str, Any]]) -> list[int]:
+    """The seqs events stand for: one each, except a folded `members.changed` in a resume's
+    replay, which stands for `seq_from`..`seq` (protocol.md §2.3)."""
+    return [s for e in events for s in range(int(e.get("seq_from", e["seq"])), int(e["seq"]) + 1)]

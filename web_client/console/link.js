@@ -1,4 +1,4 @@
-// One staff console's connection to the staff channel (docs/protocol.md §9): opens /ws, sends
+// One staff console's connection to the staff channel (docs/protocol.md §10): opens /ws, sends
 // `staff.watch` with the staff sign-in token, reconnects after a drop (protocol/policy.js
 // closePolicy), and hands acks and `staff` frames to its listeners. No DOM, no words.
 // The server refreshes the token in each watch ack, so a console open all night keeps working.

@@ -1,7 +1,7 @@
 // The staff console's state and the pure function that changes it: reduce(state, action).
 // Actions: the staff channel's happenings (watching: the staff.watch ack; staff: an event frame;
 // alert and oncall: acks of our own commands; conn; ended) and local ones (signin, signout,
-// busy, tick). No DOM here, and nothing is mutated (docs/protocol.md §9 for the frames).
+// busy, tick). No DOM here, and nothing is mutated (docs/protocol.md §10 for the frames).
 
 export function initialState() {
   return {

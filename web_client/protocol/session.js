@@ -64,7 +64,7 @@ export class Session extends Emitter {
     this.session = null; // {token, room} once seated; reconnects resume it
     this.position = new StreamPosition();
     this.clock = new ServerClock(20, now);
-    this.stats = { resumes: 0, lastResume: null, duplicates: 0, gaps: 0, reconnects: 0, pongs: 0, lastClose: null };
+    this.stats = { resumes: 0, lastResume: null, duplicates: 0, gaps: 0, reconnects: 0, pongs: 0, lastClose: null, closes: [] };
     this._t = null; // the current Transport
     this._attempt = 0;
     this._retry = null;
@@ -231,6 +231,9 @@ export class Session extends Emitter {
   _onClosed(code) {
     this._t = null;
     this.stats.lastClose = code;
+    // The last few close codes, oldest first: a drain's 1012 may be followed by failed attempts
+    // (1006) while no node listens yet.
+    this.stats.closes = [...this.stats.closes, code].slice(-8);
     if (this._join) {
       const join = this._join;
       this._join = null;

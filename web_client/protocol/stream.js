@@ -4,7 +4,8 @@
  * The position of the last event handed to the app. `check` classifies each incoming event:
  * "new" (apply it), "duplicate" (seq already seen: drop it), "gap" (seqs were skipped) or
  * "epoch" (the history was rebuilt under us). protocol.md §2.3: seq rises by exactly one per
- * event within an epoch; `room.reset` announces that a new epoch starts.
+ * event within an epoch (a frame with `seq_from` stands for that many); `room.reset` announces
+ * that a new epoch starts.
  */
 export class StreamPosition {
   constructor() {
@@ -26,7 +27,8 @@ export class StreamPosition {
     }
     if (this.lastSeq === null) return "new";
     if (frame.seq <= this.lastSeq) return "duplicate";
-    if (frame.seq > this.lastSeq + 1) return "gap";
+    // A folded members.changed in a resume's replay stands for seq_from..seq (protocol.md §2.3).
+    if ((frame.seq_from ?? frame.seq) > this.lastSeq + 1) return "gap";
     return "new";
   }
 

@@ -38,7 +38,8 @@ export function mount(root, ctx) {
     }
     ctx.store.dispatch({ type: "sending", on: true });
     try {
-      const ack = await ctx.act("post", { text: body }, error, (err) => {
+      const note = ctx.contentNote?.() ?? ""; // a share's content note (contentnote.js)
+      const ack = await ctx.act("post", note ? { text: body, note } : { text: body }, error, (err) => {
         if (err.retryAfterMs) ctx.slowFor(err.retryAfterMs);
       });
       const state = ctx.store.getState();

@@ -59,6 +59,7 @@ function build(root, ctx) {
     topic: h("input", { type: "text", maxlength: "200", autocomplete: "off" }),
     shareTime: times(SHARE_TIMES, 180),
     order: select([["hands", t("facilitator.order.hands")], ["round_robin", t("facilitator.order.robin")]], "hands"),
+    unsharedFirst: h("input", { type: "checkbox", id: "fac-unshared-first" }),
     queueBox: h("div", {}),
     slowTime: times(SLOW_TIMES, 0),
     roomToggles: h("div", { class: "row wrap" }),
@@ -69,10 +70,15 @@ function build(root, ctx) {
     labelled(t("facilitator.topic"), f.topic),
     labelled(t("facilitator.share_time"), f.shareTime),
     labelled(t("facilitator.order"), f.order),
+    // issue 15: a round-robin round may start with those who have not shared yet (fairness.py)
+    f.unsharedRow = h("label", { class: "choice", hidden: true }, f.unsharedFirst, h("span", {}, t("facilitator.unshared_first"))),
     h("button", { type: "submit", class: "primary small" }, t("facilitator.open_round")));
+  f.order.addEventListener("change", () => { f.unsharedRow.hidden = f.order.value !== "round_robin"; });
   f.openForm.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const fields = { topic: f.topic.value.trim(), share_seconds: Number(f.shareTime.value), order: f.order.value };
+    const robin = f.order.value === "round_robin";
+    const fields = { topic: f.topic.value.trim(), share_seconds: Number(f.shareTime.value), order: f.order.value,
+      ...(robin && f.unsharedFirst.checked ? { unshared_first: true } : {}) };
     if (await ctx.act("round.open", fields, f.roundStatus)) f.topic.value = "";
   });
   f.resetButton = resetButton(f, ctx);

@@ -71,6 +71,7 @@ function card(lobby, room, invite) {
   const badges = [
     room.access === "closed" ? h("span", { class: "badge" }, t("lobby.invite_only")) : h("span", { class: "badge soft" }, t("lobby.open")),
     room.self_led ? h("span", { class: "badge soft" }, t("lobby.self_led")) : null,
+    room.voice ? h("span", { class: "badge soft" }, t("lobby.voice")) : null,
     room.mode === "listen_only" ? h("span", { class: "badge soft" }, t("lobby.listening_room")) : null,
     room.round ? h("span", { class: "badge live" }, t("lobby.round")) : null,
     // Who is watching (issue 14): a member can choose a room where someone is.

@@ -46,7 +46,7 @@ function view(state, m, fac) {
   const menu = { react: !state.observer, report: !state.observer && !mine, remove: fac };
   const badge = author?.role === "facilitator";
   const armed = state.armed === `remove-${m.mid}`;
-  return { key: m.key, m, mine, badge, menu, armed, myId: state.myId, shape: `${mine} ${badge} ${menu.react} ${menu.report} ${menu.remove}` };
+  return { key: m.key, m, mine, badge, menu, armed, myId: state.myId, shape: `${mine} ${badge} ${menu.react} ${menu.report} ${menu.remove} ${m.note ?? ""}` };
 }
 
 function renderItem(item, ctx) {
@@ -60,11 +60,20 @@ function renderItem(item, ctx) {
       item.badge ? h("span", { class: "badge tiny", dataset: { testid: "facilitator-badge" } }, t("badge.facilitator")) : null,
       h("time", { class: "msg-time", datetime: new Date(m.ts).toISOString() }, timeOfDay(m.ts)),
       toggle),
-    h("p", { class: "msg-text" }, m.text),
+    body(m),
     h("p", { class: "msg-reactions", hidden: true, dataset: { testid: "reactions" } }),
     panel);
   patchReactions(li, item);
   return li;
+}
+
+/** The text; under a content note, folded until the reader opens it (protocol.md §3.2). */
+function body(m) {
+  const text = h("p", { class: "msg-text" }, m.text);
+  if (!m.note) return text;
+  return h("details", { class: "content-note", dataset: { testid: "content-noted" } },
+    h("summary", {}, t("messages.note", { note: m.note }), " ", h("span", { class: "muted small" }, t("messages.note.open"))),
+    text);
 }
 
 function patchReactions(li, item) {

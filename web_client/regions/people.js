@@ -1,5 +1,6 @@
 // Who is here: members by name (facilitator badge, away, hand raised, listen-only, muted),
-// observers only as a count. Facilitators get an "Options" button on each person, which opens
+// observers only as a count. A big room's join brings one page of the list; the rest is read
+// with members.page while the list shows (protocol.md §3.1). Facilitators get an "Options" button on each person, which opens
 // that person's actions right under them (memberactions.js).
 
 import { h, fill, keepFocus, changed } from "../dom.js";
@@ -15,6 +16,7 @@ export function mount(root, ctx) {
   return function update(state, prev) {
     const fac = isFacilitator(state);
     if (fac) actions.draw(state);
+    if (state.membersNext != null) ctx.pageMembers?.(state.membersNext); // shown: read the rest
     if (!changed(prev, state, (s) => s.members, (s) => s.meeting, (s) => s.observers, (s) => s.myId, mutedIds, (s) => s.selected)) return;
     const raised = hands(state);
     const holder = floorMember(state);
@@ -40,7 +42,7 @@ export function mount(root, ctx) {
         open ? actions.box : null);
     });
     keepFocus(root, () => fill(root,
-      h("h2", { id: "people-title" }, t("people.title", { count: state.members.length })),
+      h("h2", { id: "people-title" }, t("people.title", { count: Math.max(state.memberCount, state.members.length) })),
       rows.length ? h("ul", { class: "people-list" }, rows) : h("p", { class: "muted" }, t("people.none")),
       h("p", { class: "muted observer-count", dataset: { testid: "observer-count", count: state.observers } },
         t("people.observers", { count: state.observers }))));
