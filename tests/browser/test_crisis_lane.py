@@ -1,8 +1,9 @@
 """The crisis lane, private words and report notes end to end on two nodes (issue 14).
 
 Two real nodes on a throwaway Redis of this module's own (and one shared SQLite store). Members
-use Chromium at 360 px; the on-call staff member speaks the staff channel over a raw WebSocket
-on the other node (docs/protocol.md §3.7), as any staff client could. Checked: the member sees
+use Chromium at 360 px; the on-call staff member is on the other node, in the browser's staff
+console (/staff) in one test and over a raw WebSocket on the staff channel in the others
+(docs/protocol.md §3.7), as any staff client could. Checked: the member sees
 the resources at once and an honest status; the staff member takes the request on the other
 node; they exchange private messages; a third member of the room gets none of it (no frame, no
 state, no text on the page); a facilitator's private word; "I'm OK for now"; where a report
@@ -413,3 +414,51 @@ def test_a_self_led_room_under_a_raid_keeps_the_line_in_view(
         "data-status", "nobody_on_call"
     )
     expect_all_in_view(newcomer, "quiet mode, lane open", button(lane(newcomer), "lane.ok"))
+
+
+def test_the_staff_console_on_the_other_node_answers_the_lane(
+    nodes: tuple[NodeProcess, NodeProcess], open_on: OpenOn
+) -> None:
+    """The same lane with the staff member in the browser console (/staff) on the other node."""
+    a, b = nodes
+    room = make_room(a, self_led=True)
+    staff_token(b, "cara")  # the account (the console signs in with its passphrase)
+    desk = open_on(b, "/staff")
+    desk.page.get_by_label(text("console.signin.name")).fill("cara")
+    desk.page.get_by_label(text("console.signin.secret")).fill(STAFF_SECRET)
+    desk.page.get_by_role("button", name=text("console.signin.submit")).click()
+    toggle = desk.page.get_by_test_id("oncall-toggle")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    river, sam = open_on(a), open_on(b)
+    join(river, room, "River")
+    join(sam, room, "Sam")
+    for tab in (river, sam):
+        close_welcome(tab)
+
+    talk_now(river).click()
+    status = lane(river).get_by_test_id("lane-status")
+    expect(status).to_have_text(text("lane.status.waiting", count=1))
+    kind = text("console.kind.crisis")
+    desk.page.get_by_role(
+        "button", name=text("console.take.label", kind=kind, room=room.name)
+    ).click()
+    expect(status).to_have_text(text("lane.status.answered", name="cara"))
+    box = lane(river).get_by_label(text("conv.label", name="cara"))
+    box.fill("thank you for coming marker-console-1")
+    box.press("Enter")
+    talk = desk.page.get_by_test_id("talk")
+    expect(talk.get_by_text("thank you for coming marker-console-1")).to_be_visible()
+    talk.get_by_label(text("console.talk.label")).fill("I'm here with you. marker-console-2")
+    talk.get_by_role("button", name=text("console.talk.send")).click()
+    expect(
+        lane(river).get_by_test_id("conv-message").filter(has_text="marker-console-2")
+    ).to_have_attribute("data-from", "them")
+    expect_all_in_view(river, "answered from the console", box)
+    expect(sam.page.locator("body")).not_to_contain_text("marker-console")
+    assert conversations_of(sam) == []
+
+    button(lane(river), "conv.end").click()
+    expect(status).to_have_text(text("lane.status.ended"))
+    toggle.click()  # off call again: the next test on these nodes starts with nobody on call
+    expect(toggle).to_have_attribute("aria-pressed", "false")
