@@ -8,6 +8,7 @@ import { createStore } from "./store.js";
 import { initialState, reduce } from "./reducer.js";
 import { runEffects } from "./effects.js";
 import { deadlineLive } from "./selectors.js";
+import { configResources } from "./conversations.js";
 import { bindSession } from "./bridge.js";
 import { t, errorText, translatePage, setLocale, pickLocale, currentLocale, LOCALES } from "./i18n.js";
 import { fireAlert } from "./alerts.js";
@@ -32,6 +33,7 @@ import { Voice } from "./voice/voice.js";
 import * as milestone from "./regions/milestone.js"; // issue 15: milestones, fairness, content notes
 import * as fairness from "./regions/fairness.js";
 import * as contentnote from "./regions/contentnote.js";
+import * as crisis from "./regions/crisis.js";
 
 const TICK_MS = 250; // 4 Hz, only while something on screen counts down
 const ARMED_MS = 6000; // how long a two-press button waits for its second press
@@ -68,6 +70,8 @@ let pagingAfter = null; // the members.page in flight, so a redraw does not ask 
 
 const ctx = {
   store,
+  /** Dispatch a local action stamped with the server's time (what it records happened then). */
+  dispatch: (action) => store.dispatch({ ...action, now: session.serverNow() }),
   invite: () => invite,
   /** The chat session's token while seated (the media connection authenticates with it). */
   token: () => (store.getState().conn.state === "connected" ? session.session?.token ?? null : null),
@@ -144,22 +148,14 @@ function tickWhileNeeded(previous, next) {
 
 // -- page chrome --------------------------------------------------------------------------------------
 
+/** The server's crisis resources (/api/config); the crisis line shows them on every screen. */
 async function loadConfig() {
   try {
     const response = await fetch("/api/config", { cache: "no-store" });
     if (!response.ok) return;
-    const config = await response.json();
-    if (config.crisis_text) setText($("crisis-text"), config.crisis_text);
-    const number = (config.crisis_number || "").trim();
-    const link = $("crisis-number");
-    if (number) {
-      setText(link, number);
-      link.href = `tel:${number.replace(/[^0-9+*#]/g, "")}`;
-      link.setAttribute("aria-label", t("crisis.number", { number }));
-    }
-    link.hidden = !number;
+    store.dispatch({ type: "config", crisis: configResources(await response.json()) });
   } catch {
-    // The default crisis text is already in the page.
+    // "Talk to someone now" still opens; the room's own resources come with the join.
   }
 }
 
@@ -229,6 +225,7 @@ function mountRegions() {
     milestone.mount($("milestone"), ctx),
     fairness.mount($("tending-panel"), ctx),
     contentnote.mount($("content-note-field"), ctx),
+    crisis.mount(document, ctx),
   ];
   const render = (previous, next) => updates.forEach((update) => update(next, previous));
   store.subscribe(render);

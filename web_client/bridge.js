@@ -12,6 +12,7 @@ export function bindSession(session, store) {
     }),
     session.on("resumed", ({ ack }) => dispatch({ type: "resumed", ack })),
     session.on("event", ({ frame, replayed }) => dispatch({ type: "event", frame, replayed })),
+    session.on("conversation", ({ frame }) => dispatch({ type: "conversation", frame })),
     session.on("lobby", ({ ack }) => dispatch({ type: "lobby", ack })),
     session.on("terminal", ({ kind, code }) => dispatch({ type: "terminal", kind, code })),
   ];

@@ -9,6 +9,7 @@
 // given. Replayed events (a resume's backlog) give none, so old turns are never announced again.
 
 import { me, nameOf, needsContentNote } from "./selectors.js";
+import { WAIT_STAGES_MS, crisisConversation, laneStatus, sheetIsLane } from "./conversations.js";
 
 const say = (key, params = {}, kind = "note") => ({ say: key, params, kind });
 const note = (key, params = {}) => ({ note: key, params });
@@ -51,6 +52,40 @@ export const EFFECTS = {
 /** My share in a part with content notes: say where the note goes (issue 15, contentnote.js). */
 const askContentNote = (next) => (needsContentNote(next) ? [say("announce.content_note")] : []);
 
+/**
+ * Private conversations (conversations.js): said to me only, since only I see them. Messages from
+ * the other side are read like chat; a status is said when it changes what I can expect.
+ */
+export const CONVERSATION_EFFECTS = {
+  "conversation.opened": (prev, next, f) => (f.kind === "word" ? [say("announce.word.opened", { name: f.with ?? "" })] : []),
+  "conversation.status"(prev, next, f) {
+    const before = prev.conversations.find((c) => c.id === f.conversation)?.status;
+    if (before === f.status || laneOnScreen(next)) return []; // its role=status line says it
+    if (f.status === "answered") return [say("announce.lane.answered", { name: f.by ?? "" })];
+    if (f.status === "nobody_on_call") return [say("announce.lane.nobody")];
+    if (f.status === "waiting" && before === "answered") return [say("announce.lane.waiting_again")];
+    return [];
+  },
+  "conversation.message": (prev, next, f) => {
+    const had = prev.conversations.find((c) => c.id === f.conversation)?.messages.some((m) => m.seq === f.seq);
+    return f.from === "me" || had ? [] : [say("announce.conversation.message", { name: f.name ?? "", text: String(f.text ?? "").slice(0, 300) }, "message")];
+  },
+  "conversation.ended": (prev, next, f) => (prev.conversations.find((c) => c.id === f.conversation)?.status === "ended"
+    ? [] : [say("announce.conversation.ended")]),
+};
+
+/** The lane's own status line is on screen (a polite live region): it speaks for itself. */
+const laneOnScreen = (state) => state.sheet.open && sheetIsLane(state);
+
+/** After two and five minutes of waiting, say plainly that nobody has joined yet (SAFETY-NET §3). */
+function laneWaited(prev, next) {
+  if (!crisisConversation(next) || laneOnScreen(next)) return [];
+  const before = laneStatus(prev);
+  const after = laneStatus(next);
+  const minutes = WAIT_STAGES_MS[after.stage - 1] / 60_000;
+  return after.stage > before.stage && before.status === after.status ? [say("announce.lane.still_waiting", { minutes })] : [];
+}
+
 /** A part begins: its title (and place in the format) is said and noted, and so is its text. */
 function partStarted(p) {
   if (!p) return [];
@@ -75,7 +110,12 @@ function aboutMe(before, after) {
  * anything but live events and seatings give none.
  */
 export function effectsOf(prev, next, action) {
+  return [...effectsOfAction(prev, next, action), ...laneWaited(prev, next)];
+}
+
+function effectsOfAction(prev, next, action) {
   if (action.type === "event") return action.replayed ? [] : EFFECTS[action.frame.event]?.(prev, next, action.frame) ?? [];
+  if (action.type === "conversation") return CONVERSATION_EFFECTS[action.frame?.event]?.(prev, next, action.frame) ?? [];
   if (action.type === "conn" && prev.conn.state !== next.conn.state) return [{ status: next.conn.state }];
   // The name may carry a number ("River 2") if someone in the room took it while they waited.
   if (action.type === "snapshot" && action.reason === "admitted") return [say("announce.admitted", { room: next.room?.name ?? "", name: action.ack?.member?.name ?? "" })];

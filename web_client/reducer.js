@@ -1,9 +1,11 @@
 // The page's state and the pure function that changes it: reduce(state, action) -> state.
-// Actions are protocol happenings (snapshot, resumed, event, conn, terminal, lobby) and local
-// ones (tick, note, slow, select, sending, arm/disarm, screen, leave). Room events are applied the same whether
+// Actions are protocol happenings (snapshot, resumed, event, conn, terminal, lobby, conversation)
+// and local ones (tick, note, slow, select, sending, arm/disarm, screen, leave, and the private
+// conversations' own: conversations.js). Room events are applied the same whether
 // replayed or live; whether anything is *said* about them is effects.js's business.
 // No DOM here, and nothing is mutated: every change makes new objects along its path.
 
+import { CONVERSATION_ACTIONS, emptyConversations, initialConversations, withOpenConversations } from "./conversations.js";
 // -- milestones, fairness, content notes (issue 15): their state lives in tending.js ----------
 import { emptyTending, tendingFromAck, TENDING_ACTIONS, TENDING_EVENTS } from "./tending.js";
 // -----------------------------------------------------------------------------------------------
@@ -20,6 +22,7 @@ export function initialState() {
     now: 0, // the server's clock (ms) at the last action that knew it
     hello: null,
     noteCount: 0,
+    ...initialConversations(),
     ...emptyRoom(),
   };
 }
@@ -46,6 +49,7 @@ function emptyRoom() {
     sending: false, // a post is on its way
     armed: null, // the key of a two-press button pressed once ("reset", "remove-<mid>")
     welcome: false, // the "how this room works" card shows
+    ...emptyConversations(), // this seat's private conversations (conversations.js)
     ...emptyTending(), // tending, myMilestone, contentNote (tending.js)
   };
 }
@@ -69,7 +73,8 @@ const ACTIONS = {
     return { ...next, memberCount: Math.max(count, next.members.length) };
   },
   resumed(state, a) {
-    return a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
+    const next = a.ack.member ? { ...withMember(state, a.ack.member), myId: a.ack.member.id } : state;
+    return withOpenConversations(next, a.ack, a.ack.member?.role === "facilitator");
   },
   lobby: (state, a) => ({ ...state, screen: "notice", notice: { kind: "waiting", params: { room: a.ack.room?.name ?? "" } } }),
   terminal: (state, a) => ({ ...state, ...emptyRoom(), screen: "notice", notice: { kind: a.kind, params: {} } }),
@@ -87,6 +92,7 @@ const ACTIONS = {
     return TENDING_EVENTS[a.frame.event]?.(next, a.frame) ?? next;
   },
   ...TENDING_ACTIONS,
+  ...CONVERSATION_ACTIONS,
 };
 
 /** Seatings that show the welcome card: a new arrival, not a return (resume, resync). */
@@ -119,11 +125,14 @@ function loadSnapshot(state, { ack, reason }) {
     modlog: reason === "resync" ? state.modlog : [],
     welcome: WELCOMED.has(reason) ? true : state.welcome,
     ...tendingFromAck(state, ack, reason),
+    // A resync is the same seat: its private conversations live on apart from the room's history.
+    ...(reason === "resync" ? { conversations: state.conversations, lane: state.lane } : {}),
   };
   for (const m of ack.members ?? []) next = withMember(next, m);
   if (ack.member) next = withMember(next, ack.member);
   const count = ack.member_count ?? next.members.length;
-  return { ...next, memberCount: Math.max(count, next.members.length), membersNext: ack.members_next ?? null };
+  next = { ...next, memberCount: Math.max(count, next.members.length), membersNext: ack.members_next ?? null };
+  return withOpenConversations(next, ack, ack.member?.role === "facilitator");
 }
 
 /** Someone seated arrives: in the list, and counted once (they may be known from a page). */

@@ -1,7 +1,9 @@
 // Every fact derived from the state, written once and against one clock (`state.now`, the
 // server's time): who holds the floor, my place in the queue, whether and why I cannot post,
 // who is muted, how much time a share has left. Views and effects ask here; none of them
-// recomputes these.
+// recomputes these. The private conversations' own facts are in conversations.js.
+
+import { laneCounting } from "./conversations.js";
 
 export const me = (state) => (state.myId ? state.members.find((m) => m.id === state.myId) ?? null : null);
 
@@ -182,11 +184,26 @@ export function deadlineLive(state) {
   const f = floor(state);
   if (f && !round(state).paused && f.ends_at > state.now) return true;
   if (state.slowUntil > state.now) return true;
+  if (laneCounting(state)) return true;
   return state.members.some((m) => isMuted(state, m));
 }
 
 /** The warning about the current share's last 30 s, if it belongs to the current holder. */
 export const shareWarning = (state) => (state.warning && state.warning.member === floorMember(state) ? state.warning : null);
+
+/**
+ * Where my report went, as the catalog key that says so truthfully (the report ack's `routed`,
+ * docs/protocol.md §3.2): to the facilitators in the room, or (nobody seated as facilitator) to
+ * the on-call queue, where staff see it now or, with nobody on call, when one signs in.
+ */
+export function reportNote(ack) {
+  if (ack?.routed === "facilitators") return "report.thanks";
+  if (ack?.routed === "on_call") {
+    if (typeof ack.on_call !== "number") return "report.thanks.queued";
+    return ack.on_call > 0 ? "report.thanks.on_call" : "report.thanks.kept";
+  }
+  return "report.thanks.sent";
+}
 
 // -- milestones, fairness, content notes (issue 15; state in tending.js) ------------------------
 

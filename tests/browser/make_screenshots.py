@@ -10,7 +10,17 @@ a real browser page at 1280x800 in the default dark theme:
 - docs/screenshots/phone-facilitator.png: the facilitators' pinned bar at 360 px;
 - docs/screenshots/phone-fairness.png: fairness at a glance (who has shared, who has not) and
   the milestones marked, as a facilitator sees them at 360 px;
-- docs/screenshots/phone-milestone.png: a member's milestone celebrated in the timeline at 360 px.
+- docs/screenshots/phone-milestone.png: a member's milestone celebrated in the timeline at 360 px;
+- docs/screenshots/phone-crisis-lane.png: "Talk to someone now" answered by an on-call staff
+  member, at 360 px in a self-led room;
+- docs/screenshots/phone-private-word.png: a facilitator's private word, the member's side;
+- docs/screenshots/phone-report-on-call.png: a report in a room with no facilitator, and the
+  note saying it went to the on-call queue;
+- docs/screenshots/phone-raid.png: a self-led room under a raid, as a newcomer sees it: quiet
+  mode, reading first, the crisis line still pinned.
+
+The node is configured with an example crisis line (988, the US lifeline): an operator sets and
+verifies their own (docs/configuration.md).
 
 `--review DIR` also saves the light theme, a 360 px phone and the facilitator's view there, for
 checking by eye (they are not part of the docs).
@@ -24,6 +34,7 @@ import itertools
 import json
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +43,13 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from websockets.sync.client import ClientConnection, connect  # noqa: E402
+from websockets.typing import Subprotocol  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, admin_post  # noqa: E402
 from tests.support.nodes import NodeProcess  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
+STAFF_SECRET = "a passphrase for the screenshots only"
 _ids = itertools.count(1)
 
 
@@ -49,10 +62,19 @@ class Person:
         node: NodeProcess,
         room: str,
         name: str | None,
+        *,
+        network: str | None = None,
         **extra: Any,
     ) -> None:
+        # `network`: the address a loopback proxy would name (X-Forwarded-For), so a burst of
+        # joins counts as coming from many places, as a raid does.
+        headers = {"X-Forwarded-For": network} if network else None
         self.ws: ClientConnection = stack.enter_context(
-            connect(node.url, subprotocols=["sharecircle.v1.json"])
+            connect(
+                node.url,
+                subprotocols=[Subprotocol("sharecircle.v1.json")],
+                additional_headers=headers,
+            )
         )
         json.loads(self.ws.recv(timeout=10))  # hello
         self.ack = self.do("join", room=room, **({"name": name} if name else {}), **extra)
@@ -62,7 +84,7 @@ class Person:
         cid = next(_ids)
         self.ws.send(json.dumps({"type": kind, "id": cid, **fields}))
         while True:
-            frame = json.loads(self.ws.recv(timeout=10))
+            frame: dict[str, Any] = json.loads(self.ws.recv(timeout=10))
             if frame.get("id") == cid and frame["type"] in ("ack", "error"):
                 if frame["type"] == "error":
                     raise RuntimeError(f"{kind}: {frame['message']}")
@@ -70,6 +92,36 @@ class Person:
 
     def say(self, text: str) -> int:
         return int(self.do("post", text=text)["seq"])
+
+    def wait_for(self, event: str) -> dict[str, Any]:
+        """The next frame carrying `event` (bounded by the socket's timeout)."""
+        for _ in range(500):
+            frame: dict[str, Any] = json.loads(self.ws.recv(timeout=10))
+            if frame.get("event") == event:
+                return frame
+        raise RuntimeError(f"no {event} frame")
+
+
+class Staff(Person):
+    """An on-call staff member on the staff channel (docs/protocol.md §9), as a console is."""
+
+    def __init__(self, stack: contextlib.ExitStack, node: NodeProcess, name: str) -> None:
+        self.ws = stack.enter_context(
+            connect(node.url, subprotocols=[Subprotocol("sharecircle.v1.json")])
+        )
+        json.loads(self.ws.recv(timeout=10))  # hello
+        admin_post(node, "/api/admin/staff", {"name": name, "passphrase": STAFF_SECRET})
+        request = urllib.request.Request(  # noqa: S310 - loopback URL built here
+            node.http + "/api/staff/session",
+            data=json.dumps({"name": name, "secret": STAFF_SECRET}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            token = json.loads(response.read())["token"]
+        self.ack = self.do("staff.watch", staff=token)
+        self.id = None
+        self.do("oncall.set", on=True)
 
 
 def _people_in_other_rooms(stack: contextlib.ExitStack, node: NodeProcess) -> None:
@@ -118,7 +170,12 @@ def main() -> None:
     parser.add_argument("--review", type=Path, help="also save review screenshots here")
     args = parser.parse_args()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    node = NodeProcess(None, grace_seconds=20).start()
+    node = NodeProcess(
+        None,
+        grace_seconds=20,
+        crisis_line_number="988",
+        crisis_line_label="988 Suicide & Crisis Lifeline",
+    ).start()
     try:
         with contextlib.ExitStack() as stack, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -147,19 +204,22 @@ def main() -> None:
             time.sleep(3.2)  # let the countdown visibly run (a picture, not a test)
             page.screenshot(path=str(SHOTS / "share-round.png"))
             _phone(browser, node, people["Maya"])
+            _safety_net(stack, browser, node, people)
             if args.review:
                 _review(args.review, browser, node, page)
             browser.close()
     finally:
         node.close()
-    print(f"saved lobby.png, share-round.png and five phone-*.png in {SHOTS}")
+    print(f"saved lobby.png, share-round.png and nine phone-*.png in {SHOTS}")
 
 
-def _phone_page(browser: Any, node: NodeProcess, name: str, path: str = "/") -> Any:
+def _phone_page(
+    browser: Any, node: NodeProcess, name: str, path: str = "/", room: str = "daily-check-in"
+) -> Any:
     context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
     page = context.new_page()
     page.goto(node.http + path)
-    page.locator("#join-room").select_option("daily-check-in")
+    page.locator("#join-room").select_option(room)
     page.get_by_label("Display name").fill(name)
     page.locator("#join-submit").click()
     expect(page.locator("#conn-state")).to_have_text("Connected")
@@ -205,6 +265,79 @@ def _phone(browser: Any, node: NodeProcess, maya: Person) -> None:
     ash.locator("#composer-text").blur()
     celebrated.evaluate("(n) => n.scrollIntoView({block: 'center'})")
     ash.screenshot(path=str(SHOTS / "phone-milestone.png"))
+
+
+def _safety_net(
+    stack: contextlib.ExitStack, browser: Any, node: NodeProcess, people: dict[str, Person]
+) -> None:
+    """Issue 14 at 360 px: a report with no facilitator, the crisis lane answered from the
+    on-call queue, and a facilitator's private word (a picture each, not tests)."""
+    kit, rue = (Person(stack, node, "night-owls", name) for name in ("Kit", "Rue"))
+    kit.say("Can't sleep again. Glad this room is here.")
+    reporter = _phone_page(browser, node, "Sol", room="night-owls")
+    reporter.get_by_test_id("welcome-close").click()
+    rue.say("Nobody here cares anyway, you're all wasting your time.")
+    row = reporter.get_by_test_id("message").filter(has_text="wasting your time")
+    row.get_by_role("button", name="React to Rue's message, or more").click()
+    row.get_by_role("button", name="Report this message").click()
+    row.get_by_label("What's wrong?", exact=False).fill("Putting people down")
+    row.get_by_role("button", name="Send report").click()
+    expect(row).to_contain_text("on-call queue")
+    reporter.locator("#composer-text").blur()
+    reporter.screenshot(path=str(SHOTS / "phone-report-on-call.png"))
+
+    ana = Staff(stack, node, "Ana")
+    robin = _phone_page(browser, node, "Robin", room="night-owls")
+    robin.get_by_test_id("welcome-close").click()
+    robin.get_by_test_id("talk-now").click()
+    expect(robin.get_by_test_id("lane-status")).to_have_attribute("data-status", "waiting")
+    alert = ana.wait_for("alert")["alert"]
+    ana.do("alert.take", alert=alert["id"])
+    conversation = ana.wait_for("conversation.opened")["conversation"]
+    expect(robin.get_by_test_id("lane-status")).to_have_attribute("data-status", "answered")
+    box = robin.get_by_label("Private message to Ana")
+    box.fill("It's a really hard night. I didn't know who else to talk to.")
+    box.press("Enter")
+    ana.wait_for("conversation.message")
+    ana.do(
+        "conversation.say",
+        conversation=conversation,
+        text="I'm glad you reached out, Robin. I'm here with you. What's been happening tonight?",
+    )
+    expect(robin.get_by_test_id("conv-message")).to_have_count(2)
+    box.blur()
+    robin.screenshot(path=str(SHOTS / "phone-crisis-lane.png"))
+
+    jo = _phone_page(browser, node, "Jordan")
+    jo.get_by_test_id("welcome-close").click()
+    people["Maya"].do("word.open", member=_member_id(people["Maya"], "Jordan"))
+    expect(jo.get_by_test_id("conv-privacy")).to_be_visible()
+    word = jo.get_by_test_id("conversation").get_attribute("data-conversation")
+    people["Maya"].do(
+        "conversation.say",
+        conversation=word,
+        text="Hi Jordan, just checking in privately. No need to reply if you'd rather not.",
+    )
+    expect(jo.get_by_test_id("conv-message")).to_have_count(1)
+    jo.locator("#composer-text").blur()
+    jo.screenshot(path=str(SHOTS / "phone-private-word.png"))
+
+    for n in range(12):  # a burst of new names with nobody facilitating: quiet mode
+        Person(stack, node, "night-owls", f"Visitor {n + 1}", network=f"198.51.100.{n + 1}")
+    noor = _phone_page(browser, node, "Noor", room="night-owls")
+    expect(noor.get_by_test_id("composer-reason")).to_have_attribute("data-reason", "quiet")
+    noor.get_by_test_id("welcome-close").click()
+    noor.screenshot(path=str(SHOTS / "phone-raid.png"))
+
+
+def _member_id(facilitator: Person, name: str) -> str:
+    """A member's id by name, from the member events the facilitator's socket received."""
+    for _ in range(500):
+        frame = json.loads(facilitator.ws.recv(timeout=10))
+        member = frame.get("member")
+        if frame.get("event") == "member.joined" and member.get("name") == name:
+            return str(member["id"])
+    raise RuntimeError(f"{name} never joined")
 
 
 def _review(folder: Path, browser: Any, node: NodeProcess, page: Any) -> None:

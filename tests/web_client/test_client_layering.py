@@ -17,6 +17,7 @@ STORE = [
         "store.js",
         "reducer.js",
         "selectors.js",
+        "conversations.js",
         "effects.js",
         "bridge.js",
         "console/reducer.js",

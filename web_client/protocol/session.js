@@ -22,6 +22,9 @@
 //   "snapshot" {ack, reason}       "join", "admitted" (from the waiting room) or "resync"
 //   "resumed"  {ack}               recovered; the missed events follow
 //   "event"    {frame, replayed}   each room event once, in seq order
+//   "conversation" {frame}         a private conversation's frame (crisis lane, private word):
+//                                  only its two people get them; they carry the conversation's
+//                                  own seq, not the room's (a resume may send them again)
 //   "token"    {token}             the session token to keep (it may be renewed on resume)
 //   "binary"   {data}              binary data the codec did not read as a frame
 //   "terminal" {kind, code}        do not reconnect; kind: removed | banned | session_invalid |
@@ -214,7 +217,9 @@ export class Session extends Emitter {
 
   _onFrame(frame) {
     if (frame.type === "event") this._onEvent(frame);
-    else if (frame.type === "admitted" && this._waiting) {
+    else if (frame.type === "conversation") {
+      if (this.session) this._emit("conversation", { frame });
+    } else if (frame.type === "admitted" && this._waiting) {
       this._waiting = null;
       this._seat(frame, "admitted");
     } else if (frame.type === "lobby.denied") {

@@ -74,6 +74,9 @@ function card(lobby, room, invite) {
     room.voice ? h("span", { class: "badge soft" }, t("lobby.voice")) : null,
     room.mode === "listen_only" ? h("span", { class: "badge soft" }, t("lobby.listening_room")) : null,
     room.round ? h("span", { class: "badge live" }, t("lobby.round")) : null,
+    // Who is watching (issue 14): a member can choose a room where someone is.
+    room.facilitator_present ? h("span", { class: "badge watched", dataset: { testid: "badge-facilitator" } }, t("lobby.facilitator_here")) : null,
+    room.on_call ? h("span", { class: "badge watched", dataset: { testid: "badge-on-call" } }, t("lobby.on_call")) : null,
   ];
   // Closed rooms show strangers no live counts (docs/privacy.md): say nothing rather than "nobody".
   const count = room.members == null

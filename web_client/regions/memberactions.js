@@ -1,6 +1,8 @@
 // What a facilitator can do to one person, shown right under that person in the people list
-// (people.js): mute or unmute, listen-only, remove and ban (each asks twice, like clearing the
-// history: the first press arms it for a few seconds, the second acts), co-facilitator, handover.
+// (people.js): a private word (a conversation only the two of them see, in the sheet at the
+// bottom: crisis.js), mute or unmute, listen-only, remove and ban (each asks twice, like clearing
+// the history: the first press arms it for a few seconds, the second acts), co-facilitator,
+// handover.
 // The inputs live as long as the page, so a reason being typed survives every redraw.
 
 import { h, fill, keepFocus } from "../dom.js";
@@ -66,7 +68,14 @@ function actions(f, state, m, ctx) {
   const handover = button(t("facilitator.handover", { name }), act("facilitator.handover"), { dataset: { key: "handover" } });
   if (m.role === "facilitator") return [h("p", { class: "muted small" }, t("facilitator.also", { name })), handover, s];
   const muted = isMuted(state, m);
+  const word = async () => {
+    const ack = await ctx.act("word.open", { member: id }, s);
+    if (!ack) return;
+    ctx.dispatch({ type: "word.opened", conversation: ack.conversation, member: id, name });
+    ctx.focusLane?.();
+  };
   return [
+    button(t("facilitator.word", { name }), word, { class: "primary small soft", dataset: { key: "word", testid: "private-word" } }),
     h("div", { class: "row end" },
       muted ? null : labelled(t("facilitator.mute_for"), f.muteTime),
       muted

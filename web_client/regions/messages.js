@@ -7,7 +7,7 @@
 import { h, fill, setText, keyedList, changed } from "../dom.js";
 import { t, timeOfDay } from "../i18n.js";
 import { REACTIONS } from "../reducer.js";
-import { isFacilitator, member } from "../selectors.js";
+import { isFacilitator, member, reportNote } from "../selectors.js";
 
 const NEAR_BOTTOM_PX = 80;
 
@@ -156,7 +156,8 @@ function reportForm(m, status, ctx) {
     if (ack) {
       form.hidden = true;
       open.hidden = false;
-      setText(status, t("report.thanks"));
+      // Where it went, truthfully: the facilitators here, or the on-call queue (issue 14).
+      setText(status, t(reportNote(ack)));
       open.focus();
     }
   });
