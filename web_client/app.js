@@ -107,7 +107,7 @@ const ctx = {
     const ack = await ctx.act("members.page", { after });
     if (!ack) return; // refused: not asked again for this page until the next snapshot
     pagingAfter = null;
-    store.dispatch({ type: "membersPage", ack });
+    store.dispatch({ type: "roster", ack });
   },
   chooseMember(id, focus = true) {
     store.dispatch({ type: "select", member: id });

@@ -66,7 +66,7 @@ const ACTIONS = {
   conn: (state, a) => ({ ...state, conn: { state: a.state, retryInMs: a.retryInMs ?? null } }),
   returning: (state, a) => ({ ...state, ...emptyRoom(), screen: "room", returning: a.room }),
   snapshot: loadSnapshot,
-  membersPage(state, a) {
+  roster(state, a) {
     let next = { ...state, membersNext: a.ack.next ?? null };
     for (const m of a.ack.members ?? []) next = withMember(next, m);
     const count = a.ack.member_count ?? next.members.length;

@@ -168,8 +168,8 @@ test("members.changed applies a batch: joined, left, away and back, and keeps th
 test("a members.page merges by id and says where the list continues", () => {
   const ANN = member("m_ann", "Ann");
   let s = run({ type: "snapshot", reason: "join", ack: joinAck(ME, { members: [ME], member_count: 3, members_next: 0 }) });
-  s = reduce(s, { type: "membersPage", ack: { members: [ME, SAM], next: 2, member_count: 3 } });
+  s = reduce(s, { type: "roster", ack: { members: [ME, SAM], next: 2, member_count: 3 } });
   assert.deepEqual([s.members.length, s.membersNext], [2, 2]);
-  s = reduce(s, { type: "membersPage", ack: { members: [ANN], next: null, member_count: 3 } });
+  s = reduce(s, { type: "roster", ack: { members: [ANN], next: null, member_count: 3 } });
   assert.deepEqual([s.members.map((m) => m.name), s.membersNext, s.memberCount], [["River", "Sam", "Ann"], null, 3]);
 });
