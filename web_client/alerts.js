@@ -41,8 +41,9 @@ function flagTitle(doc, text) {
   if (!doc.hidden) setTimeout(restore, 8000);
 }
 
-/** A short, soft tone (or two), made on the spot. Needs a user gesture first: `unlockSound`. */
-function beep(freqs) {
+/** Short, soft tones, made on the spot (the staff console rings with them too). Needs a user
+ * gesture first: `unlockSound`. */
+export function beep(freqs) {
   if (!audio) return;
   const start = audio.currentTime;
   freqs.forEach((freq, i) => {

@@ -11,20 +11,18 @@ import { StaffLink } from "./link.js";
 import * as storage from "./storage.js";
 import { t, translatePage, setLocale, pickLocale } from "../i18n.js";
 import { loadLocale } from "../storage.js";
-import { askNotifications } from "../alerts.js";
+import { askNotifications, beep, unlockSound } from "../alerts.js";
 import { setText } from "../dom.js";
 import * as regions from "./regions.js";
 import * as talk from "./talk.js";
 
 const TICK_MS = 1000;
 const TONE = [880, 660, 880]; // Hz: three short beeps for a new alert
-const BEEP_S = 0.16;
 
 const $ = (id) => document.getElementById(id);
 const store = createStore(reduce, initialState());
 const dispatch = (action) => store.dispatch({ ...action, now: Date.now() });
 let link = null;
-let audio = null;
 
 // -- signing in and the channel -----------------------------------------------------------
 
@@ -152,32 +150,6 @@ function focusAlert(id) {
 }
 
 // -- ringing for new alerts -----------------------------------------------------------------
-
-function unlockSound() {
-  const Ctx = globalThis.AudioContext ?? globalThis.webkitAudioContext;
-  if (!Ctx) return false;
-  audio ??= new Ctx();
-  audio.resume?.();
-  beep([660]);
-  return true;
-}
-
-function beep(freqs) {
-  if (!audio) return;
-  const start = audio.currentTime;
-  freqs.forEach((freq, i) => {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.frequency.value = freq;
-    const at = start + i * (BEEP_S + 0.05);
-    gain.gain.setValueAtTime(0.0001, at);
-    gain.gain.exponentialRampToValueAtTime(0.18, at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, at + BEEP_S);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(at);
-    osc.stop(at + BEEP_S + 0.02);
-  });
-}
 
 function ring(previous, next) {
   if (next.heard) {

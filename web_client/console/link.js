@@ -3,7 +3,7 @@
 // closePolicy), and hands acks and `staff` frames to its listeners. No DOM, no words.
 // The server refreshes the token in each watch ack, so a console open all night keeps working.
 
-import { Transport, ServerError, ClientError, closePolicy, defaultUrl } from "../protocol/index.js";
+import { Transport, ServerError, ClientError, closePolicy, defaultUrl, request } from "../protocol/index.js";
 
 const REPLY_TIMEOUT_MS = 10_000;
 
@@ -47,20 +47,7 @@ export class StaffLink {
   /** Send a staff command; resolves with its ack, rejects with ServerError or ClientError. */
   command(type, fields = {}) {
     if (this.state !== "connected") return Promise.reject(new ClientError("offline"));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ClientError("timeout")), REPLY_TIMEOUT_MS);
-      this.transport.send({ ...fields, type }, {
-        onReply: (frame) => {
-          clearTimeout(timer);
-          if (frame.type === "error") reject(new ServerError(frame));
-          else resolve(frame);
-        },
-        onLost: () => {
-          clearTimeout(timer);
-          reject(new ClientError("connection_lost"));
-        },
-      });
-    });
+    return request(this.transport, type, fields, REPLY_TIMEOUT_MS);
   }
 
   _setState(state) {

@@ -9,5 +9,5 @@ export { Emitter } from "./emitter.js";
 export { ServerClock, StreamPosition } from "./stream.js";
 export {
   CLIENT_ERRORS, ClientError, PROTOCOL_JSON, PROTOCOL_MSGPACK, RESUME_TERMINAL, ServerError, TERMINAL_KINDS,
-  backoffDelay, closePolicy,
+  backoffDelay, closePolicy, request,
 } from "./policy.js";

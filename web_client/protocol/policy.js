@@ -69,3 +69,23 @@ export const RESUME_TERMINAL = {
   room_not_found: "room_gone",
   lobby: "lobby",
 };
+
+/** Send one command on a transport and settle with its one reply (protocol.md §2.2): the ack,
+ * or a `ServerError` for an error frame, or a `ClientError` when no reply comes in time or the
+ * connection is lost first. The member session and the staff console both send this way. */
+export function request(transport, type, fields, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ClientError("timeout")), timeoutMs);
+    transport.send({ ...fields, type }, {
+      onReply: (frame) => {
+        clearTimeout(timer);
+        if (frame.type === "error") reject(new ServerError(frame));
+        else resolve(frame);
+      },
+      onLost: () => {
+        clearTimeout(timer);
+        reject(new ClientError("connection_lost"));
+      },
+    });
+  });
+}

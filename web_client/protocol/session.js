@@ -32,7 +32,7 @@
 //                                  client_error
 
 import { Emitter } from "./emitter.js";
-import { ClientError, RESUME_TERMINAL, ServerError, backoffDelay, closePolicy } from "./policy.js";
+import { ClientError, RESUME_TERMINAL, ServerError, backoffDelay, closePolicy, request } from "./policy.js";
 import { ServerClock, StreamPosition } from "./stream.js";
 import { Transport } from "./transport.js";
 import { jsonCodec } from "./codec.js";
@@ -130,22 +130,7 @@ export class Session extends Emitter {
     if (this.state !== "connected") {
       return Promise.reject(new ClientError("offline"));
     }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new ClientError("timeout"));
-      }, REPLY_TIMEOUT_MS);
-      this._t.send({ ...fields, type }, {
-        onReply: (frame) => {
-          clearTimeout(timer);
-          if (frame.type === "error") reject(new ServerError(frame));
-          else resolve(frame);
-        },
-        onLost: () => {
-          clearTimeout(timer);
-          reject(new ClientError("connection_lost"));
-        },
-      });
-    });
+    return request(this._t, type, fields, REPLY_TIMEOUT_MS);
   }
 
   /** Send a frame exactly as given (the test hook); resolves with the reply frame. */
