@@ -3,7 +3,7 @@
 // closePolicy), and hands acks and `staff` frames to its listeners. No DOM, no words.
 // The server refreshes the token in each watch ack, so a console open all night keeps working.
 
-import { Transport, ServerError, ClientError, closePolicy, defaultUrl, request } from "../protocol/index.js";
+import { Transport, ClientError, closePolicy, defaultUrl, request } from "../protocol/index.js";
 
 const REPLY_TIMEOUT_MS = 10_000;
 
