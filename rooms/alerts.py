@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from rooms.backends.base import Backend, Envelope
-from rooms.clock import Clock
+from rooms.clock import Clock, sleep_until_or
 from rooms.errors import Denied, RoomsCode
 from rooms.oncall import (
     Accepted,
@@ -342,18 +342,9 @@ class AlertDesk:
         if deadline is None:
             await self._wake.wait()
             return
-        await self._sleep_or_wake(deadline + random.uniform(0, JITTER_SECONDS))
+        await sleep_until_or(self.clock, deadline + random.uniform(0, JITTER_SECONDS), self._wake)
         if self.clock.now() >= deadline:
             await self._decide(Tick())
-
-    async def _sleep_or_wake(self, deadline: float) -> None:
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
-        waker = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
 
 
 def _subscribe(

@@ -10,7 +10,7 @@ import asyncio
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "OffsetFileClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "OffsetFileClock", "SystemClock", "sleep_until_or"]
 
 
 class Clock(Protocol):
@@ -81,3 +81,15 @@ class OffsetFileClock:
     async def sleep_until(self, deadline: float) -> None:
         while (remaining := deadline - self.now()) > 0:  # noqa: ASYNC110 (the offset may jump)
             await asyncio.sleep(min(remaining, self.POLL))
+
+
+async def sleep_until_or(clock: Clock, deadline: float, wake: asyncio.Event) -> None:
+    """Sleep on `clock` until `deadline`, or until `wake` is set, whichever comes first (a
+    deadline loop sleeps this way so that a change can move its deadline)."""
+    sleeper = asyncio.ensure_future(clock.sleep_until(deadline))
+    waker = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        waker.cancel()

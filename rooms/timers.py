@@ -13,7 +13,7 @@ import random
 
 import facilitation as fx
 from rooms.catalog import Catalog
-from rooms.clock import Clock
+from rooms.clock import Clock, sleep_until_or
 from rooms.hub import LocalRoom
 from rooms.live import LiveRoom
 from rooms.meeting import MeetingStore
@@ -56,15 +56,6 @@ class RoomTimer:
         if deadline is None:
             await live.changed.wait()
             return
-        await self._sleep_or_change(live, deadline + random.uniform(0, JITTER_SECONDS))
+        await sleep_until_or(self.clock, deadline + random.uniform(0, JITTER_SECONDS), live.changed)
         if self.clock.now() >= deadline:
             await self.meetings.apply(room, fx.Tick(), None)
-
-    async def _sleep_or_change(self, live: LiveRoom, deadline: float) -> None:
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
-        waker = asyncio.ensure_future(live.changed.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
