@@ -80,7 +80,7 @@ def test_unknown_schemes_are_refused(url: str) -> None:
 
 
 def test_the_package_exports_the_interface() -> None:
-    """`rooms.backends` re-exports the base types and `open_backend`."""
+    """`rooms.backends` re-exports the base types, `open_backend` and `open_audio_bus`."""
     assert sorted(backends.__all__) == [
         "Backend",
         "Envelope",
@@ -88,5 +88,6 @@ def test_the_package_exports_the_interface() -> None:
         "Position",
         "Resync",
         "Versioned",
+        "open_audio_bus",
         "open_backend",
     ]
