@@ -18,7 +18,7 @@ from typing import Any
 
 import facilitation as fx
 from rooms.backends.base import Position
-from rooms.errors import BackendUnavailable, Denied
+from rooms.errors import BackendUnavailable, Denied, RoomsError
 from rooms.outbound import OutboundEvent
 from rooms.seat import Seat
 from rooms.seating import JoinResult
@@ -34,6 +34,7 @@ from server.commands import (
     Post,
     React,
     Resume,
+    WordOpen,
 )
 from server.connection import Connection
 from server.conversation_handlers import ConversationHandlers
@@ -49,6 +50,9 @@ from server.tokens import SessionClaims, TokenError, Tokens
 __all__ = ["Handlers", "Peer"]
 
 log = logging.getLogger(__name__)
+
+ROUTED_ON_CALL = "on_call"
+"""A report ack's `routed` when routing could not say: the on-call team (docs/protocol.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +142,23 @@ class Handlers:
             return {}
         seq = await self.service.command(seat, command)  # type: ignore[arg-type]
         reply: dict[str, Any] = {} if seq is None else {"seq": seq}
-        if isinstance(command, fx.Report) and self.route_report is not None:
-            reply["routed"] = await self.route_report(seat.room.slug, command.mid, seat.member_id)
+        if isinstance(command, fx.Report):
+            reply["routed"] = await self._routed(seat, command)
         return reply
+
+    async def _routed(self, seat: Seat, report: fx.Report) -> str:
+        """Where a stored report went. Best effort: once the report is stored its ack must
+        succeed (an error would make the client file it again), so a routing failure answers
+        `on_call`, the conservative claim, and logs only the error's type."""
+        if self.route_report is None:
+            return ROUTED_ON_CALL
+        try:
+            return await self.route_report(seat.room.slug, report.mid, seat.member_id)
+        except RoomsError as exc:
+            log.warning(
+                "room %s: routing a stored report failed (%s)", seat.room.slug, type(exc).__name__
+            )
+            return ROUTED_ON_CALL
 
     async def _enter(
         self, session: Session, conn: Connection, peer: Peer, command: Join | Resume
@@ -163,8 +181,8 @@ class Handlers:
         try:
             holds = await self.facilitators.holds(session.basis, seat.room)
         except BackendUnavailable:
-            if needs_powers(command):
-                raise
+            if needs_powers(command) or isinstance(command, WordOpen):
+                raise  # a private word is a facilitator's power too
             return  # Rule 3: what a member may do never waits for the store
         if holds:
             return
