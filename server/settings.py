@@ -222,7 +222,9 @@ class Settings(BaseSettings):
     post_rate: str = _s(
         "5/5seconds", "Posts per connection (a leaky bucket: N/second, N/minute or N/Mseconds)."
     )
-    command_rate: str = _s("10/3seconds", "Other commands per connection.")
+    command_rate: str = _s(
+        "10/3seconds", "Other commands per connection (and control frames per media connection)."
+    )
     frame_ceiling: str = _s("120/minute", "Hard ceiling of frames per connection, else 4029.")
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
     voice_frames_per_second: float = _s(
