@@ -54,7 +54,7 @@ def first_page(state: fx.MeetingState, limit: int) -> MembersPage:
             chosen.setdefault(member, who)
     last_read: int | None = None
     more = False
-    for who in state.participants:
+    for who in sorted(state.participants, key=lambda p: p.joined_seq):
         if who.member in chosen:
             continue
         if len(chosen) >= limit:
@@ -70,7 +70,11 @@ def first_page(state: fx.MeetingState, limit: int) -> MembersPage:
 
 def page_after(state: fx.MeetingState, after: int, limit: int) -> MembersPage:
     """Up to `limit` members who joined after join position `after`, in join order."""
-    later = [p for p in state.participants if p.joined_seq > after]
+    # In join position order, not the participants' order: a re-seat gives someone a new
+    # `joined_seq` without moving them, and paging by an unsorted list would skip or repeat.
+    later = sorted(
+        (p for p in state.participants if p.joined_seq > after), key=lambda p: p.joined_seq
+    )
     shown = later[:limit]
     more = len(later) > limit
     views = [_view(state, who) for who in shown]

@@ -8,17 +8,14 @@ the phase changes here are its rows.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import facilitation as fx
 from rooms.backends.base import Position
-from rooms.errors import BackendUnavailable, Denied
+from rooms.errors import BackendUnavailable, Denied, RoomsError
 from rooms.outbound import OutboundEvent
 from rooms.seat import Seat
 from rooms.seating import JoinResult
@@ -34,14 +31,17 @@ from server.commands import (
     Post,
     React,
     Resume,
+    WordOpen,
 )
 from server.connection import Connection
 from server.conversation_handlers import ConversationHandlers
-from server.crisis_lines import CrisisLines, today
+from server.crisis_lines import CrisisLines
 from server.errors import ProtocolError
 from server.facilitators import FacilitatorRevoked, Facilitators, needs_powers
 from server.join_guard import join_guard
 from server.limits import address_key
+from server.network_marks import NetworkMarks
+from server.room_snapshot import RoomSnapshots
 from server.session import Session, Step, error_frame
 from server.settings import Settings
 from server.tokens import SessionClaims, TokenError, Tokens
@@ -49,6 +49,9 @@ from server.tokens import SessionClaims, TokenError, Tokens
 __all__ = ["Handlers", "Peer"]
 
 log = logging.getLogger(__name__)
+
+ROUTED_ON_CALL = "on_call"
+"""A report ack's `routed` when routing could not say: the on-call team (docs/protocol.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +75,12 @@ class Handlers:
         self.tokens = tokens
         self.settings = settings
         self.facilitators = facilitators
-        # Network marks are keyed with the node secret, so a mark in a ban record cannot be
-        # matched against addresses by anyone who does not also hold the secret. Without a
-        # secret (one embedded node) the key is random per process, never a public constant:
-        # such marks match nothing after a restart (docs/privacy.md).
-        secret = settings.secret.encode() if settings.secret else secrets.token_bytes(32)
-        self._mark_key = hashlib.sha256(b"sharecircle.network-mark:" + secret).digest()
+        self.marks = NetworkMarks(settings)
         self.joins = join_guard(settings)
         """Joins per client address on this node: throttles, lobby places, raid sources."""
         self.crisis_lines = CrisisLines.from_settings(settings)
+        self.snapshots = RoomSnapshots(service.clock, self.crisis_lines)
+        """The room as a join, admission or resync shows it."""
         self.conversations = ConversationHandlers(service, self.crisis_lines)
         """Private conversations: the crisis lane and a facilitator's private word."""
         self.route_report: Callable[[str, int, str], Awaitable[str]] | None = None
@@ -138,9 +138,22 @@ class Handlers:
             return {}
         seq = await self.service.command(seat, command)  # type: ignore[arg-type]
         reply: dict[str, Any] = {} if seq is None else {"seq": seq}
-        if isinstance(command, fx.Report) and self.route_report is not None:
-            reply["routed"] = await self.route_report(seat.room.slug, command.mid, seat.member_id)
+        if isinstance(command, fx.Report):
+            reply["routed"] = await self._routed(seat, command)
         return reply
+
+    async def _routed(self, seat: Seat, report: fx.Report) -> str:
+        """Where a stored report went; best effort: a stored report's ack must come (else the
+        client files it again), so a failure answers `on_call` and logs only its type."""
+        if self.route_report is None:
+            return ROUTED_ON_CALL
+        try:
+            return await self.route_report(seat.room.slug, report.mid, seat.member_id)
+        except RoomsError as exc:
+            log.warning(
+                "room %s: routing a stored report failed (%s)", seat.room.slug, type(exc).__name__
+            )
+            return ROUTED_ON_CALL
 
     async def _enter(
         self, session: Session, conn: Connection, peer: Peer, command: Join | Resume
@@ -163,8 +176,8 @@ class Handlers:
         try:
             holds = await self.facilitators.holds(session.basis, seat.room)
         except BackendUnavailable:
-            if needs_powers(command):
-                raise
+            if needs_powers(command) or isinstance(command, WordOpen):
+                raise  # a private word is a facilitator's power too
             return  # Rule 3: what a member may do never waits for the store
         if holds:
             return
@@ -178,12 +191,6 @@ class Handlers:
         raise FacilitatorRevoked
 
     # -- join / resume ----------------------------------------------------------------------
-
-    def _marks(self, peer: Peer) -> frozenset[str]:
-        if not self.settings.ban_network_marks or not peer.address:
-            return frozenset()
-        digest = hmac.new(self._mark_key, peer.address.encode(), hashlib.sha256).hexdigest()
-        return frozenset({f"n:{digest[:24]}"})
 
     async def _join(
         self, session: Session, conn: Connection, peer: Peer, cmd: Join
@@ -239,7 +246,7 @@ class Handlers:
             await self.service.abandon(result.seat)  # away, then released, like a lost socket
             raise
         self._seat(session, conn, result.seat, result.cursor)
-        return {"token": token, **self._snapshot(result)}
+        return {"token": token, **self.snapshots.of(result)}
 
     async def _join_counted(
         self,
@@ -266,7 +273,7 @@ class Handlers:
                 name=cmd.name,
                 observer=observer,
                 facilitator=facilitator,
-                marks=self._marks(peer),
+                marks=self.marks.of(peer.address),
                 new_source=key is None or self.joins.new_source(slug, key, now),
             )
         except BaseException:
@@ -282,7 +289,7 @@ class Handlers:
         """The room's lobby is on: wait, seeing nothing, until a facilitator decides."""
         session.lobby_seat = result.seat
         session.step(Step.PARKED)
-        return {"lobby": True, "ticket": result.ticket, "room": self._snapshot(result)["room"]}
+        return {"lobby": True, "ticket": result.ticket, "room": self.snapshots.of(result)["room"]}
 
     async def admit(self, session: Session, conn: Connection, seq: int) -> None:
         """A facilitator let the waiting person in with the event at `seq`: seat them."""
@@ -302,7 +309,7 @@ class Handlers:
         except BackendUnavailable:
             conn.lost_state()
             return
-        conn.send({"type": "admitted", "token": token, **self._snapshot(snapshot)})
+        conn.send({"type": "admitted", "token": token, **self.snapshots.of(snapshot)})
         conn.start_delivery()
 
     async def _resume(
@@ -322,14 +329,14 @@ class Handlers:
         )
         await self._check_connection_cap(seat)
         position = Position(cmd.seq, cmd.epoch)
-        result = await self.service.resume(conn, seat, position, self._marks(peer))
+        result = await self.service.resume(conn, seat, position, self.marks.of(peer.address))
         if seat.joined_seq != record.joined_seq:  # re-seated: a later resume starts there too
             await self.service.sessions.reseated(record, seat.joined_seq)
         self._seat(session, conn, seat, result.cursor, result.missed)
         reply: dict[str, Any] = {"recovered": result.recovered, "member": result.member}
         reply["conversations"] = await self.conversations.live(seat)
         if result.snapshot is not None:
-            reply.update(self._snapshot(result.snapshot))
+            reply.update(self.snapshots.of(result.snapshot))
             reply["reason"] = result.reason
         else:
             reply["missed"] = len(result.missed)
@@ -378,11 +385,6 @@ class Handlers:
         conn.prepare_delivery(cursor, backlog or [])
         self.conversations.seated(seat, conn)
 
-    def _snapshot(self, result: JoinResult) -> dict[str, Any]:
-        """The room as a join, admission or resync shows it, with the room's crisis entries."""
-        day = today(self.service.clock.now())
-        return _room_snapshot(result, self.crisis_lines.resolve(None, result.seat.room, day))
-
     async def _open_session(self, seat: Seat, basis: str | None = None) -> str:
         """A new server-side session for a person just seated, and its token (ids only, and
         what made them a facilitator, checked again at every command and resume)."""
@@ -397,28 +399,3 @@ class Handlers:
             record.member_id, record.session_id, record.expires, facilitator=basis
         )
         return self.tokens.session(claims)
-
-
-def _room_snapshot(result: JoinResult, crisis: list[dict[str, str]]) -> dict[str, Any]:
-    room = result.seat.room
-    return {
-        "member": result.member,
-        "room": {
-            "slug": room.slug,
-            "name": room.name,
-            "description": room.description,
-            "access": room.access,
-            "self_led": room.self_led,
-            "language": room.language,
-            "voice": room.voice,
-            "crisis": crisis,
-        },
-        "members": result.members,
-        "member_count": result.member_count,
-        "members_next": result.members_next,
-        "observers": result.observers,
-        "meeting": result.meeting,
-        "position": {"seq": result.position.seq, "epoch": result.position.epoch},
-        **({"waiting": result.waiting} if result.waiting is not None else {}),
-        **({"tending": result.tending} if result.tending is not None else {}),
-    }

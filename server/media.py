@@ -42,6 +42,7 @@ from server.codes import CloseCode, ServerCode
 from server.media_link import Close, MediaLink, RateBucket
 from server.media_rooms import MediaRooms
 from server.origins import OriginPolicy, deny
+from server.rates import Rate, take_now
 from server.settings import Settings
 from server.tokens import TokenError, Tokens
 
@@ -202,6 +203,7 @@ class MediaEndpoint:
             observer=record.observer,
             queue_frames=s.voice_listener_queue_frames,
             bucket=RateBucket(s.voice_frames_per_second, s.voice_frames_per_second),
+            controls=Rate.parse(s.command_rate).bucket(),
             listening=listen,
         )
 
@@ -229,9 +231,7 @@ class MediaEndpoint:
             except wire.MediaFrameError:
                 frame = None
             if frame is None:
-                link.bad_frames += 1
-                if link.bad_frames >= self.settings.bad_frames_before_close:
-                    link.close(CloseCode.POLICY_VIOLATION, "too many invalid frames")
+                if self._abuse(link):
                     return
                 link.tell("error", code=str(ServerCode.BAD_FRAME), message="Bad frame.")
             elif isinstance(frame, wire.AudioFrame):
@@ -239,8 +239,25 @@ class MediaEndpoint:
                     await self.rooms.speak(link, frame)
                 else:
                     metrics.audio("rate")
+            elif (wait := await take_now(link.controls)) is not None:
+                if self._abuse(link):  # a control flood counts like bad frames
+                    return
+                link.tell(
+                    "error",
+                    code=str(ServerCode.RATE_LIMITED),
+                    message="Too many control frames; please wait a little.",
+                    retry_after_ms=wait,
+                )
             else:
                 await self._control(link, frame)
+
+    def _abuse(self, link: MediaLink) -> bool:
+        """One more bad or over-limit frame; True when that is one too many (closed 1008)."""
+        link.bad_frames += 1
+        if link.bad_frames >= self.settings.bad_frames_before_close:
+            link.close(CloseCode.POLICY_VIOLATION, "too many invalid frames")
+            return True
+        return False
 
     async def _control(self, link: MediaLink, frame: dict[str, Any]) -> None:
         kind, on = frame["type"], frame.get("on") is True

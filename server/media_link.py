@@ -14,6 +14,8 @@ import collections
 from dataclasses import dataclass, field
 from typing import Final
 
+from aiolimiter import AsyncLimiter
+
 from server import media_wire as wire
 from server import metrics
 
@@ -62,6 +64,9 @@ class MediaLink:
     observer: bool
     queue_frames: int
     bucket: RateBucket
+    controls: AsyncLimiter
+    """Control frames (`listen`, `speak`, `ping`), at the chat connection's `command_rate`:
+    each `listen` flip is a backend (un)subscribe, so a flood of them is refused."""
     text: bool = False
     """Control frames go as JSON text (the client's `auth` came as text), else msgpack."""
     listening: bool = False

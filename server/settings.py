@@ -4,7 +4,8 @@ Settings come from, in increasing priority: the defaults below, a TOML file (`--
 `SHARECIRCLE_CONFIG`), environment variables (`SHARECIRCLE_<NAME>`, and `REDIS_URL`), and
 command-line flags. pydantic-settings reads and checks them: a value of the wrong type, or a key
 no setting has, is a `SettingsError` that names the setting. Adding a setting is one line, a
-typed attribute `= _s(default, "what it does")`. `docs/configuration.md` holds the table
+typed attribute `= _s(default, "what it does")` (the paging, crisis and voice settings are
+defined in server/settings_paging_crisis_voice.py and declared here, in their place). `docs/configuration.md` holds the table
 rendered from this module (`python -m server.settings`), and a test keeps the two in step.
 How the file and the environment are read, the value types and the error wording are in
 server/settings_sources.py.
@@ -17,14 +18,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
-from facilitation.shipped import SHIPPED_FORMATS
-from rooms.crisis import CrisisConfigError, tel_uri
-from rooms.model import RoomConfig
 from server.credentials import read_secret_file
+from server.default_rooms import DEFAULT_ROOMS
+from server.settings_paging_crisis_voice import (
+    CRISIS_LINE_HOURS,
+    CRISIS_LINE_LABEL,
+    CRISIS_LINE_NUMBER,
+    CRISIS_LINE_TEXT,
+    CRISIS_REGIONS,
+    PAGING_ALLOW_PRIVATE,
+    PAGING_ENDPOINTS,
+    PAGING_TIMEOUT_SECONDS,
+    STAFF_CONSOLE_URL,
+    VOICE_FRAMES_PER_SECOND,
+    VOICE_LISTENER_QUEUE_FRAMES,
+    DialableNumber,
+    check_paging,
+)
 from server.settings_sources import (
     FILE_VALUES,
     CommaList,
@@ -39,54 +53,9 @@ from server.settings_sources import (
     sources_by_priority,
     toml_values,
 )
+from server.settings_sources import setting as _s
 
 __all__ = ["DEFAULT_ROOMS", "Settings", "SettingsError", "render_table"]
-
-
-def _s(
-    default: Any, doc: str, *, secret: bool = False, env: tuple[str, ...] = (), shown: str = ""
-) -> Any:
-    """One setting: its default and what it does (the `doc` goes into docs/configuration.md).
-
-    `secret` keeps the value out of `repr` (and so out of logs and tracebacks); `env` replaces
-    the one environment name `SHARECIRCLE_<NAME>` with these, first found wins.
-    """
-    return Field(
-        default,
-        description=doc,
-        repr=not secret,
-        validation_alias=AliasChoices(*env) if env else None,
-        json_schema_extra={"shown": shown} if shown else None,
-    )
-
-
-DEFAULT_ROOMS = (
-    RoomConfig(
-        slug="night-owls",
-        name="Night Owls",
-        description="For anyone awake and struggling tonight. Drop in, read, share when ready.",
-        self_led=True,
-    ),
-    RoomConfig(
-        slug="daily-check-in",
-        name="Daily Check-in",
-        description="A facilitated share round: how are you today, really?",
-    ),
-    RoomConfig(
-        slug="speaker-meeting",
-        name="Speaker Meeting",
-        description="Listen to someone's story. Only the facilitators speak here.",
-        listen_only=True,
-    ),
-    RoomConfig(
-        slug="evening-meeting",
-        name="Evening Meeting",
-        description="A whole meeting in parts: opening, readings, shares, closing. "
-        "It runs itself when no facilitator is here.",
-        self_led=True,
-        format=SHIPPED_FORMATS["twelve-step-text"],
-    ),
-)
 
 
 class Settings(BaseSettings):
@@ -222,15 +191,13 @@ class Settings(BaseSettings):
     post_rate: str = _s(
         "5/5seconds", "Posts per connection (a leaky bucket: N/second, N/minute or N/Mseconds)."
     )
-    command_rate: str = _s("10/3seconds", "Other commands per connection.")
+    command_rate: str = _s(
+        "10/3seconds", "Other commands per connection (and control frames per media connection)."
+    )
     frame_ceiling: str = _s("120/minute", "Hard ceiling of frames per connection, else 4029.")
     bad_frames_before_close: int = _s(3, "Undecodable frames within a minute before 1008.")
-    voice_frames_per_second: float = _s(
-        60.0, "Audio frames a speaker may send per second (20 ms frames: 50); more are dropped."
-    )
-    voice_listener_queue_frames: int = _s(
-        25, "Audio frames queued per listener (25: 0.5 s); past it the oldest is dropped."
-    )
+    voice_frames_per_second: float = VOICE_FRAMES_PER_SECOND
+    voice_listener_queue_frames: int = VOICE_LISTENER_QUEUE_FRAMES
     max_connections: int = _s(10000, "Open WebSockets per node; more get 1013.")
     max_connections_per_session: int = _s(3, "Open connections per person across the cluster.")
     max_connections_per_address: int = _s(
@@ -276,45 +243,15 @@ class Settings(BaseSettings):
         "before anything else, HTTP and WebSocket (DNS rebinding). Empty: the listen `host`, "
         "`localhost`, `127.0.0.1`, `::1`; the `public_origin` host is always trusted.",
     )
-    crisis_line_text: str = _s(
-        "If you are in danger or thinking of harming yourself, call or text your local "
-        "emergency or crisis number.",
-        "Crisis line shown on every screen of the browser client.",
-    )
-    crisis_line_number: str = _s(
-        "",
-        "The server's default crisis number (digits, spaces, `+ - ( ) . /`), shown as a `tel:` "
-        "link with `crisis_line_label`; rooms may set their own (`[[rooms.crisis]]`). Unset: "
-        "the locale's entries if `crisis_regions` is on, else an international directory of "
-        "helplines, and `sharecircle serve` warns at start-up.",
-    )
-    crisis_line_label: str = _s(
-        "Crisis line", "What the default crisis number is called where it is shown."
-    )
-    crisis_line_hours: str = _s("24/7", "When the default crisis number answers.")
-    crisis_regions: bool = _s(
-        False,
-        "Offer each member the crisis entries of their locale's region (rooms/crisis.py "
-        "`EXAMPLES`: unverified examples; check every entry before turning this on).",
-    )
-    paging_endpoints: PagingEndpoints = _s(
-        (),
-        "Where on-call pages go: `[[paging.endpoint]]` tables in the file (docs/operations.md, "
-        '"Paging webhooks"), a JSON list of them in the environment. None: consoles only.',
-        secret=True,
-        shown="none",
-    )
-    paging_allow_private: bool = _s(
-        False,
-        "Let paging endpoints be private, loopback or link-local addresses, and plain `http://` "
-        "(a receiver on the same host or LAN; tests).",
-    )
-    paging_timeout_seconds: float = _s(10.0, "How long one paging attempt may take.")
-    staff_console_url: Unset = _s(
-        None,
-        "Base URL of the staff console that pages link to (`…/alerts/<id>`). Unset: "
-        "`public_origin` + `/staff`, or no link when that is unset too.",
-    )
+    crisis_line_text: str = CRISIS_LINE_TEXT
+    crisis_line_number: DialableNumber = CRISIS_LINE_NUMBER
+    crisis_line_label: str = CRISIS_LINE_LABEL
+    crisis_line_hours: str = CRISIS_LINE_HOURS
+    crisis_regions: bool = CRISIS_REGIONS
+    paging_endpoints: PagingEndpoints = PAGING_ENDPOINTS
+    paging_allow_private: bool = PAGING_ALLOW_PRIVATE
+    paging_timeout_seconds: float = PAGING_TIMEOUT_SECONDS
+    staff_console_url: Unset = STAFF_CONSOLE_URL
     raid_joins: int = _s(10, "New identities within the raid window that trigger raid mode.")
     raid_window_seconds: int = _s(30, "The raid detection window.")
     raid_listen_only_seconds: int = _s(
@@ -349,17 +286,6 @@ class Settings(BaseSettings):
         "environment); four defaults if none.",
         shown="see below",
     )
-
-    @field_validator("crisis_line_number")
-    @classmethod
-    def _dialable(cls, value: str) -> str:
-        """A number a phone can dial (it becomes a `tel:` link), or empty."""
-        if value.strip():
-            try:
-                tel_uri(value)
-            except CrisisConfigError as exc:
-                raise ValueError(str(exc)) from None
-        return value.strip()
 
     @model_validator(mode="before")
     @classmethod
@@ -456,15 +382,7 @@ class Settings(BaseSettings):
             raise SettingsError("max_frame_bytes: at least 1024")
         if len({r.slug for r in self.rooms}) != len(self.rooms):
             raise SettingsError("rooms: two rooms share a slug")
-        from server.oncall_setup import paging_settings
-        from server.paging_settings import PagingConfigError
-
-        try:
-            paging_settings(self)
-        except PagingConfigError as exc:
-            raise SettingsError(f"paging_endpoints: {exc}") from None
-        if self.paging_timeout_seconds <= 0:
-            raise SettingsError("paging_timeout_seconds: more than 0")
+        check_paging(self)
         from server.origins import OriginPolicy
 
         try:

@@ -24,6 +24,7 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BeforeValidator,
+    Field,
     InstanceOf,
     ValidationError,
     ValidationInfo,
@@ -52,6 +53,7 @@ __all__ = [
     "Unset",
     "blank_is_unset",
     "named_error",
+    "setting",
     "settings_table",
     "sources_by_priority",
     "toml_values",
@@ -219,3 +221,20 @@ def settings_table(settings_cls: type[BaseSettings]) -> str:
         )
         lines.append(f"| `{name}` | {env} | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
+
+
+def setting(
+    default: Any, doc: str, *, secret: bool = False, env: tuple[str, ...] = (), shown: str = ""
+) -> Any:
+    """One setting: its default and what it does (the `doc` goes into docs/configuration.md).
+
+    `secret` keeps the value out of `repr` (and so out of logs and tracebacks); `env` replaces
+    the one environment name `SHARECIRCLE_<NAME>` with these, first found wins.
+    """
+    return Field(
+        default,
+        description=doc,
+        repr=not secret,
+        validation_alias=AliasChoices(*env) if env else None,
+        json_schema_extra={"shown": shown} if shown else None,
+    )

@@ -17,15 +17,23 @@ script runner.
 
 from __future__ import annotations
 
+import contextlib
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from rooms.backends._redis_keys import KeyLayout
-from rooms.backends._wire import check_blob, check_name, check_payloads, seconds_to_ms
-from rooms.backends.base import ConversationEvent
+from rooms.backends._wire import (
+    check_blob,
+    check_name,
+    check_payloads,
+    conversation_events,
+    seconds_to_ms,
+)
+from rooms.backends.base import ConversationEvent, Envelope, Gap
 
-__all__ = ["BUS", "RedisConversations"]
+__all__ = ["BUS", "ConversationsOnRedis", "RedisConversations"]
 
 BUS = "~cv"
 """The hash tag of every conversation key and of the bus channel."""
@@ -33,6 +41,8 @@ BUS = "~cv"
 _EXPIRY = struct.Struct(">q")
 
 Script = Callable[[str, list[str], list[Any]], Awaitable[Any]]
+Subscribe = Callable[[str], AbstractAsyncContextManager[AsyncIterator[Envelope | Gap]]]
+"""The backend's pub/sub subscription to a channel's hash tag (`PubSubListener.subscribe`)."""
 
 _NOW = """
 local function now_ms()
@@ -114,12 +124,14 @@ class RedisConversations:
         keys: KeyLayout,
         script: Script,
         now_arg: Callable[[], int | str],
+        subscribe: Subscribe,
         *,
         window_ms: int,
         max_events: int,
     ) -> None:
         self._keys = keys
         self._script = script
+        self._subscribe = subscribe
         self._now_arg = now_arg
         self._window_ms = window_ms
         self._max_events = max_events
@@ -179,3 +191,38 @@ class RedisConversations:
 
     async def drop(self, conversation: str) -> None:
         await self._script(DROP, self._keys_of(conversation), [])
+
+    @contextlib.asynccontextmanager
+    async def events(self) -> AsyncIterator[AsyncIterator[ConversationEvent | Gap]]:
+        """The conversation bus, as conversation events."""
+        async with self._subscribe(BUS) as inbox:
+            yield conversation_events(inbox)
+
+
+class ConversationsOnRedis:
+    """`Backend`'s private-conversation methods, for `RedisBackend` to inherit: each hands the
+    call to the backend's `RedisConversations` (set as `_talk` in its constructor)."""
+
+    _talk: RedisConversations
+
+    async def put_conversation(self, key: str, record: bytes, ttl: float) -> None:
+        await self._talk.put(key, record, ttl)
+
+    async def get_conversation(self, key: str) -> bytes | None:
+        return await self._talk.get(key)
+
+    async def append_conversation(
+        self, conversation: str, payload: bytes, ttl: float
+    ) -> int | None:
+        return await self._talk.append(conversation, payload, ttl)
+
+    async def replay_conversation(self, conversation: str, after: int) -> list[ConversationEvent]:
+        return await self._talk.replay(conversation, after)
+
+    async def drop_conversation(self, conversation: str) -> None:
+        await self._talk.drop(conversation)
+
+    def subscribe_conversations(
+        self,
+    ) -> AbstractAsyncContextManager[AsyncIterator[ConversationEvent | Gap]]:
+        return self._talk.events()

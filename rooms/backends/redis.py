@@ -7,7 +7,8 @@ inside the shard that owns the room.
 
 The scripts and their rules are in `_lua.py`; URL forms and routing (one server, Sentinel,
 Cluster) in `_redis_topology.py`; the pub/sub listener in `_redis_pubsub.py` and
-`_redis_shard.py`; how Redis errors become the rooms layer's in `_redis_errors.py`.
+`_redis_shard.py`; how Redis errors become the rooms layer's in `_redis_errors.py`; private
+conversations (their keys, scripts and `Backend` methods) in `_redis_talk.py`.
 """
 
 from __future__ import annotations
@@ -27,18 +28,16 @@ from rooms.backends import _redis_topology as topology
 from rooms.backends._redis_errors import mapped_errors, reply_bytes
 from rooms.backends._redis_keys import KeyLayout
 from rooms.backends._redis_pubsub import ListenerOptions, PubSubListener
-from rooms.backends._redis_talk import BUS, RedisConversations
+from rooms.backends._redis_talk import ConversationsOnRedis, RedisConversations
 from rooms.backends._wire import (
     check_blob,
     check_name,
     check_payloads,
-    conversation_events,
     new_epoch,
     seconds_to_ms,
 )
 from rooms.backends.base import (
     Backend,
-    ConversationEvent,
     Envelope,
     Gap,
     Position,
@@ -80,7 +79,7 @@ def _checked_epoch_ttl(
     return epoch_ttl_seconds
 
 
-class RedisBackend:
+class RedisBackend(ConversationsOnRedis):
     """`Backend` on Redis (or Valkey) via redis-py asyncio. Build it with `from_url`.
 
     Args:
@@ -132,13 +131,6 @@ class RedisBackend:
         self._cluster = isinstance(client, RedisCluster)
         self._scripts: dict[str, tuple[str, str]] = {}  # source -> (text to run, its SHA1)
         self._closed = False
-        self._talk = RedisConversations(
-            self._keys,
-            self._script,
-            self._now_arg,
-            window_ms=self._window_ms,
-            max_events=window_max_events,
-        )
         self._listener = PubSubListener(
             topology.router_for(client),
             self._keys.channel,
@@ -153,6 +145,14 @@ class RedisBackend:
                 reconnect_max=reconnect_max,
                 on_reconnect=on_reconnect,
             ),
+        )
+        self._talk = RedisConversations(  # private conversations (`ConversationsOnRedis`)
+            self._keys,
+            self._script,
+            self._now_arg,
+            self._subscribe_open,
+            window_ms=self._window_ms,
+            max_events=window_max_events,
         )
 
     @classmethod
@@ -343,33 +343,6 @@ class RedisBackend:
             stored = await self._redis.hgetall(self._keys.rooms)
         return {reply_bytes(slug).decode(): reply_bytes(config) for slug, config in stored.items()}
 
-    # -- private conversations (_redis_talk.py) ---------------------------------------------
-
-    async def put_conversation(self, key: str, record: bytes, ttl: float) -> None:
-        await self._talk.put(key, record, ttl)
-
-    async def get_conversation(self, key: str) -> bytes | None:
-        return await self._talk.get(key)
-
-    async def append_conversation(
-        self, conversation: str, payload: bytes, ttl: float
-    ) -> int | None:
-        return await self._talk.append(conversation, payload, ttl)
-
-    async def replay_conversation(self, conversation: str, after: int) -> list[ConversationEvent]:
-        return await self._talk.replay(conversation, after)
-
-    async def drop_conversation(self, conversation: str) -> None:
-        await self._talk.drop(conversation)
-
-    @contextlib.asynccontextmanager
-    async def subscribe_conversations(
-        self,
-    ) -> AsyncIterator[AsyncIterator[ConversationEvent | Gap]]:
-        self._check_open()
-        async with self._listener.subscribe(BUS) as inbox:
-            yield conversation_events(inbox)
-
     async def ping(self) -> None:
         """On a cluster, every master must answer (each one serves some rooms)."""
         self._check_open()
@@ -394,6 +367,12 @@ class RedisBackend:
     def _check_open(self) -> None:
         if self._closed:
             raise BackendUnavailable("backend closed")
+
+    @contextlib.asynccontextmanager
+    async def _subscribe_open(self, tag: str) -> AsyncIterator[AsyncIterator[Envelope | Gap]]:
+        self._check_open()
+        async with self._listener.subscribe(tag) as inbox:
+            yield inbox
 
     def _seen(self, room: str, seq: int) -> None:
         if seq > self._high.get(room, 0):

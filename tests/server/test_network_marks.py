@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from server.handlers import Handlers, Peer
+from server.network_marks import NetworkMarks
 from server.settings import Settings
 
 SECRET = "marks-test-secret-Jq4Tz8Wm2Rk6Hc1Vb5Nf9Xy3Pd7Gs0Le"
 
 
 def _marks(settings: Settings, address: str = "192.0.2.7") -> frozenset[str]:
-    handlers = Handlers(service=Any, tokens=Any, settings=settings, facilitators=Any)  # type: ignore[arg-type]
-    return handlers._marks(Peer(address))
+    return NetworkMarks(settings).of(address)
 
 
 def test_a_mark_never_holds_the_address_and_is_keyed_by_the_secret() -> None:
