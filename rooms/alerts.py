@@ -193,7 +193,8 @@ class AlertDesk:
 
     async def take(self, alert_id: str, staff: str) -> Alert:
         """Acknowledge: one owner, the escalation stops. Raises `AlertDenied`
-        (`already_taken`, `busy`, `alert_closed`, `unknown_alert`)."""
+        (`already_taken`, `in_conversation`, `alert_closed`, `unknown_alert`); `Denied` with
+        `busy` when the compare-and-set lost `CAS_TRIES` times (docs/protocol.md §5)."""
         return await self._alert_after(Take(alert_id, staff), alert_id)
 
     async def release(self, alert_id: str, staff: str) -> Alert:
