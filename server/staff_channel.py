@@ -229,8 +229,10 @@ class StaffChannel:
                 await self.desk.set_on_call(staff, True)  # keeps the roster entry alive
 
     async def _sweep_forever(self) -> None:
-        while True:
-            await self.clock.sleep_until(self.clock.now() + SEEN_EVERY_SECONDS)
+        due = self.clock.now()
+        while True:  # on a fixed beat: a slow sweep delays the next one, never skips it
+            due = max(due + SEEN_EVERY_SECONDS, self.clock.now())
+            await self.clock.sleep_until(due)
             try:
                 await self.sweep()
             except Exception as exc:  # never the loop's end: the next sweep tries again
