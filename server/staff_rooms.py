@@ -121,7 +121,7 @@ class RoomsWatch:
             await self.changes()
         last = swept = self.clock.now()
         while True:
-            await self._sleep(min(last + REFRESH_SECONDS, swept + REFRESH_SECONDS))
+            await self._sleep(swept + REFRESH_SECONDS)
             self._wake.clear()
             await self.clock.sleep_until(last + COALESCE_SECONDS)
             last = self.clock.now()
