@@ -181,9 +181,8 @@ class StaffChannel:
         if isinstance(command, AlertTake):
             await self._may_take(console, command.alert)
             alert = await desk.take(command.alert, console.staff)
-            await self.conversations.taken(
-                alert, console.staff
-            )  # a crisis: they are the other party
+            # A crisis: they are the other party of the member's conversation.
+            await self.conversations.taken(alert, console.staff)
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
@@ -245,12 +244,12 @@ class StaffChannel:
         desk = self.desk
         try:
             account = await self.facilitators.console(cmd.staff)
-            await desk.console_here(account.name, conn.conn_id)
             await desk.staff_seen(account.name)
             state = await desk.state()
             on_call = await desk.on_call()
             rooms = await self.rooms.views()
             talks = await self.conversations.staff_live(account.name)
+            await desk.console_here(account.name, conn.conn_id)  # last: no entry if refused
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
