@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 import facilitation as fx
@@ -74,15 +74,20 @@ class AlertSources:
         self.reports = reports
         self._live: dict[tuple[AlertKind, str], str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unwatch: Callable[[], None] | None = None
 
     async def attach(self) -> None:
         """Learn the live alerts, follow their changes, and watch the rooms' events."""
-        self.desk.watch(self._saw_alert)
+        self._unwatch = self.desk.watch(self._saw_alert)
         for alert in (await self.desk.state()).alerts:
             self._saw_alert(alert)
         self.service.hub.hooks.append(self._on_event)
 
     async def aclose(self) -> None:
+        """Stop following the desk and the events still being handled."""
+        unwatch, self._unwatch = self._unwatch, None
+        if unwatch is not None:
+            unwatch()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -175,6 +180,8 @@ class AlertSources:
         alert_id = self.live(kind, room)
         if alert_id is None:
             return
-        self._live.pop((kind, room), None)
         with contextlib.suppress(AlertDenied):  # already closed (another node, or staff)
             await self.desk.withdraw(alert_id, CancelReason.SETTLED)
+        # Only now: were the backend away, the alert would still be live, and remembered so.
+        if self._live.get((kind, room)) == alert_id:
+            del self._live[(kind, room)]

@@ -14,6 +14,9 @@ One `AlertDesk` per node, started in the server lifespan. What it does (docs/saf
   Any change published by any node wakes it early (the deadline may have moved).
 - **The on-call roster is ephemeral**: presence entries with a time-to-live in the backend
   (`ROSTER`), refreshed by the console's heartbeat (`set_on_call(staff, True)` again).
+- **So are the open consoles** (`CONSOLES`, one entry per console on any node, the same
+  time-to-live): a staff member's alerts are handed back (`staff_dropped`) when their last
+  console on *any* node closes (`console_gone`), never while another node still holds one.
 
 Nothing published or logged here carries message text or display names: alerts hold ids,
 kinds, rooms, opaque subjects (a member id, a report id) and staff account names.
@@ -69,6 +72,7 @@ from rooms.store.base import OnCallRecord
 __all__ = [
     "CAS_TRIES",
     "CHANNEL",
+    "CONSOLES",
     "ON_CALL_TTL_SECONDS",
     "ROSTER",
     "AlertDenied",
@@ -86,6 +90,8 @@ CHANNEL = "~oncall"
 so it can never clash with a room)."""
 ROSTER = "~oncall-roster"
 """The backend "room" whose presence entries are the staff on call."""
+CONSOLES = "~oncall-consoles"
+"""The backend "room" whose presence entries are the open staff consoles (`<console id>:<staff>`)."""
 ON_CALL_TTL_SECONDS = 90.0
 """An on-call mark lapses this long after the console last refreshed it."""
 CAS_TRIES = 8
@@ -193,7 +199,8 @@ class AlertDesk:
 
     async def take(self, alert_id: str, staff: str) -> Alert:
         """Acknowledge: one owner, the escalation stops. Raises `AlertDenied`
-        (`already_taken`, `busy`, `alert_closed`, `unknown_alert`)."""
+        (`already_taken`, `in_conversation`, `alert_closed`, `unknown_alert`); `Denied` with
+        `busy` when the compare-and-set lost `CAS_TRIES` times (docs/protocol.md §5)."""
         return await self._alert_after(Take(alert_id, staff), alert_id)
 
     async def release(self, alert_id: str, staff: str) -> Alert:
@@ -216,6 +223,20 @@ class AlertDesk:
     async def staff_dropped(self, staff: str) -> None:
         """The last connection of `staff` closed: every alert they hold opens again."""
         await self._run(StaffDropped(staff))
+
+    async def console_here(self, staff: str, console_id: str) -> None:
+        """A console of `staff` is open (on some node): refresh its entry for `on_call_ttl`."""
+        await self.backend.touch_presence(CONSOLES, f"{console_id}:{staff}", b"", self.on_call_ttl)
+
+    async def console_gone(self, staff: str, console_id: str) -> bool:
+        """A console of `staff` closed; when none is left on any node, `staff_dropped`.
+        True when that was their last one."""
+        await self.backend.drop_presence(CONSOLES, f"{console_id}:{staff}")
+        left = await self.backend.presence(CONSOLES)
+        if any(key.partition(":")[2] == staff for key in left):
+            return False
+        await self.staff_dropped(staff)
+        return True
 
     async def state(self) -> OnCallState:
         """The durable on-call state as it is now (read from the store)."""

@@ -217,8 +217,15 @@ def create_app(
         )
         handlers = Handlers(service, tokens, settings, facilitators)
         handlers.route_report = oncall.sources.route_report
-        staff = StaffChannel(oncall.desk, facilitators, tokens, service, node_clock)
-        staff.conversations = handlers.conversations  # the staff side of the crisis lane
+        staff = StaffChannel(
+            oncall.desk,
+            facilitators,
+            tokens,
+            service,
+            node_clock,
+            conversations=handlers.conversations,  # the staff side of the crisis lane
+            heartbeat_seconds=settings.heartbeat_ms / 1000,
+        )
         endpoint = Endpoint(handlers, settings, staff)
         service.talk.use_desk(oncall.desk)
         await service.talk.start()  # the conversation bus is live before anyone can speak

@@ -28,6 +28,7 @@ class CloseCode(IntEnum):
     TRY_AGAIN_LATER = 1013
     SLOW = 4008
     INSUFFICIENT_STATE = 4010
+    SILENT = 4011
     JOIN_TIMEOUT = 4012
     RATE_LIMITED = 4029
     REMOVED = 4500
@@ -55,6 +56,8 @@ class ServerCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     WRONG_CHANNEL = "wrong_channel"
     INTERNAL = "internal"
+    NOT_ROOM_STAFF = "not_room_staff"
+    """`alert.take` of an alert in a room the staff account may not facilitate (§10)."""
     VOICE_OFF = "voice_off"
     """A media connection for a room without voice (docs/protocol.md §9)."""
 

@@ -7,19 +7,27 @@ command it sends comes here instead of server/handlers.py.
 Rule 1: only a staff sign-in token opens the channel. A member's or observer's session token, a
 facilitator invite, a forged or expired token, a revoked account: `invalid_token`, then close
 4505 `unauthorized` (server/facilitators.py `console`).
-Rule 2: the account is read again at every staff command and at least every `SEEN_EVERY_SECONDS`
-of heartbeats (one primary-key read); once revoked: `invalid_token`, close 4504 `revoked`.
+Rule 2: the account is read again at every staff command, and every `SEEN_EVERY_SECONDS` for
+every open console by this node's sweep (one primary-key read each); once revoked: a command
+gets `invalid_token`, and the console is closed 4504 `revoked` (the sweep closes it even if it
+sends nothing). A console that sends no `ping` for `SILENT_HEARTBEATS` × `heartbeat_ms` is closed
+4011 `silent`.
 Rule 3: the alert desk (rooms/alerts.py) decides; refusals come back with the on-call machine's
 codes (`already_taken`, `not_taker`, `wrong_outcome`...). Alerts reach every console on every
 node through the desk's `watch`, which carries changes made on any node.
-Rule 4: pings show the staff member is there (`staff_seen`, on-call kept alive) at most every
-`SEEN_EVERY_SECONDS`; when their last console on this node closes, `staff_dropped` hands back
-what they held.
+Rule 4: the sweep shows the staff member is there (`staff_seen`, on-call kept alive) and keeps
+each console's presence entry in the backend alive (`console_here`, with a time-to-live); when a
+console closes its entry goes (`console_gone`), and only when no node holds a console for that
+staff member any more does the desk hand back what they held (`staff_dropped`). A node that dies
+leaves entries that lapse; the desk's silence timeout hands those back.
+Rule 5: `alert.take` is refused `not_room_staff` unless the account is an admin or may facilitate
+the alert's room (a room-limited account never learns of another room's crisis).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,8 +54,11 @@ __all__ = ["SEEN_EVERY_SECONDS", "Console", "Desk", "StaffChannel", "staff_frame
 log = logging.getLogger(__name__)
 
 SEEN_EVERY_SECONDS: Final = 20.0
-"""Heartbeats pass on `staff_seen` (and re-read the account) at most this often per console;
-well inside the shortest silence the desk allows a taker (2 min, rooms/oncall/rules.py)."""
+"""The sweep re-reads every console's account and passes on `staff_seen` this often; well
+inside the shortest silence the desk allows a taker (2 min, rooms/oncall/rules.py) and the
+console presence time-to-live (rooms/alerts.py `ON_CALL_TTL_SECONDS`)."""
+SILENT_HEARTBEATS: Final = 2.0
+"""A console silent (no `ping`) for this many heartbeat intervals is closed 4011."""
 
 
 class Desk(Protocol):
@@ -61,7 +72,9 @@ class Desk(Protocol):
 
     async def staff_seen(self, staff: str) -> None: ...
 
-    async def staff_dropped(self, staff: str) -> None: ...
+    async def console_here(self, staff: str, console_id: str) -> None: ...
+
+    async def console_gone(self, staff: str, console_id: str) -> bool: ...
 
     async def state(self) -> OnCallState: ...
 
@@ -82,8 +95,11 @@ class Console:
     staff: str
     created_at: float
     """The account's creation time: a re-made account with the same name is another one."""
-    seen_at: float
-    """When a heartbeat last reached the desk (node clock)."""
+    pinged_at: float
+    """When the console last sent a `ping` (or opened), node clock."""
+    may_facilitate: Callable[[str], bool]
+    """Whether the account may facilitate a room (admins: every room); accounts' rooms never
+    change, a re-made account is another one (Rule 2)."""
 
 
 def staff_frame(event: str, **fields: Any) -> dict[str, Any]:
@@ -96,14 +112,19 @@ class StaffChannel:
 
     def __init__(
         self,
-        desk: Desk | None,
+        desk: Desk,
         facilitators: Facilitators,
         tokens: Tokens,
         service: RoomsService,
         clock: Clock,
+        *,
+        conversations: ConversationHandlers,
+        heartbeat_seconds: float,
     ) -> None:
         self.desk = desk
-        """None on a node without an alert desk: `staff.watch` answers `unavailable`."""
+        self.conversations = conversations
+        """The crisis lane's staff side (server/conversation_handlers.py)."""
+        self.silent_after = SILENT_HEARTBEATS * heartbeat_seconds
         self.facilitators = facilitators
         self.tokens = tokens
         self.clock = clock
@@ -113,9 +134,7 @@ class StaffChannel:
         self._unwatch: list[Callable[[], None]] = []
         self._on_call = -1
         self.rooms = RoomsWatch(service, clock, self._alert_rooms)
-        self._background: set[asyncio.Task[None]] = set()
-        self.conversations: ConversationHandlers | None = None
-        """The crisis lane's staff side (server/conversation_handlers.py), set by the app."""
+        self._sweeper: asyncio.Task[None] | None = None
 
     def _alert_rooms(self) -> dict[str, str]:
         return live_alert_by_room(self._alerts.values())
@@ -140,7 +159,7 @@ class StaffChannel:
             return
         conn.send({"type": "ack", "id": cid, **reply})
         console = self.consoles.get(conn.conn_id)
-        if isinstance(command, StaffWatch) and console and self.conversations is not None:
+        if isinstance(command, StaffWatch) and console:
             await self.conversations.staff_resumed(console.staff, conn)  # after the ack
 
     async def _run(self, session: Session, conn: Connection, command: object) -> dict[str, Any]:
@@ -149,19 +168,21 @@ class StaffChannel:
         console = self.consoles.get(conn.conn_id)
         assert console is not None  # the session table runs these only while watching
         if isinstance(command, Ping):
-            await self._heartbeat(console)
+            console.pinged_at = self.clock.now()
             return {}
         await self._check(console)
         if isinstance(command, (ConversationSay, ConversationEnd)):
-            return await self._talk().run_staff(console.staff, command)
-        desk = self._desk()
+            return await self.conversations.run_staff(console.staff, command)
+        desk = self.desk
         if isinstance(command, OncallSet):
             await desk.set_on_call(console.staff, command.on)
             count = await self._publish_on_call()
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
+            await self._may_take(console, command.alert)
             alert = await desk.take(command.alert, console.staff)
-            await self._talk().taken(alert, console.staff)  # a crisis: they are the other party
+            # A crisis: they are the other party of the member's conversation.
+            await self.conversations.taken(alert, console.staff)
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
@@ -171,47 +192,64 @@ class StaffChannel:
         self._seen(alert)
         return {"alert": alert_view(alert)}
 
-    def _talk(self) -> ConversationHandlers:
-        if self.conversations is None:
-            raise BackendUnavailable("no conversations on this node")
-        return self.conversations
-
-    def _desk(self) -> Desk:
-        if self.desk is None:
-            raise BackendUnavailable("no alert desk on this node")
-        return self.desk
+    async def _may_take(self, console: Console, alert_id: str) -> None:
+        """Rule 5: only staff who may facilitate the alert's room take it."""
+        alert = (await self.desk.state()).find(alert_id)
+        if alert is not None and not console.may_facilitate(alert.room):
+            raise ProtocolError(
+                ServerCode.NOT_ROOM_STAFF, "Your staff account may not facilitate that room."
+            )
 
     async def _check(self, console: Console) -> None:
         """Rule 2: the account, read again (fail closed while the store is away)."""
         if not await self.facilitators.still_staff(console.staff, console.created_at):
             raise StaffRevoked
 
-    async def _heartbeat(self, console: Console) -> None:
-        """Rule 4: the staff member is here (throttled); a revoked account is noticed too."""
+    async def sweep(self) -> None:
+        """Rules 2 and 4 for every console on this node (every `SEEN_EVERY_SECONDS`)."""
         now = self.clock.now()
-        if now - console.seen_at < SEEN_EVERY_SECONDS or self.desk is None:
-            return
-        console.seen_at = now
-        try:
-            await self._check(console)
-            await self.desk.staff_seen(console.staff)
-            if console.staff in await self.desk.on_call():
-                await self.desk.set_on_call(console.staff, True)  # keeps the roster entry alive
-        except BackendUnavailable:
-            console.seen_at = now - SEEN_EVERY_SECONDS  # try again at the next ping
+        here: set[str] = set()
+        for console in list(self.consoles.values()):
+            if now - console.pinged_at > self.silent_after:
+                console.conn.close(CloseCode.SILENT, "no heartbeat")
+                continue
+            try:
+                if not await self.facilitators.still_staff(console.staff, console.created_at):
+                    console.conn.close(CloseCode.REVOKED, "staff account revoked")
+                    continue
+                await self.desk.console_here(console.staff, console.conn.conn_id)
+            except BackendUnavailable:
+                continue  # fail closed at the next command; try again at the next sweep
+            here.add(console.staff)
+        on_call = await self.desk.on_call() if here else frozenset()
+        for staff in sorted(here):
+            await self.desk.staff_seen(staff)
+            if staff in on_call:
+                await self.desk.set_on_call(staff, True)  # keeps the roster entry alive
+
+    async def _sweep_forever(self) -> None:
+        due = self.clock.now()
+        while True:  # on a fixed beat: a slow sweep delays the next one, never skips it
+            due = max(due + SEEN_EVERY_SECONDS, self.clock.now())
+            await self.clock.sleep_until(due)
+            try:
+                await self.sweep()
+            except Exception as exc:  # never the loop's end: the next sweep tries again
+                log.warning("staff sweep failed: %s", type(exc).__name__)
 
     # -- opening and closing a console ----------------------------------------------------------
 
     async def _enter(self, session: Session, conn: Connection, cmd: StaffWatch) -> dict[str, Any]:
         session.step(Step.ENTER)
+        desk = self.desk
         try:
-            desk = self._desk()
             account = await self.facilitators.console(cmd.staff)
             await desk.staff_seen(account.name)
             state = await desk.state()
             on_call = await desk.on_call()
             rooms = await self.rooms.views()
-            talks = await self.conversations.staff_live(account.name) if self.conversations else []
+            talks = await self.conversations.staff_live(account.name)
+            await desk.console_here(account.name, conn.conn_id)  # last: no entry if refused
         except BaseException:
             session.try_step(Step.REFUSED)
             raise
@@ -220,9 +258,10 @@ class StaffChannel:
             self._seen(alert)  # consoles already open hear what this fresh read adds
         if not self.consoles:
             self._open(desk)
-        self.consoles[conn.conn_id] = Console(conn, account.name, account.created_at, 0.0)
-        if self.conversations is not None:
-            self.conversations.staff_attached(account.name, conn)
+        self.consoles[conn.conn_id] = Console(
+            conn, account.name, account.created_at, self.clock.now(), account.may_facilitate
+        )
+        self.conversations.staff_attached(account.name, conn)
         token = self.tokens.staff(StaffClaims(account.name, account.created_at))
         return {
             "staff": {
@@ -242,27 +281,32 @@ class StaffChannel:
         """The first console on this node: follow the desk and the rooms."""
         self._unwatch = [desk.watch(self._seen), desk.watch_on_call(self._on_call_now)]
         self.rooms.start(self._publish_rooms, self._refresh_on_call)
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="staff-sweep")
+            self._sweeper.add_done_callback(_log_end)
 
     async def goodbye(self, conn_id: str) -> None:
         """A connection closed (any connection: most are not consoles)."""
         console = self.consoles.pop(conn_id, None)
         if console is None:
             return
-        if self.conversations is not None:
-            self.conversations.staff_detached(console.staff, console.conn)
+        self.conversations.staff_detached(console.staff, console.conn)
         if not self.consoles:
             for unwatch in self._unwatch:
                 unwatch()
             self._unwatch = []
             self._alerts.clear()
             self._on_call = -1
+            sweeper, self._sweeper = self._sweeper, None
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await self.rooms.stop()
-        if self.desk is None or any(c.staff == console.staff for c in self.consoles.values()):
-            return
-        try:
-            await self.desk.staff_dropped(console.staff)
-        except Exception as exc:
-            log.warning("staff console closed: staff_dropped failed: %s", type(exc).__name__)
+        try:  # Rule 4: the desk hands back what they held once no node has a console of theirs
+            await self.desk.console_gone(console.staff, conn_id)
+        except Exception as exc:  # the entry lapses; the desk's silence timeout hands it back
+            log.warning("staff console closed: console_gone failed: %s", type(exc).__name__)
 
     # -- what consoles are told ------------------------------------------------------------------
 
@@ -276,7 +320,7 @@ class StaffChannel:
             return  # the desk's echo of a change already told (this node's own command)
         self._alerts[alert.id] = alert
         self._broadcast(staff_frame("alert", alert=alert_view(alert)))
-        self.rooms.poke()
+        self.rooms.poke(alert.room)
 
     def _publish_rooms(self, views: list[dict[str, Any]]) -> None:
         self._broadcast(staff_frame("staff.rooms", rooms=views))
@@ -286,7 +330,7 @@ class StaffChannel:
 
     async def _publish_on_call(self) -> int:
         """The number of staff on call now (read again: marks lapse without a word)."""
-        count = len(await self._desk().on_call())
+        count = len(await self.desk.on_call())
         self._on_call_now(count)
         return count
 
@@ -295,3 +339,9 @@ class StaffChannel:
         if count != self._on_call:
             self._on_call = count
             self._broadcast(staff_frame("oncall", on_call=count))
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    """The sweep never ends but by cancelling; if it does, say so (the type only)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("staff sweep stopped: %s", type(task.exception()).__name__)

@@ -3,8 +3,10 @@
 
 Views are computed from what the rooms layer already keeps (the meeting state in the backend,
 presence for observers) and the on-call alerts this node mirrors. A room with people on this
-node wakes the loop at once (a hub hook on its events); rooms whose people are all on other
-nodes are read again every `REFRESH_SECONDS`. Nothing runs while no console is open here.
+node wakes the loop at once (a hub hook on its events) and only that room is read again; so is
+the room of an alert that changed (`poke`). Every room is read again every `REFRESH_SECONDS`
+(rooms whose people are all on other nodes). Nothing runs while no console is open here.
+A failing look is logged (the exception's type only) and the loop goes on.
 
 Rule: a console gets only the rooms whose view changed since the last `staff.rooms` (its ack
 had them all); clients merge by `slug`.
@@ -33,8 +35,8 @@ log = logging.getLogger(__name__)
 COALESCE_SECONDS: Final = 1.0
 """At most one `staff.rooms` per this many seconds, however busy the rooms are."""
 
-REFRESH_SECONDS: Final = 3.0
-"""How often rooms are read again when nothing on this node said they changed."""
+REFRESH_SECONDS: Final = 10.0
+"""How often every room is read again (a full sweep), whatever this node heard."""
 
 View = dict[str, Any]
 
@@ -54,24 +56,31 @@ class RoomsWatch:
         self._sent: dict[str, View] = {}
         """What the consoles were last told of each room."""
         self._wake = asyncio.Event()
+        self._dirty: set[str] = set()
+        """Rooms to read again at the next look (their events, their alerts)."""
         self._task: asyncio.Task[None] | None = None
         service.hub.hooks.append(self._on_event)
 
     def _on_event(self, local: LocalRoom, event: OutboundEvent) -> None:
         if self._task is not None and (event.event == OBSERVERS or changes_meeting(event.event)):
+            self._dirty.add(local.slug)
             self._wake.set()
 
-    def poke(self) -> None:
-        """Something outside the rooms changed a view (an alert): look again soon."""
-        self._wake.set()
+    def poke(self, room: str) -> None:
+        """Something outside the rooms changed a room's view (its alert): look again soon."""
+        if self._task is not None:
+            self._dirty.add(room)
+            self._wake.set()
 
-    async def views(self) -> list[View]:
-        """Every room's view now (for a console's ack; the change tracking is left alone)."""
+    async def views(self, only: set[str] | None = None) -> list[View]:
+        """Every room's view now (for a console's ack; the change tracking is left alone), or
+        those of the rooms in `only`."""
         alerts = self._alert_of()
         hub = self.service.hub
         now = self.clock.now()
         out = []
-        for room in await self.service.catalog.all():
+        rooms = await self.service.catalog.all()
+        for room in rooms if only is None else [r for r in rooms if r.slug in only]:
             _, state = await self.service.meetings.load(room, fresh=room.slug not in hub.rooms)
             observers = await self.service.presence.count_observers(room.slug)
             out.append(
@@ -79,9 +88,10 @@ class RoomsWatch:
             )
         return out
 
-    async def changes(self) -> list[View]:
-        """The views that differ from what was last sent, now remembered as sent."""
-        changed = [view for view in await self.views() if self._sent.get(view["slug"]) != view]
+    async def changes(self, only: set[str] | None = None) -> list[View]:
+        """The views (of `only`, or all) that differ from what was last sent, now remembered."""
+        views = await self.views(only)
+        changed = [view for view in views if self._sent.get(view["slug"]) != view]
         self._sent.update((view["slug"], view) for view in changed)
         return changed
 
@@ -92,11 +102,13 @@ class RoomsWatch:
         each look (the on-call count)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(publish, also), name="staff-rooms")
+            self._task.add_done_callback(_log_end)
 
     async def stop(self) -> None:
         """The last console left: stop, and forget what was sent."""
         task, self._task = self._task, None
         self._sent.clear()
+        self._dirty.clear()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -105,21 +117,38 @@ class RoomsWatch:
     async def _run(
         self, publish: Callable[[list[View]], None], also: Callable[[], Awaitable[None]]
     ) -> None:
-        await self.changes()  # the consoles' acks carried the views as they are now
-        last = self.clock.now()
+        with contextlib.suppress(Exception):  # acks carried the views: remember, send nothing
+            await self.changes()
+        last = swept = self.clock.now()
         while True:
-            await self._sleep(last + REFRESH_SECONDS)
+            await self._sleep(swept + REFRESH_SECONDS)
             self._wake.clear()
             await self.clock.sleep_until(last + COALESCE_SECONDS)
             last = self.clock.now()
-            try:
-                changed = await self.changes()
-                await also()
-            except BackendUnavailable:
-                log.warning("staff rooms: backend unavailable; trying again")
-                continue
-            if changed:
-                publish(changed)
+            full = last >= swept + REFRESH_SECONDS
+            if full:
+                swept = last
+            only, self._dirty = (None if full else self._dirty), set()
+            await self._look(only, publish, also)
+
+    async def _look(
+        self,
+        only: set[str] | None,
+        publish: Callable[[list[View]], None],
+        also: Callable[[], Awaitable[None]],
+    ) -> None:
+        """One look (every room, or `only` those); a failure is logged and the loop goes on."""
+        try:
+            changed = await self.changes(only)
+            await also()
+        except BackendUnavailable:
+            log.warning("staff rooms: backend unavailable; trying again")
+            return
+        except Exception as exc:  # never the loop's end; never the text (it may name people)
+            log.warning("staff rooms: look failed: %s", type(exc).__name__)
+            return
+        if changed:
+            publish(changed)
 
     async def _sleep(self, until: float) -> None:
         """Until `until` on the node's clock, or until woken."""
@@ -134,3 +163,9 @@ class RoomsWatch:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    """The loop ends only by `stop`; if it ends otherwise, say so (the type only)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("staff rooms stopped: %s", type(task.exception()).__name__)

@@ -23,8 +23,8 @@ class OnCallRefusal(StrEnum):
     ALERT_CLOSED = "alert_closed"
     NOT_TAKER = "not_taker"
     WRONG_OUTCOME = "wrong_outcome"
-    BUSY = "in_conversation"
-    """(Not `busy`: that wire code already means "the room was changing; try again".)"""
+    IN_CONVERSATION = "in_conversation"
+    """(Not `busy`: that wire code means "the room, or the alert desk, was changing; try again".)"""
     ID_IN_USE = "id_in_use"
     NO_SUBJECT = "no_subject"
 
@@ -40,7 +40,9 @@ MEANING: dict[OnCallRefusal, str] = {
     OnCallRefusal.ALERT_CLOSED: ("It was resolved or cancelled; a closed alert never comes back."),
     OnCallRefusal.NOT_TAKER: ("Only the staff member who took it may resolve or release it."),
     OnCallRefusal.WRONG_OUTCOME: ("This outcome code does not apply to this kind of alert."),
-    OnCallRefusal.BUSY: ("The staff member is already in a crisis conversation (one at a time)."),
+    OnCallRefusal.IN_CONVERSATION: (
+        "The staff member is already in a crisis conversation (one at a time)."
+    ),
     OnCallRefusal.ID_IN_USE: ("A new alert was raised with the id of an existing one."),
     OnCallRefusal.NO_SUBJECT: (
         "Crisis requests and reports need a subject (the asking member, the reported thing)."

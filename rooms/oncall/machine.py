@@ -206,7 +206,7 @@ def _take(tx: _Changes, command: Take, now: float) -> Refused | None:
     if isinstance(alert, Refused):
         return alert
     if alert.kind is AlertKind.CRISIS and _holds_crisis(tx, command.staff):
-        return Refused(OnCallRefusal.BUSY, "one crisis conversation at a time")
+        return Refused(OnCallRefusal.IN_CONVERSATION, "one crisis conversation at a time")
     taken = replace(alert, status=AlertStatus.TAKEN, taker=command.staff, taker_seen_at=now)
     tx.changed(taken, stand_down=True)
     return None

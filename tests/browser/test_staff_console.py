@@ -183,8 +183,7 @@ def test_answering_a_talk_request_opens_a_private_conversation_in_the_console(
     open_page: Callable[..., Tab], staff_node: NodeProcess, room: Room
 ) -> None:
     """A member asks to talk (crisis.request, over a plain WebSocket); the on-call console answers,
-    they exchange messages, what the member says is announced, and the console ends it. Needs
-    the crisis lane's server side (branch crisis-lane): skipped on a node without it."""
+    they exchange messages, what the member says is announced, and the console ends it."""
     add_staff(staff_node, "Lantern", admin=True)
     tab = open_page()
     page = tab.page
@@ -193,12 +192,7 @@ def test_answering_a_talk_request_opens_a_private_conversation_in_the_console(
     expect(page.get_by_test_id("oncall-toggle")).to_have_attribute("aria-pressed", "true")
     with contextlib.ExitStack() as stack:
         river = Person(stack, staff_node, room.slug, "River")
-        try:
-            asked = river.do("crisis.request")
-        except RuntimeError as exc:
-            if "no such command" not in str(exc):
-                raise
-            pytest.skip("this node has no crisis lane yet (branch crisis-lane)")
+        asked = river.do("crisis.request")
         kind = text("console.kind.crisis")
         page.get_by_role(
             "button", name=text("console.take.label", kind=kind, room=room.name)

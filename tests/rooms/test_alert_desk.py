@@ -204,6 +204,31 @@ async def test_a_silent_taker_loses_the_alert_and_drop_reopens(
         assert (await desk.state()).alerts[0].status is AlertStatus.OPEN
 
 
+async def test_a_take_is_handed_back_only_when_no_node_holds_a_console(
+    nodes: BackendFactory, store: SqlStore, clock: ManualClock
+) -> None:
+    """Consoles are presence entries shared by the nodes: closing one on node A keeps what
+    Robin took while node B still holds one; the last one closing hands it back."""
+    async with (
+        AlertDesk(store, nodes(), clock, on_call_ttl=60) as a,
+        AlertDesk(store, nodes(), clock, on_call_ttl=60) as b,
+    ):
+        lobby = await a.raise_alert(AlertKind.LOBBY, "dusk")
+        await a.console_here("Robin", "c1")
+        await b.console_here("Robin", "c2")
+        await b.console_here("Sam", "c3")
+        await a.take(lobby.id, "Robin")
+        assert not await a.console_gone("Robin", "c1")
+        assert await _status(a, lobby.id, AlertStatus.TAKEN)
+        assert await b.console_gone("Robin", "c2")
+        assert await _status(a, lobby.id, AlertStatus.OPEN)
+        await a.take(lobby.id, "Sam")
+        await a.console_here("Sam", "c4")
+        clock.advance(61)  # c3's node died: its entry lapsed, c4 was never refreshed either
+        assert await a.console_gone("Sam", "c4")
+        assert await _status(a, lobby.id, AlertStatus.OPEN)
+
+
 async def _status(desk: AlertDesk, alert_id: str, status: AlertStatus) -> bool:
     found = (await desk.state()).find(alert_id)
     return found is not None and found.status is status

@@ -17,6 +17,7 @@ from rooms.alerts import AlertDesk
 from rooms.backends.memory import MemoryBackend
 from rooms.catalog import Catalog
 from rooms.clock import ManualClock
+from rooms.errors import BackendUnavailable
 from rooms.meeting import RoomRules
 from rooms.model import RoomConfig
 from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
@@ -26,6 +27,20 @@ from tests.rooms.service_harness import Recorder
 from tests.support.stores import migrated_store
 
 ROOM = RoomConfig(slug="front-door", name="Front door")
+
+
+class FlakyDesk(AlertDesk):
+    """An alert desk whose `withdraw` fails (the backend away) while `failing` is set."""
+
+    failing = False
+    failed: asyncio.Event | None = None
+
+    async def withdraw(self, alert_id: str, reason: CancelReason) -> None:
+        if self.failing:
+            if self.failed is not None:
+                self.failed.set()
+            raise BackendUnavailable("withdraw: backend away (test)")
+        await super().withdraw(alert_id, reason)
 
 
 @pytest.fixture
@@ -42,7 +57,7 @@ async def rig(
         ServiceSettings(presence_interval=3600, rules=rules),
         store=store,
     )
-    desk = AlertDesk(store, backend, clock)
+    desk = FlakyDesk(store, backend, clock)
     sources = AlertSources(desk, service, store)
     await desk.start()
     await sources.attach()
@@ -110,3 +125,49 @@ async def test_a_lobby_nobody_watches_raises_an_alert_a_facilitator_settles(
     await join(service, "Fran", facilitator=True)
     assert (await closed(sources, lobby.id)).cancel_reason is CancelReason.SETTLED
     assert sources.live(AlertKind.LOBBY, ROOM.slug) is None
+
+
+async def test_a_failed_withdraw_keeps_the_alert_live_until_it_succeeds(
+    rig: tuple[RoomsService, AlertSources],
+) -> None:
+    """The live map forgets an alert only once the desk withdrew it (review finding 10)."""
+    service, sources = rig
+    desk = sources.desk
+    assert isinstance(desk, FlakyDesk)
+    fran = await join(service, "Fran", facilitator=True)
+    await service.command(fran.seat, fx.SetLobby(on=True))
+    await service.leave(fran.seat)
+    await join(service, "Dan")
+    lobby = await alert_of(sources, AlertKind.LOBBY)
+    desk.failing, desk.failed = True, asyncio.Event()
+    fran = await join(service, "Fran", facilitator=True)
+    async with asyncio.timeout(5):
+        await desk.failed.wait()
+    await asyncio.sleep(0.05)  # the source's handler has returned (it logs and gives up)
+    assert sources.live(AlertKind.LOBBY, ROOM.slug) == lobby.id
+    assert (await desk.state()).find(lobby.id) == lobby  # still open: nothing was lost
+    desk.failing = False
+    await service.leave(fran.seat)
+    await join(service, "Fran", facilitator=True)  # the next look withdraws it
+    assert (await closed(sources, lobby.id)).cancel_reason is CancelReason.SETTLED
+    assert sources.live(AlertKind.LOBBY, ROOM.slug) is None
+
+
+async def test_a_closed_source_stops_following_the_desk(
+    rig: tuple[RoomsService, AlertSources],
+) -> None:
+    _, sources = rig
+    await sources.aclose()
+    heard: list[Alert] = []
+    came = asyncio.Event()
+
+    def hear(alert: Alert) -> None:
+        heard.append(alert)
+        came.set()
+
+    sources.desk.watch(hear)
+    raid = await sources.desk.raise_alert(AlertKind.RAID, ROOM.slug)
+    async with asyncio.timeout(5):
+        await came.wait()
+    assert heard[-1].id == raid.id
+    assert sources.live(AlertKind.RAID, ROOM.slug) is None

@@ -253,7 +253,7 @@ def test_one_crisis_conversation_per_staff_member() -> None:
     desk.do(crisis("alr_2", member="m2"))
     desk.do(oc.Raise("alr_3", oc.AlertKind.REPORT, "r1", "msg-1"))
     desk.do(oc.Take("alr_1", "staff-a"))
-    assert desk.refused(oc.Take("alr_2", "staff-a")) is oc.OnCallRefusal.BUSY
+    assert desk.refused(oc.Take("alr_2", "staff-a")) is oc.OnCallRefusal.IN_CONVERSATION
     desk.do(oc.Take("alr_3", "staff-a"))
 
 

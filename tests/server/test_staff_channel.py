@@ -13,7 +13,10 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from rooms.oncall import AlertKind
+from rooms.alerts import CONSOLES
+from rooms.clock import ManualClock
+from rooms.oncall import AlertKind, AlertStatus
+from server.staff_channel import SEEN_EVERY_SECONDS
 from tests.support.client import Client
 from tests.support.live import Live, live_server, node_settings
 from tests.support.redis_server import RedisServer
@@ -31,6 +34,14 @@ async def nodes(redis_server: RedisServer) -> AsyncIterator[tuple[Live, Live]]:
     settings = node_settings(redis_url=redis_server.url, data_dir=shared)
     async with live_server(settings) as a, live_server(settings) as b:
         yield a, b
+
+
+@pytest.fixture
+async def manual() -> AsyncIterator[tuple[Live, ManualClock]]:
+    """One node (memory backend) whose clock moves only by hand: the console sweep's timer."""
+    clock = ManualClock()
+    async with live_server(node_settings(), clock=clock) as live:
+        yield live, clock
 
 
 async def _flush(redis_server: RedisServer) -> None:
@@ -299,3 +310,79 @@ async def test_a_revoked_account_closes_its_console_with_4504(nodes: tuple[Live,
     reply = await ana.request("oncall.set", on=True)
     assert reply["code"] == "invalid_token"
     assert (await ana.closed())[0] == 4504
+
+
+async def test_a_console_on_another_node_keeps_what_its_staff_member_took(
+    nodes: tuple[Live, Live],
+) -> None:
+    """Review finding 2: closing Ana's console on A hands nothing back while her console on B
+    is open; closing that one does."""
+    a, b = nodes
+    token = await sign_in(a, "Ana", admin=True)
+    ana_a, _ = await console(a, token)
+    ana_b, _ = await console(b, token)
+    bo, _ = await console(b, await sign_in(b, "Bo", admin=True))
+    alert = await a.node.oncall.desk.raise_alert(AlertKind.LOBBY, ROOM)
+    await alert_event(ana_a, alert.id, "open")
+    await ana_a.ok("alert.take", alert=alert.id)
+    await alert_event(bo, alert.id, "taken")
+    await ana_a.close()
+    desk = a.node.oncall.desk
+    for _ in range(250):  # A's goodbye has run: only B's console is left for Ana
+        if sum(k.endswith(":Ana") for k in await desk.backend.presence(CONSOLES)) == 1:
+            break
+        await asyncio.sleep(0.02)
+    found = (await desk.state()).find(alert.id)
+    assert found is not None
+    assert (found.status, found.taker) == (AlertStatus.TAKEN, "Ana")
+    await ana_b.close()
+    assert (await alert_event(bo, alert.id, "open"))["taker"] is None
+    await bo.close()
+
+
+async def test_a_revoked_console_is_closed_without_sending_anything(
+    manual: tuple[Live, ManualClock],
+) -> None:
+    """Review finding 3: the node's sweep reads every console's account on its own."""
+    live, clock = manual
+    ana, _ = await console(live, await sign_in(live, "Ana", admin=True))
+    async with httpx.AsyncClient(base_url=live.http, timeout=10) as http:
+        assert (await http.delete("/api/admin/staff/Ana", headers=ADMIN)).status_code == 200
+    clock.advance(SEEN_EVERY_SECONDS + 1)
+    assert (await ana.closed())[0] == 4504
+
+
+async def test_a_console_that_stops_pinging_is_closed_silent(
+    manual: tuple[Live, ManualClock],
+) -> None:
+    live, clock = manual
+    ana, _ = await console(live, await sign_in(live, "Ana", admin=True))
+    bo, _ = await console(live, await sign_in(live, "Bo", admin=True))
+    heartbeat = live.node.settings.heartbeat_ms / 1000
+    clock.advance(heartbeat)
+    assert (await bo.request("ping"))["type"] == "pong"  # Bo pings, Ana does not
+    clock.advance(heartbeat + 1)
+    assert (await ana.closed())[0] == 4011
+    assert (await bo.request("ping"))["type"] == "pong"
+    await bo.close()
+
+
+async def test_a_room_limited_account_takes_only_its_rooms_alerts(
+    nodes: tuple[Live, Live],
+) -> None:
+    """Review finding 4: never another room's crisis, its member's name or messages."""
+    a, _ = nodes
+    ana, _ = await console(a, await sign_in(a, "Ana", rooms=[ROOM]))
+    boss, _ = await console(a, await sign_in(a, "Boss", admin=True))
+    desk = a.node.oncall.desk
+    elsewhere = await desk.raise_alert(AlertKind.LOBBY, "quiet-corner")
+    refused = await ana.request("alert.take", alert=elsewhere.id)
+    assert refused["code"] == "not_room_staff"
+    found = (await desk.state()).find(elsewhere.id)
+    assert found is not None
+    assert found.status is AlertStatus.OPEN
+    assert (await boss.ok("alert.take", alert=elsewhere.id))["alert"]["taker"] == "Boss"
+    own = await desk.raise_alert(AlertKind.LOBBY, ROOM)
+    assert (await ana.ok("alert.take", alert=own.id))["alert"]["taker"] == "Ana"
+    await ana.close()
+    await boss.close()

@@ -480,6 +480,7 @@ export default {
   "error.already_taken": "Someone else took it first.",
   "error.not_taken": "Take the alert before resolving or releasing it.",
   "error.alert_closed": "That alert was already resolved or withdrawn.",
+  "error.not_room_staff": "Your staff account can't facilitate that room, so it can't take this alert.",
   "error.not_taker": "Only the person who took it can do that.",
   "error.wrong_outcome": "That outcome doesn't fit this kind of alert.",
   "error.in_conversation": "You're already in a crisis conversation; finish it first.",

@@ -480,6 +480,7 @@ export default {
   "error.already_taken": "Otra persona la tomó primero.",
   "error.not_taken": "Toma la alerta antes de resolverla o soltarla.",
   "error.alert_closed": "Esa alerta ya se resolvió o se retiró.",
+  "error.not_room_staff": "Tu cuenta de equipo no puede facilitar esa sala, así que no puede atender esta alerta.",
   "error.not_taker": "Solo quien la tomó puede hacer eso.",
   "error.wrong_outcome": "Ese resultado no corresponde a este tipo de alerta.",
   "error.in_conversation": "Ya estás en una conversación de crisis; termínala primero.",
