@@ -57,8 +57,11 @@ SEEN_EVERY_SECONDS: Final = 20.0
 """The sweep re-reads every console's account and passes on `staff_seen` this often; well
 inside the shortest silence the desk allows a taker (2 min, rooms/oncall/rules.py) and the
 console presence time-to-live (rooms/alerts.py `ON_CALL_TTL_SECONDS`)."""
-SILENT_HEARTBEATS: Final = 2.0
-"""A console silent (no `ping`) for this many heartbeat intervals is closed 4011."""
+SILENT_HEARTBEATS: Final = 6.0
+"""A console silent (no `ping`) for this many heartbeat intervals is closed 4011. Generous on
+purpose: the console usually sits in a background tab, and Chromium runs a long-hidden tab's
+timers about once a minute, so a smaller bound would close a watching console every minute
+(and hand back what its staff member took). Dead sockets are found sooner by protocol pings."""
 
 
 class Desk(Protocol):
