@@ -160,8 +160,7 @@ class StaffChannel:
             count = await self._publish_on_call()
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
-            alert = await desk.take(command.alert, console.staff)
-            await self._talk().taken(alert, console.staff)  # a crisis: they are the other party
+            alert = await self._talk().take(command.alert, console.staff)  # + party, or neither
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):
