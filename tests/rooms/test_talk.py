@@ -1,6 +1,7 @@
 """rooms/talk.py on one node and the memory backend: how long a party who went away keeps
 their conversations (one seat-hold wait per party, cancelled when they are back) and how long
-the records outlive them if nobody ends them (a node gone). The manual clock; nothing sleeps."""
+the records outlive them if nobody ends them (a node gone); and the presence check the
+conversations share with the media link. The manual clock; nothing sleeps."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rooms.backends.memory import MemoryBackend
 from rooms.clock import ManualClock
 from rooms.conversations import Conversation, Party
 from rooms.talk import Talk
+from tests.rooms.service_harness import ROOM, Recorder, service
 
 HOLD = 300.0
 WINDOW = 300.0
@@ -121,3 +123,21 @@ async def test_a_party_who_comes_back_keeps_the_whole_lifetime(
     clock.advance(HOLD + WINDOW + 1)
     await settle()
     assert await talk.find(conversation.id) is not None
+
+
+async def test_is_present_knows_who_is_seated_in_which_room() -> None:
+    """`RoomsService.is_present`: the one check the conversations and the media link share."""
+    async with service() as (svc, _):
+        result = await svc.join(
+            Recorder(),
+            ROOM.slug,
+            name="River",
+            observer=False,
+            facilitator=False,
+            marks=frozenset(),
+            new_source=False,
+        )
+        member = result.seat.member_id
+        assert await svc.is_present(ROOM.slug, member)
+        assert not await svc.is_present(ROOM.slug, "m_nobody")
+        assert not await svc.is_present("another-room", member)
