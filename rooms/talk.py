@@ -151,7 +151,8 @@ class Talk:
             return
         await self.records.keep(key, conversations, self.records.idle)  # nobody here: short
         await self.clock.sleep_until(self.clock.now() + self.seat_hold)
-        if self.parties.here(key) or await still_here():
+        if self.parties.here(key) or await still_here():  # back (maybe before the cut above)
+            await self.records.keep(key, await self.live(key), self.records.lifetime)
             return
         await self.end_all(key, Ended.GONE)
 
