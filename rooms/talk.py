@@ -352,13 +352,7 @@ class Talk:
         return await self.records.find(conversation_id)
 
     async def live(self, key: str) -> list[Conversation]:
-        """This party's live conversations (the index drops what has ended)."""
-        found = []
-        for conversation_id in await self.records.ids(key):
-            conversation = await self.find(conversation_id)
-            if conversation is not None and conversation.party(key) is not None:
-                found.append(conversation)
-        return found
+        return await self.records.live(key)
 
     async def replay_to(self, key: str, outlet: Outlet) -> list[Conversation]:
         """After a resume: the events of this party's live conversations still in the window

@@ -37,6 +37,15 @@ class TalkRecords:
         data = await self.backend.get_conversation(conversation_id)
         return None if data is None else Conversation.from_bytes(data)
 
+    async def live(self, key: str) -> list[Conversation]:
+        """This party's live conversations (what has ended since is skipped)."""
+        found = []
+        for conversation_id in await self.ids(key):
+            conversation = await self.find(conversation_id)
+            if conversation is not None and conversation.party(key) is not None:
+                found.append(conversation)
+        return found
+
     async def ids(self, key: str) -> list[str]:
         """The ids in this party's index (some may have ended since)."""
         data = await self.backend.get_conversation(f"idx:{key}")
