@@ -92,6 +92,9 @@ class ServiceSettings:
     """How long a node trusts that a room has no ban at all (a ban passing through resets it)."""
     session_lifetime: float = 12 * 3600.0
     """Absolute lifetime of a session (a resume never extends it)."""
+    replay_window: float = 300.0
+    """The backend's replay window (`replay_window_seconds`): with the seat hold, how long a
+    private conversation's record outlives a party who went away (rooms/talk_records.py)."""
     rules: RoomRules = field(default_factory=RoomRules)
 
 
@@ -148,6 +151,7 @@ class RoomsService:
             clock,
             lifetime=s.session_lifetime,
             seat_hold=s.rules.seat_hold_seconds,
+            window=s.replay_window,
             max_text_chars=s.max_text_chars,
         )
         self._stopping: set[asyncio.Task[None]] = set()
@@ -207,6 +211,12 @@ class RoomsService:
 
     async def present(self, slug: str) -> list[Present]:
         return await self.presence.present(slug)
+
+    async def is_present(self, slug: str, member: str) -> bool:
+        """This person has a chat connection in the room: here, or on any node (presence)."""
+        if self.hub.local(slug, member):
+            return True
+        return any(p.member_id == member for p in await self.present(slug))
 
     async def members_page(self, seat: Seat, after: int, limit: int) -> MembersPage:
         """More of the member list, in join order after join position `after`

@@ -3,8 +3,9 @@
 What is where (docs/privacy.md, "Private conversations"):
 
 - the record (kind, room, the two parties' keys and display names, the alert id) and each
-  party's index of live conversations are backend records with a time-to-live (the session
-  lifetime), never on disk;
+  party's index of live conversations are backend records with a time-to-live, never on disk
+  (rooms/talk_records.py: the session lifetime while attached, the seat hold plus the replay
+  window once a party is away);
 - the events (status changes, messages, the end) get the conversation's own seq, are kept in the
   backend only for the replay window, and reach every node on the conversation bus; each node
   hands them to its local connections of the parties the event names, and to nobody else;
@@ -16,7 +17,7 @@ for longer than the seat hold ends their conversations (`away`); a clean leave e
 
 The crisis lane talks to the alert desk (rooms/alerts.py) through `CrisisDesk`: a request raises
 a CRISIS alert whose subject is the conversation id; taking it makes the taker the other party
-(`answered`); a release (or a console drop) puts the member back to `waiting`, a resolve ends
+(`answered`; `take` takes the alert and attaches the taker as one step, or neither); a release (or a console drop) puts the member back to `waiting`, a resolve ends
 the conversation. The member's resources never wait for any of this.
 """
 
@@ -28,8 +29,6 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
-
-import msgpack
 
 import facilitation as fx
 from rooms.backends.base import Backend
@@ -43,9 +42,10 @@ from rooms.conversations import (
     Status,
     status,
 )
-from rooms.errors import Denied, RoomsCode
+from rooms.errors import BackendUnavailable, Denied, RoomsCode
 from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason, OnCallState
 from rooms.talk_delivery import LocalParties, Outlet
+from rooms.talk_records import TalkRecords
 from rooms.text import TextRejected, clean_text
 
 __all__ = ["CrisisDesk", "Outlet", "Talk"]
@@ -59,6 +59,10 @@ class CrisisDesk(Protocol):
     async def raise_alert(self, kind: AlertKind, room: str, subject: str = "") -> Alert: ...
 
     async def withdraw(self, alert_id: str, reason: CancelReason) -> None: ...
+
+    async def take(self, alert_id: str, staff: str) -> Alert: ...
+
+    async def release(self, alert_id: str, staff: str) -> Alert: ...
 
     async def on_call(self) -> frozenset[str]: ...
 
@@ -81,16 +85,18 @@ class Talk:
         *,
         lifetime: float,
         seat_hold: float,
+        window: float,
         max_text_chars: int,
     ) -> None:
         self.backend = backend
         self.clock = clock
-        self.lifetime = lifetime
+        self.records = TalkRecords(backend, lifetime=lifetime, idle=seat_hold + window)
         self.seat_hold = seat_hold
         self.max_text_chars = max_text_chars
         self.desk: CrisisDesk | None = None
         self.parties = LocalParties(backend, self._catch_up)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._going: dict[str, asyncio.Task[None]] = {}  # party key -> its one seat-hold wait
         self._unwatch: Callable[[], None] | None = None
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -119,6 +125,9 @@ class Talk:
 
     def attach(self, key: str, outlet: Outlet) -> None:
         self.parties.attach(key, outlet)
+        going = self._going.pop(key, None)
+        if going is not None:
+            going.cancel()  # back within the seat hold: nothing ends
 
     def detach(self, key: str, outlet: Outlet) -> None:
         self.parties.detach(key, outlet)
@@ -126,14 +135,24 @@ class Talk:
     def away(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
         """A party's connection here closed without a goodbye: after the seat hold, unless
         they are back (here or on another node), their conversations end."""
-        if not self.parties.here(key):
-            self._spawn(self._gone_later(key, still_here))
+        if self.parties.here(key) or key in self._going:
+            return  # still here, or already waiting for them: one wait per party
+        task = self._spawn(self._gone_later(key, still_here))
+        self._going[key] = task
+        task.add_done_callback(lambda done: self._forget_going(key, done))
+
+    def _forget_going(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._going.get(key) is task:
+            del self._going[key]
 
     async def _gone_later(self, key: str, still_here: Callable[[], Awaitable[bool]]) -> None:
-        if not await self.live(key):
+        conversations = await self.live(key)
+        if not conversations:
             return
+        await self.records.keep(key, conversations, self.records.idle)  # nobody here: short
         await self.clock.sleep_until(self.clock.now() + self.seat_hold)
-        if self.parties.here(key) or await still_here():
+        if self.parties.here(key) or await still_here():  # back (maybe before the cut above)
+            await self.records.keep(key, await self.live(key), self.records.lifetime)
             return
         await self.end_all(key, Ended.GONE)
 
@@ -148,13 +167,15 @@ class Talk:
         told = status(conversation, on_call)
         if not found:
             fields = {"kind": str(Kind.CRISIS), "status": str(told), "on_call": on_call}
-            await self._send(conversation, Sent("conversation.status", (member.key,), fields))
+            await self.records.append(
+                conversation, Sent("conversation.status", (member.key,), fields)
+            )
         return conversation, told, on_call
 
     async def _new_crisis(self, room: str, member: Party) -> Conversation:
         conversation = Conversation(_new_id(), Kind.CRISIS, room, member, None)
-        await self._save(conversation)
-        await self._index(member.key, conversation.id, add=True)
+        await self.records.save(conversation)
+        await self.records.index(member.key, conversation.id, add=True)
         if self.desk is None:
             return conversation
         try:
@@ -165,7 +186,7 @@ class Talk:
         conversation = Conversation(
             conversation.id, Kind.CRISIS, room, member, conversation.other, alert.id
         )
-        await self._save(conversation)
+        await self.records.save(conversation)
         return conversation
 
     async def open_word(self, room: str, facilitator: Party, member: Party) -> Conversation:
@@ -175,11 +196,11 @@ class Talk:
             if live.kind is Kind.WORD and live.member.key == member.key:
                 return live  # already talking: the same conversation
         conversation = Conversation(_new_id(), Kind.WORD, room, member, facilitator)
-        await self._save(conversation)
+        await self.records.save(conversation)
         for key in conversation.keys:
-            await self._index(key, conversation.id, add=True)
+            await self.records.index(key, conversation.id, add=True)
         opened = {"kind": str(Kind.WORD), "room": room, "with": facilitator.name}
-        await self._send(conversation, Sent("conversation.opened", (member.key,), opened))
+        await self.records.append(conversation, Sent("conversation.opened", (member.key,), opened))
         return conversation
 
     async def answered(self, alert: Alert, staff: Party) -> Conversation | None:
@@ -188,27 +209,48 @@ class Talk:
         if conversation is None:
             return None
         conversation = conversation.answered_by(staff)
-        await self._save(conversation)
-        await self._index(staff.key, conversation.id, add=True)
+        await self.records.save(conversation)
+        await self.records.index(staff.key, conversation.id, add=True)
         member = conversation.member
         told = {"status": str(Status.ANSWERED), "by": staff.name}
-        await self._send(conversation, Sent("conversation.status", (member.key,), told))
+        await self.records.append(conversation, Sent("conversation.status", (member.key,), told))
         opened = {"kind": str(Kind.CRISIS), "room": conversation.room, "with": member.name}
-        await self._send(conversation, Sent("conversation.opened", (staff.key,), opened))
+        await self.records.append(conversation, Sent("conversation.opened", (staff.key,), opened))
         await self._hand_over_earlier(conversation, staff)
         return conversation
 
+    async def take(self, alert_id: str, staff: Party) -> Alert:
+        """`alert.take` as the member sees it, in one step: a taken CRISIS alert's taker is
+        the other party. If making them the party fails, the alert is released again (so it
+        is never `taken` by someone the member cannot reach) and the error goes on."""
+        if self.desk is None:
+            raise BackendUnavailable("no alert desk on this node")
+        alert = await self.desk.take(alert_id, staff.name)
+        if alert.kind is not AlertKind.CRISIS:
+            return alert
+        try:
+            await self.answered(alert, staff)
+        except BaseException:
+            try:
+                await self.desk.release(alert.id, staff.name)
+            except Exception as exc:
+                log.warning("crisis alert not released again: %s", type(exc).__name__)
+            raise
+        return alert
+
     async def _hand_over_earlier(self, conversation: Conversation, staff: Party) -> None:
-        """What the member wrote while waiting (still in the window) reaches the taker too,
-        marked `earlier`; the member is not sent it twice."""
+        """What the member wrote while nobody was attached (still in the window) reaches the
+        taker, once, marked `earlier`; the member is not sent it twice. Never what they said
+        to an earlier taker, nor the copies already made for one."""
         member = conversation.member.key
-        for event in await self.backend.replay_conversation(conversation.id, 0):
+        for event in await self.records.replay(conversation.id, 0):
             sent = Sent.from_bytes(event.payload)
-            if sent.event != "conversation.message" or sent.sender != member:
+            waiting = sent.to == (member,) and "earlier" not in sent.fields
+            if sent.event != "conversation.message" or sent.sender != member or not waiting:
                 continue
             fields = {**sent.fields, "earlier": event.ts_ms}
             copy = Sent("conversation.message", (staff.key,), fields, sender=member)
-            await self._send(conversation, copy)
+            await self.records.append(conversation, copy)
 
     # -- speaking and ending ---------------------------------------------------------------------
 
@@ -224,7 +266,7 @@ class Talk:
             raise _not_found()
         fields = {"name": sender.name, "text": text}
         sent = Sent("conversation.message", conversation.keys, fields, sender=key)
-        seq = await self._send(conversation, sent)
+        seq = await self.records.append(conversation, sent)
         if seq is None:
             raise _not_found()
         return seq
@@ -247,10 +289,8 @@ class Talk:
         if conversation.kind is Kind.CRISIS and conversation.other is None:
             await self._withdraw(conversation, reason)
         ended = Sent("conversation.ended", conversation.keys, {"reason": str(reason)})
-        await self._send(conversation, ended)
-        await self.backend.drop_conversation(conversation.id)
-        for key in conversation.keys:
-            await self._index(key, conversation.id, add=False)
+        await self.records.append(conversation, ended)
+        await self.records.drop(conversation)
 
     async def _withdraw(self, conversation: Conversation, reason: Ended) -> None:
         if self.desk is None or conversation.alert is None:
@@ -284,14 +324,14 @@ class Talk:
             return  # another node tells the member
         staff = conversation.other
         conversation = conversation.answered_by(None)
-        await self._save(conversation)
-        await self._index(staff.key, conversation.id, add=False)
+        await self.records.save(conversation)
+        await self.records.index(staff.key, conversation.id, add=False)
         on_call = await self._on_call()
         told = {"status": str(status(conversation, on_call)), "on_call": on_call}
-        await self._send(
+        await self.records.append(
             conversation, Sent("conversation.status", (conversation.member.key,), told)
         )
-        await self._send(
+        await self.records.append(
             conversation, Sent("conversation.ended", (staff.key,), {"reason": "released"})
         )
 
@@ -309,27 +349,21 @@ class Talk:
     # -- reading -----------------------------------------------------------------------------------
 
     async def find(self, conversation_id: str) -> Conversation | None:
-        if not conversation_id.startswith("cv_"):
-            return None
-        data = await self.backend.get_conversation(conversation_id)
-        return None if data is None else Conversation.from_bytes(data)
+        return await self.records.find(conversation_id)
 
     async def live(self, key: str) -> list[Conversation]:
-        """This party's live conversations (the index drops what has ended)."""
-        found = []
-        for conversation_id in await self._ids(key):
-            conversation = await self.find(conversation_id)
-            if conversation is not None and conversation.party(key) is not None:
-                found.append(conversation)
-        return found
+        return await self.records.live(key)
 
     async def replay_to(self, key: str, outlet: Outlet) -> list[Conversation]:
         """After a resume: the events of this party's live conversations still in the window
-        that this connection has not had, to this connection only."""
+        that this connection has not had, to this connection only. They are back: their
+        conversations live the whole lifetime again."""
         conversations = await self.live(key)
+        if conversations:
+            await self.records.keep(key, conversations, self.records.lifetime)
         for conversation in conversations:
             after = self.parties.sent_up_to(outlet, conversation.id)
-            for event in await self.backend.replay_conversation(conversation.id, after):
+            for event in await self.records.replay(conversation.id, after):
                 self.parties.hand(outlet, key, event)
         return conversations
 
@@ -344,36 +378,16 @@ class Talk:
             log.warning("on-call count unavailable: %s", type(exc).__name__)
             return 0
 
-    async def _save(self, conversation: Conversation) -> None:
-        await self.backend.put_conversation(conversation.id, conversation.to_bytes(), self.lifetime)
-
-    async def _ids(self, key: str) -> list[str]:
-        data = await self.backend.get_conversation(f"idx:{key}")
-        return [] if data is None else [str(i) for i in msgpack.unpackb(data)]
-
-    async def _index(self, key: str, conversation_id: str, *, add: bool) -> None:
-        ids = [i for i in await self._ids(key) if i != conversation_id]
-        if add:
-            ids.append(conversation_id)
-        if ids:
-            await self.backend.put_conversation(f"idx:{key}", msgpack.packb(ids), self.lifetime)
-        else:
-            await self.backend.drop_conversation(f"idx:{key}")
-
-    async def _send(self, conversation: Conversation, sent: Sent) -> int | None:
-        return await self.backend.append_conversation(
-            conversation.id, sent.to_bytes(), self.lifetime
-        )
-
     async def _catch_up(self) -> None:
         """After a gap on the bus: every local party's missed events, from the window."""
         for key, outlet in self.parties.outlets():
             await self.replay_to(key, outlet)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

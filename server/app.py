@@ -138,6 +138,7 @@ def _service_settings(settings: Settings) -> ServiceSettings:
         batch_presence_from=settings.presence_batch_members,
         max_text_chars=settings.max_text_chars,
         session_lifetime=settings.session_lifetime_seconds,
+        replay_window=settings.replay_window_seconds,
         rules=RoomRules(
             grace_seconds=settings.grace_seconds,
             seat_hold_seconds=settings.seat_hold_seconds,

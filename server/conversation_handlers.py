@@ -14,7 +14,7 @@ from typing import Any
 
 from rooms.conversations import Ended, Kind, Opener, Party, member_key, staff_key, word_refusal
 from rooms.errors import BackendUnavailable, Denied, RoomsCode
-from rooms.oncall import Alert, AlertKind
+from rooms.oncall import Alert
 from rooms.seat import Seat
 from rooms.service import RoomsService
 from rooms.talk import Outlet, Talk
@@ -101,7 +101,8 @@ class ConversationHandlers:
         raise Denied(RoomsCode.CONVERSATION_NOT_FOUND, "That is not a conversation command.")
 
     async def _name(self, seat: Seat) -> str:
-        """The display name the staff member sees (an observer has none: they see "")."""
+        """The display name the staff member who takes the crisis sees: the member's seat
+        name in the room, or for an observer the name they gave (or "" if none)."""
         if seat.observer:
             return seat.name or ""
         _, state = await self.service.meetings.load(seat.room)
@@ -155,8 +156,7 @@ class ConversationHandlers:
         self.talk.detach(key, outlet)
 
         async def still_here() -> bool:
-            present = await self.service.present(seat.room.slug)
-            return any(p.member_id == seat.member_id for p in present)
+            return await self.service.is_present(seat.room.slug, seat.member_id)
 
         self.talk.away(key, still_here)
 
@@ -181,10 +181,10 @@ class ConversationHandlers:
             raise Denied(RoomsCode.CONVERSATION_NOT_FOUND, "Only say and end on a staff channel.")
         return await self._speak(staff_key(staff), command)
 
-    async def taken(self, alert: Alert, staff: str) -> None:
-        """After `alert.take`: a taken CRISIS alert makes the taker the other party."""
-        if alert.kind is AlertKind.CRISIS:
-            await self.talk.answered(alert, Party(staff_key(staff), staff))
+    async def take(self, alert_id: str, staff: str) -> Alert:
+        """`alert.take`: the alert is taken and, for a CRISIS, the taker is the other party,
+        both or neither (rooms/talk.py `Talk.take` releases it again if attaching fails)."""
+        return await self.talk.take(alert_id, Party(staff_key(staff), staff))
 
 
 def _crisis_ack(

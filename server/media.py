@@ -209,13 +209,10 @@ class MediaEndpoint:
 
     async def _seated(self, slug: str, member: str) -> bool:
         """The person has a chat connection in the room: here, or on any node (presence)."""
-        if self.service.hub.local(slug, member):
-            return True
         try:
-            present = await self.service.present(slug)
+            return await self.service.is_present(slug, member)
         except BackendUnavailable:
             return False
-        return any(p.member_id == member for p in present)
 
     # -- reading ----------------------------------------------------------------------------------
 

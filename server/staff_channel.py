@@ -183,9 +183,8 @@ class StaffChannel:
             return {"staff": {"name": console.staff, "on_call": command.on}, "on_call": count}
         if isinstance(command, AlertTake):
             await self._may_take(console, command.alert)
-            alert = await desk.take(command.alert, console.staff)
-            # A crisis: they are the other party of the member's conversation.
-            await self.conversations.taken(alert, console.staff)
+            # Taken and, for a crisis, the other party of the member's conversation, or neither.
+            alert = await self.conversations.take(command.alert, console.staff)
         elif isinstance(command, AlertRelease):
             alert = await desk.release(command.alert, console.staff)
         elif isinstance(command, AlertResolve):

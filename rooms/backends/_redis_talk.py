@@ -7,7 +7,8 @@ all of them live on one slot and each script stays atomic there:
     sc:{~cv}:rec:<key>       a conversation record or a person's index (TTL: the record's)
     sc:{~cv}:seq:<id>        the conversation's event counter (TTL: the conversation's life)
     sc:{~cv}:ev:<id>         hash seq -> "<ms>:<payload>", events of the replay window
-                             (TTL window + 1 s after the last write; older fields trimmed)
+                             (TTL the window after the last write; older fields are
+                             trimmed on every write and read, as the memory backend does)
     sc:{~cv}:events          the conversation bus (msgpack [seq, conversation id, ms, payload])
 
 A record carries its expiry (ms on the manual clock; 0 on Redis time) in front, as sessions do,
@@ -90,7 +91,7 @@ return seq
 """
 )
 
-# KEYS: ev. ARGV: now, window_ms, after.
+# KEYS: ev. ARGV: now, window_ms, after. What has aged out of the window is deleted, not skipped.
 REPLAY = (
     _NOW
     + """
@@ -100,7 +101,11 @@ local rows = {}
 for i = 1, #kept, 2 do
   local s = tonumber(kept[i])
   local ts, payload = stamp(kept[i + 1])
-  if s > after and ts >= now - window then rows[#rows + 1] = {s, ts, payload} end
+  if ts < now - window then
+    redis.call('HDEL', KEYS[1], kept[i])
+  elseif s > after then
+    rows[#rows + 1] = {s, ts, payload}
+  end
 end
 table.sort(rows, function(a, b) return a[1] < b[1] end)
 local flat = {}
@@ -172,7 +177,7 @@ class RedisConversations:
             self._now_arg(),
             self._window_ms,
             self._max_events,
-            self._window_ms + 1000,
+            self._window_ms,
             seconds_to_ms(ttl),
             self.channel,
             conversation,

@@ -75,6 +75,18 @@ async def test_replay_gives_what_is_still_in_the_window(
     assert [e.seq for e in await backend.replay_conversation(CV, 0)] == [4]
 
 
+async def test_an_event_past_the_window_is_not_kept_once_read(
+    make_backend: BackendFactory, clock: ManualClock
+) -> None:
+    """Past the window an event is neither replayed nor stored (Redis as memory: no grace)."""
+    backend = make_backend()
+    await backend.put_conversation(CV, b"r", LIFE)
+    await backend.append_conversation(CV, b"words-MARK", LIFE)
+    clock.advance(300.5)  # the factory's window is the default 300 s
+    assert await backend.replay_conversation(CV, 0) == []
+    assert b"MARK" not in await stored_bytes(make_backend, backend)
+
+
 async def test_dropping_a_conversation_removes_every_trace(
     make_backend: BackendFactory,
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from rooms.clock import ManualClock
+from rooms.errors import BackendUnavailable
 from tests.support.client import Client
 from tests.support.live import Live, live_server, node_settings
 from tests.support.redis_server import RedisServer
@@ -235,3 +236,62 @@ async def test_a_member_away_past_the_seat_hold_withdraws_the_request(
         await sam.ok("ping")
     assert [str(a.cancel_reason) for a in crisis] == ["member_gone"]
     await sam.close()
+
+
+async def test_a_second_taker_gets_only_the_waiting_time_messages_once(live: Live) -> None:
+    """Take, talk, release, take again: the second taker never sees what the member said to
+    the first, and each message written while nobody was there reaches them once."""
+    ana = await console(live, "Ana")
+    bo = await console(live, "Bo")
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    cv = (await river.ok("crisis.request"))["conversation"]
+    await river.ok("conversation.say", conversation=cv, text="waiting one")
+    alert = await crisis_alert(ana)
+    await ana.ok("alert.take", alert=alert["id"])
+    await ana.wait_for(lambda f: f.get("text") == "waiting one", frames=True)
+    await river.ok("conversation.say", conversation=cv, text="only for ana")
+    await ana.wait_for(lambda f: f.get("text") == "only for ana", frames=True)
+    await ana.ok("alert.release", alert=alert["id"])
+    await river.wait_for(
+        lambda f: f.get("status") == "waiting" and f.get("seq", 0) > 2, frames=True
+    )
+    await river.ok("conversation.say", conversation=cv, text="waiting two")
+    await bo.ok("alert.take", alert=alert["id"])
+    await bo.wait_for(lambda f: f.get("text") == "waiting two", frames=True)
+    for _ in range(3):  # round trips: anything else would have arrived by now
+        await bo.ok("ping")
+    texts = [f["text"] for f in bo.frames if f.get("event") == "conversation.message"]
+    assert sorted(texts) == ["waiting one", "waiting two"]
+    for client in (ana, bo, river):
+        await client.close()
+
+
+async def test_a_take_that_cannot_attach_the_taker_leaves_the_alert_open(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend fails while the taker becomes the party: the take is refused and the alert
+    is released again, never `taken` by someone the member cannot reach."""
+    ana = await console(live, "Ana")
+    river = await Client.connect(live.url)
+    await river.join(ROOM, "River")
+    await river.ok("crisis.request")
+    alert = await crisis_alert(ana)
+    records = live.node.service.talk.records
+
+    async def away(*_: object, **__: object) -> None:
+        raise BackendUnavailable("test: the backend is away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(records, "save", away)
+        refused = await ana.request("alert.take", alert=alert["id"])
+    assert refused["type"] == "error", refused
+    state = await live.node.oncall.desk.state()
+    found = state.find(alert["id"])
+    assert found is not None
+    assert str(found.status) == "open"
+    assert found.taker is None
+    await ana.ok("alert.take", alert=alert["id"])  # and it can be taken for real
+    await river.wait_for(lambda f: f.get("status") == "answered", frames=True)
+    for client in (ana, river):
+        await client.close()
