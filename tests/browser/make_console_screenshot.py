@@ -37,7 +37,9 @@ def main() -> None:
         node = NodeProcess(redis.url, data_dir=data_dir).start()
         stack.callback(node.close)
         admin_post(node, "/api/admin/rooms", {"slug": "late-night", "name": "Late Night"})
-        admin_post(node, "/api/admin/staff", {"name": "Robin", "passphrase": PASSPHRASE})
+        admin_post(
+            node, "/api/admin/staff", {"name": "Robin", "passphrase": PASSPHRASE, "admin": True}
+        )
         Person(stack, node, "late-night", "Sam")
         Person(stack, node, "late-night", "Kit")
         playwright = stack.enter_context(sync_playwright())

@@ -110,7 +110,9 @@ class Staff(Person):
             connect(node.url, subprotocols=[Subprotocol("sharecircle.v1.json")])
         )
         json.loads(self.ws.recv(timeout=10))  # hello
-        admin_post(node, "/api/admin/staff", {"name": name, "passphrase": STAFF_SECRET})
+        admin_post(
+            node, "/api/admin/staff", {"name": name, "passphrase": STAFF_SECRET, "admin": True}
+        )
         request = urllib.request.Request(  # noqa: S310 - loopback URL built here
             node.http + "/api/staff/session",
             data=json.dumps({"name": name, "secret": STAFF_SECRET}).encode(),

@@ -110,7 +110,9 @@ def make_room(node: NodeProcess, **fields: Any) -> Room:
 def staff_token(node: NodeProcess, name: str) -> str:
     """A staff account (made once) and a fresh sign-in token for it."""
     try:
-        admin_post(node, "/api/admin/staff", {"name": name, "passphrase": STAFF_SECRET})
+        admin_post(
+            node, "/api/admin/staff", {"name": name, "passphrase": STAFF_SECRET, "admin": True}
+        )
     except urllib.error.HTTPError as exc:
         if exc.code != 409:  # made by an earlier test
             raise

@@ -37,7 +37,9 @@ def markers() -> Markers:
 
 async def on_call_console(node: NodeProcess, name: str) -> Client:
     async with httpx.AsyncClient(base_url=node.http, timeout=TIMEOUT) as http:
-        made = await http.post("/api/admin/staff", headers=ADMIN, json={"name": name})
+        made = await http.post(
+            "/api/admin/staff", headers=ADMIN, json={"name": name, "rooms": [ROOM]}
+        )
         assert made.status_code == 201, made.text
         signed = await http.post(
             "/api/staff/session", json={"name": name, "secret": made.json()["key"]}

@@ -27,7 +27,7 @@ async def live(clock: ManualClock) -> Any:
 
 async def console(live: Live, name: str) -> Client:
     """A staff console of a new staff account, on call."""
-    made = await live.post("/api/admin/staff", headers=ADMIN, json={"name": name})
+    made = await live.post("/api/admin/staff", headers=ADMIN, json={"name": name, "rooms": [ROOM]})
     assert made.status_code == 201, made.text
     answer = await live.post(
         "/api/staff/session", json={"name": name, "secret": made.json()["key"]}

@@ -362,7 +362,7 @@ async def test_a_console_that_stops_pinging_is_closed_silent(
     for _ in range(int(SILENT_HEARTBEATS)):
         clock.advance(heartbeat)
         assert (await bo.request("ping"))["type"] == "pong"  # Bo pings, Ana does not
-    clock.advance(1)
+    clock.advance(SEEN_EVERY_SECONDS + 1)  # the next sweep finds Ana silent past the bound
     assert (await ana.closed())[0] == 4011
     assert (await bo.request("ping"))["type"] == "pong"
     await bo.close()
