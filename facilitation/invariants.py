@@ -54,9 +54,10 @@ def _at(now: float | None) -> float:
 
 def _member_checks(state: MeetingState, now: float | None) -> list[_Check]:
     seqs = [p.joined_seq for p in state.participants]
+    seated = len(_seated(state))
     return [
-        (len(_seated(state)) != len(state.participants), "member ids are unique"),
-        (len({p.name_key for p in state.participants}) != len(_seated(state)), "names are unique"),
+        (seated != len(state.participants), "member ids are unique"),
+        (len({p.name_key for p in state.participants}) != seated, "names are unique"),
         (seqs != sorted(set(seqs)), "participants are in join order"),
         (any(s >= state.next_join_index for s in seqs), "join order counts up"),
         (state.base_mode is Mode.ROUND, "the base mode is open or listen_only"),

@@ -1,4 +1,4 @@
-"""Rule 4: what a raid does to a room, depending on whether a facilitator is there to see it.
+"""Rule 6: what a raid does to a room, depending on whether a facilitator is there to see it.
 
 The tables below are data so that docs/facilitation.md is generated from them (`python -m
 facilitation.doc_table --write`); raid.py carries them out.

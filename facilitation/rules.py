@@ -10,7 +10,8 @@ split by what they decide:
 - join_rules.py: who may join a room, bans, and the lobby;
 - raid_rules.py: what a raid does, with or without a facilitator present (quiet mode);
 - part_rules.py: what each part of a meeting format lets people do;
-- tally_rules.py: what the meeting counts for fairness, and milestones.
+- tally_rules.py: what the meeting counts for fairness, and milestones;
+- voice_rules.py: who may be heard by voice (checked on every audio frame).
 
 `check()` applies this module's tables in a fixed order:
 

@@ -21,6 +21,7 @@ __all__ = [
     "QUIET_NEWCOMER",
     "PersonRule",
     "can_speak",
+    "facilitates",
     "floor_refusal",
     "is_muted",
 ]
@@ -69,12 +70,12 @@ POSTING_RULES: tuple[PersonRule, ...] = (
                lambda s, a, w, now: w is not None and is_muted(w, now)),
     PersonRule("the room is `listen_only` and the sender is not a facilitator", Refusal.LISTEN_ONLY,
                "Only facilitators post in this room right now.",
-               lambda s, a, w, now: s.mode is Mode.LISTEN_ONLY and not _facilitates(w)),
+               lambda s, a, w, now: s.mode is Mode.LISTEN_ONLY and not facilitates(w)),
     PersonRule("a round runs and the sender neither holds the floor nor facilitates",
                Refusal.NOT_YOUR_TURN,
                "Someone else is sharing; you can post when the floor is yours.",
                lambda s, a, w, now: s.round is not None and s.speaker() != a.member
-               and not _facilitates(w)),
+               and not facilitates(w)),
 )
 """Who may post (protocol.md §3.4); facilitators are also exempt from slow mode."""
 
@@ -100,7 +101,8 @@ FLOOR_RULES: tuple[PersonRule, ...] = (
 # fmt: on
 
 
-def _facilitates(who: Participant | None) -> bool:
+def facilitates(who: Participant | None) -> bool:
+    """Seated as a facilitator (None: not seated)."""
     return who is not None and who.is_facilitator
 
 

@@ -198,7 +198,7 @@ class Waiting:
 
 @dataclass(frozen=True, slots=True)
 class QuietMode:
-    """Raid protection in a room with no facilitator present (quiet.py): it undoes itself."""
+    """Raid protection in a room with no facilitator present (raid.py): it undoes itself."""
 
     started_at: float
     """When the raid was detected."""

@@ -1,4 +1,4 @@
-"""Rule 5: who may be heard by voice, as an ordered rule list (the floor decides).
+"""Rule 7: who may be heard by voice, as an ordered rule list (the floor decides).
 
 The server relays a speaker's audio frame only when `may_be_heard` says yes, and it asks for
 every frame, from the meeting state the node already holds and the node's `now` (issue 17). The
@@ -18,7 +18,7 @@ from __future__ import annotations
 from facilitation.commands import Actor
 from facilitation.errors import Refusal, Refused
 from facilitation.part_rules import POSTING_VOICES, format_holds
-from facilitation.speaking_rules import PersonRule, is_muted
+from facilitation.speaking_rules import PersonRule, facilitates, is_muted
 from facilitation.state import MeetingState, Participant
 
 __all__ = ["VOICE_RULES", "holds_live_floor", "may_be_heard"]
@@ -61,7 +61,7 @@ VOICE_RULES: tuple[PersonRule, ...] = (
                lambda s, a, w, now: w is not None and is_muted(w, now)),
     PersonRule("the room is paused and the speaker is not a facilitator", Refusal.NOT_YOUR_TURN,
                "The room is paused.",
-               lambda s, a, w, now: s.paused_room and not _facilitates(w)),
+               lambda s, a, w, now: s.paused_room and not facilitates(w)),
     PersonRule("the meeting's format needs a facilitator, none is present, and the speaker "
                "does not hold the floor", Refusal.LISTEN_ONLY,
                "This meeting waits for a facilitator; you can listen meanwhile.",
@@ -73,18 +73,14 @@ VOICE_RULES: tuple[PersonRule, ...] = (
     PersonRule("a member who does not hold the floor, or whose share has ended or is paused",
                Refusal.NOT_YOUR_TURN,
                "You can be heard while the floor is yours.",
-               lambda s, a, w, now: not _facilitates(w)
+               lambda s, a, w, now: not facilitates(w)
                and not holds_live_floor(s, a.member, now)),
     PersonRule("a facilitator while someone else's share runs", Refusal.NOT_YOUR_TURN,
                "Someone else is sharing; pause the round or mute to step in.",
-               lambda s, a, w, now: _facilitates(w) and _someone_else_shares(s, a.member, now)),
+               lambda s, a, w, now: facilitates(w) and _someone_else_shares(s, a.member, now)),
 )
 # fmt: on
 """Who may be heard: the first matching row refuses; no row matching means the frame is relayed."""
-
-
-def _facilitates(who: Participant | None) -> bool:
-    return who is not None and who.is_facilitator
 
 
 def may_be_heard(state: MeetingState, actor: Actor, now: float) -> Refused | None:

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import facilitation as fx
 from rooms.alerts import AlertDenied, AlertDesk
 from rooms.errors import BackendUnavailable, RoomsError
+from rooms.events import MEMBERS_CHANGED
 from rooms.hub import LocalRoom
 from rooms.oncall import Alert, AlertKind, CancelReason
 from rooms.outbound import OutboundEvent
@@ -52,6 +53,7 @@ WATCHED = frozenset(
         fx.RoomReset.NAME,
         fx.RaidAlert.NAME,
         fx.RaidSettled.NAME,
+        MEMBERS_CHANGED,  # a busy room's presence, batched (rooms/presence_batch.py)
     }
 )
 """Events that may change whether a room needs an alert."""
@@ -145,6 +147,15 @@ class AlertSources:
             return not (isinstance(member, dict) and member.get("role") == "facilitator")
         if event.event == fx.LobbyWaiting.NAME:
             return self.live(AlertKind.LOBBY, room) is not None
+        if event.event == MEMBERS_CHANGED:  # a batch of member joins alone changes nothing
+            frame = event.frame
+            joined = frame.get("joined") or []
+            return not (
+                frame.get("left")
+                or frame.get("away")
+                or frame.get("back")
+                or any(isinstance(m, dict) and m.get("role") == "facilitator" for m in joined)
+            )
         return False
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

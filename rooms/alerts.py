@@ -322,9 +322,10 @@ class AlertDesk:
                 async with self.backend.subscribe(CHANNEL) as stream:
                     self._listening.set()
                     async for item in stream:
-                        if isinstance(item, Envelope):
-                            self._deliver(item.payload)
-                        self._wake.set()  # a change, or a gap: look at the deadline again
+                        # An alert change or a gap may move the deadline; a roster count
+                        # (every console heartbeat) cannot, so it wakes nobody.
+                        if not isinstance(item, Envelope) or self._deliver(item.payload):
+                            self._wake.set()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -332,20 +333,23 @@ class AlertDesk:
                 self._listening.set()
                 await asyncio.sleep(1.0)
 
-    def _deliver(self, payload: bytes) -> None:
+    def _deliver(self, payload: bytes) -> bool:
+        """Hand one published message to this node's watchers; True when it was an alert change
+        (the only kind that can move the next deadline)."""
         try:
             message = json.loads(payload)
             if "on_call" in message:
                 _call_all(self._roster_watchers, int(message["on_call"]))
-                return
+                return False
             chime = "chime" in message
             alert = alert_from_mapping(message["chime" if chime else "alert"])
         except (ValueError, KeyError, TypeError):
             log.warning("alert desk: unreadable change skipped")
-            return
+            return False
         if alert.status is not AlertStatus.OPEN and self.pager is not None:
             self.pager.settle(alert.id)  # another node's take or close ends our page retries
         _call_all(self._chimes if chime else self._watchers, alert)
+        return True
 
     async def _tick_forever(self) -> None:
         while True:

@@ -261,8 +261,10 @@ class RoomsService:
             )
         else:
             await commit()
-            # The log never holds a command up: a mute must not wait for the database.
-            self._background(self.safety.log_events(seat.room.slug, done[0].events))
+            # The log never holds a command up: a mute must not wait for the database. Only
+            # moderation is logged, so a hand or a post spawns nothing.
+            if any(isinstance(event, fx.Moderation) for event in done[0].events):
+                self._background(self.safety.log_events(seat.room.slug, done[0].events))
         applied = done[0]
         await self._end_sessions_of_removed(applied.events)
         await self.chat.after(seat.room, applied.events)

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from rooms.errors import BackendUnavailable, RoomNotFound
 from rooms.model import RoomConfig, RoomConfigError
-from server.crisis_lines import CrisisLines, today
+from server.crisis_lines import today
 from server.tokens import FACILITATOR_INVITE_MAX_AGE, ROOM_INVITE_MAX_AGE
 
 __all__ = [
@@ -64,7 +64,7 @@ async def client_config(request: Request) -> Response:
             "crisis_text": settings.crisis_line_text,
             "crisis_number": settings.crisis_line_number,
             # rooms/crisis.py: never empty, emergency first, each with its tel:/sms:/https link
-            "crisis": CrisisLines.from_settings(settings).resolve(None, None, day),
+            "crisis": node.endpoint.handlers.crisis_lines.resolve(None, None, day),
         }
     )
 

@@ -216,8 +216,9 @@ def create_app(
         oncall = await OnCall.open(
             settings, store=st, backend=be, service=service, clock=node_clock
         )
-        handlers = Handlers(service, tokens, settings, facilitators)
-        handlers.route_report = oncall.sources.route_report
+        handlers = Handlers(
+            service, tokens, settings, facilitators, route_report=oncall.sources.route_report
+        )
         staff = StaffChannel(
             oncall.desk,
             facilitators,

@@ -70,6 +70,7 @@ class Handlers:
         tokens: Tokens,
         settings: Settings,
         facilitators: Facilitators,
+        route_report: Callable[[str, int, str], Awaitable[str]] | None = None,
     ) -> None:
         self.service = service
         self.tokens = tokens
@@ -83,7 +84,7 @@ class Handlers:
         """The room as a join, admission or resync shows it."""
         self.conversations = ConversationHandlers(service, self.crisis_lines)
         """Private conversations: the crisis lane and a facilitator's private word."""
-        self.route_report: Callable[[str, int, str], Awaitable[str]] | None = None
+        self.route_report = route_report
         """Where a filed report went (`AlertSources.route_report`): the ack's `routed`."""
 
     async def dispatch(

@@ -75,6 +75,7 @@ class MediaEndpoint:
         self.origins = OriginPolicy.from_settings(settings)
         self.rooms = MediaRooms(service, bus)
         self._ids = itertools.count(1)
+        self._command_rate = Rate.parse(settings.command_rate)
         self.draining = False
 
     async def aclose(self) -> None:
@@ -203,7 +204,7 @@ class MediaEndpoint:
             observer=record.observer,
             queue_frames=s.voice_listener_queue_frames,
             bucket=RateBucket(s.voice_frames_per_second, s.voice_frames_per_second),
-            controls=Rate.parse(s.command_rate).bucket(),
+            controls=self._command_rate.bucket(),
             listening=listen,
         )
 

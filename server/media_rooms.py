@@ -189,5 +189,4 @@ class MediaRooms:
                         self._tell(link, await self._refusal(link))
         finally:
             self._rechecks.pop(slug, None)
-            with contextlib.suppress(KeyError):
-                self._dirty.remove(slug)
+            self._dirty.discard(slug)

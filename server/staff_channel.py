@@ -196,7 +196,8 @@ class StaffChannel:
 
     async def _may_take(self, console: Console, alert_id: str) -> None:
         """Rule 5: only staff who may facilitate the alert's room take it."""
-        alert = (await self.desk.state()).find(alert_id)
+        # An alert's room never changes: the consoles' mirror answers without a store read.
+        alert = self._alerts.get(alert_id) or (await self.desk.state()).find(alert_id)
         if alert is not None and not console.may_facilitate(alert.room):
             raise ProtocolError(
                 ServerCode.NOT_ROOM_STAFF, "Your staff account may not facilitate that room."
@@ -282,7 +283,7 @@ class StaffChannel:
     def _open(self, desk: Desk) -> None:
         """The first console on this node: follow the desk and the rooms."""
         self._unwatch = [desk.watch(self._seen), desk.watch_on_call(self._on_call_now)]
-        self.rooms.start(self._publish_rooms, self._refresh_on_call)
+        self.rooms.start(self._publish_rooms, self._publish_on_call)
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="staff-sweep")
             self._sweeper.add_done_callback(_log_end)
@@ -326,9 +327,6 @@ class StaffChannel:
 
     def _publish_rooms(self, views: list[dict[str, Any]]) -> None:
         self._broadcast(staff_frame("staff.rooms", rooms=views))
-
-    async def _refresh_on_call(self) -> None:
-        await self._publish_on_call()
 
     async def _publish_on_call(self) -> int:
         """The number of staff on call now (read again: marks lapse without a word)."""

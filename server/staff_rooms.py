@@ -96,7 +96,7 @@ class RoomsWatch:
         return changed
 
     def start(
-        self, publish: Callable[[list[View]], None], also: Callable[[], Awaitable[None]]
+        self, publish: Callable[[list[View]], None], also: Callable[[], Awaitable[object]]
     ) -> None:
         """Run the loop (the first console arrived): `publish` changed views; `also` runs after
         each look (the on-call count)."""
@@ -115,7 +115,7 @@ class RoomsWatch:
                 await task
 
     async def _run(
-        self, publish: Callable[[list[View]], None], also: Callable[[], Awaitable[None]]
+        self, publish: Callable[[list[View]], None], also: Callable[[], Awaitable[object]]
     ) -> None:
         with contextlib.suppress(Exception):  # acks carried the views: remember, send nothing
             await self.changes()
@@ -135,7 +135,7 @@ class RoomsWatch:
         self,
         only: set[str] | None,
         publish: Callable[[list[View]], None],
-        also: Callable[[], Awaitable[None]],
+        also: Callable[[], Awaitable[object]],
     ) -> None:
         """One look (every room, or `only` those); a failure is logged and the loop goes on."""
         try:

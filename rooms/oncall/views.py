@@ -53,8 +53,8 @@ def _ms(seconds: float | None) -> int | None:
 
 
 def alert_view(alert: Alert) -> dict[str, Any]:
-    """The AlertView of the staff channel (docs/protocol.md §10): ids, kind, status, times (ms,
-    like every timestamp on the wire), the taker's staff name and codes, and the outcomes a
+    """The AlertView of the staff channel (docs/protocol.md §10): ids, kind, status, times (whole
+    ms since the epoch, truncated), the taker's staff name and codes, and the outcomes a
     resolve accepts. Never the subject (a member id, a report id): consoles act on the alert id,
     and the room gives facilitators a report's details."""
     return {

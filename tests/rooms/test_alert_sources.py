@@ -8,19 +8,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import facilitation as fx
-from rooms.alert_sources import AlertSources
+from rooms.alert_sources import WATCHED, AlertSources
 from rooms.alerts import AlertDesk
 from rooms.backends.memory import MemoryBackend
 from rooms.catalog import Catalog
 from rooms.clock import ManualClock
 from rooms.errors import BackendUnavailable
+from rooms.events import MEMBERS_CHANGED
 from rooms.meeting import RoomRules
 from rooms.model import RoomConfig
 from rooms.oncall import Alert, AlertKind, AlertStatus, CancelReason
+from rooms.outbound import OutboundEvent
 from rooms.seating import JoinResult
 from rooms.service import RoomsService, ServiceSettings
 from tests.rooms.service_harness import Recorder
@@ -171,3 +174,24 @@ async def test_a_closed_source_stops_following_the_desk(
         await came.wait()
     assert heard[-1].id == raid.id
     assert sources.live(AlertKind.RAID, ROOM.slug) is None
+
+
+def test_a_busy_room_s_batched_presence_is_watched_unless_only_members_joined(
+    rig: tuple[RoomsService, AlertSources],
+) -> None:
+    """In a room of `presence_batch_members` or more, presence comes as one `members.changed`:
+    a facilitator arriving or anyone leaving in it may settle or raise an alert; a batch of
+    member joins alone changes nothing and costs no backend call."""
+    _, sources = rig
+
+    def batch(**fields: Any) -> OutboundEvent:
+        frame = {"event": MEMBERS_CHANGED, "joined": [], "left": [], "away": [], "back": []}
+        return OutboundEvent(7, frame | fields)
+
+    member = {"id": "m_1", "role": "member"}
+    facilitator = {"id": "m_2", "role": "facilitator"}
+    assert MEMBERS_CHANGED in WATCHED
+    assert sources._nothing_to_do(ROOM.slug, batch(joined=[member]))
+    assert not sources._nothing_to_do(ROOM.slug, batch(joined=[member, facilitator]))
+    assert not sources._nothing_to_do(ROOM.slug, batch(left=[{"member": "m_1"}]))
+    assert not sources._nothing_to_do(ROOM.slug, batch(away=["m_2"]))
